@@ -1,0 +1,46 @@
+package monitor_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// update rewrites golden files instead of comparing against them:
+//
+//	go test ./monitor/ -run TestXxx -update
+//
+// It is the package's only declaration of the flag: every golden test in
+// package monitor_test uses golden below rather than declaring its own.
+var update = flag.Bool("update", false, "rewrite testdata/**/*.golden.json files")
+
+// golden marshals got as indented JSON and compares it with the file at path,
+// or rewrites that file when -update is set. A missing golden file is a
+// failure that says how to create it.
+func golden(tb testing.TB, path string, got any) {
+	tb.Helper()
+	b, err := json.MarshalIndent(got, "", "  ")
+	if err != nil {
+		tb.Fatalf("marshal %s: %v", path, err)
+	}
+	b = append(b, '\n')
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			tb.Fatalf("update %s: %v", path, err)
+		}
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			tb.Fatalf("update %s: %v", path, err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatalf("read golden %s: %v (run go test -update to create it)", path, err)
+	}
+	if !bytes.Equal(b, want) {
+		tb.Errorf("%s differs (run go test -update, then review the diff)\ngot:\n%s\nwant:\n%s", path, b, want)
+	}
+}
