@@ -1,0 +1,192 @@
+// Package config reads SyncMon's YAML configuration: strictly (unknown keys
+// are errors), with every error naming the key and its line, and with every
+// default in one place (Default).
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/syncmon/syncmon/monitor"
+	"gopkg.in/yaml.v3"
+)
+
+// Config is SyncMon's validated configuration.
+type Config struct {
+	Listen         string
+	Database       string
+	Targets        []monitor.Target
+	Auth           Auth
+	Log            Log
+	PingInterval   time.Duration // heartbeat on every event transport
+	SpeechRepeat   time.Duration // how often screens repeat unacknowledged critical alerts
+	AllowedOrigins []string      // browser origins besides SyncMon's own
+	// Speeds holds the scenario speed of simulator targets, by target name.
+	Speeds map[string]float64
+}
+
+// Auth is the access configuration.
+type Auth struct {
+	AnonymousViewer bool // visitors without credentials may read, never act
+}
+
+// Log is the logging configuration.
+type Log struct {
+	Format string // text or json
+	Level  string // debug, info, warn, error
+}
+
+// Default is the configuration SyncMon runs with when given no file: the
+// demo, with one simulator target and anonymous viewing on.
+func Default() Config {
+	return Config{
+		Listen:       ":8080",
+		Database:     "syncmon.db",
+		Auth:         Auth{AnonymousViewer: true},
+		Log:          Log{Format: "text", Level: "info"},
+		PingInterval: 10 * time.Second,
+		SpeechRepeat: 60 * time.Second,
+		Targets: []monitor.Target{{
+			Name: "demo", Kind: monitor.KindSimulator, Schedule: "@every 5s",
+			Timeout: 10 * time.Second, Thresholds: monitor.DefaultThresholds(),
+		}},
+		Speeds: map[string]float64{},
+	}
+}
+
+// Default values for what a config file leaves out.
+const (
+	defaultSchedule = "@every 10s"
+	defaultTimeout  = 30 * time.Second
+)
+
+type file struct {
+	Listen         *string      `yaml:"listen"`
+	Database       *string      `yaml:"database"`
+	Auth           *fileAuth    `yaml:"auth"`
+	Log            *fileLog     `yaml:"log"`
+	PingInterval   string       `yaml:"ping_interval"`
+	SpeechRepeat   string       `yaml:"speech_repeat"`
+	AllowedOrigins []string     `yaml:"allowed_origins"`
+	Targets        []fileTarget `yaml:"targets"`
+}
+
+type fileAuth struct {
+	AnonymousViewer bool `yaml:"anonymous_viewer"`
+}
+
+type fileLog struct {
+	Format string `yaml:"format"`
+	Level  string `yaml:"level"`
+}
+
+type fileTarget struct {
+	Name               string            `yaml:"name"`
+	Kind               string            `yaml:"kind"`
+	Schedule           string            `yaml:"schedule"`
+	Timeout            string            `yaml:"timeout"`
+	Command            []string          `yaml:"command"`
+	URL                string            `yaml:"url"`
+	Username           string            `yaml:"username"`
+	PasswordEnv        string            `yaml:"password_env"`
+	CAFile             string            `yaml:"ca_file"`
+	InsecureSkipVerify bool              `yaml:"insecure_skip_verify"`
+	ErrLog             string            `yaml:"errlog"`
+	Thresholds         map[string]string `yaml:"thresholds"`
+	Speed              float64           `yaml:"speed"`
+}
+
+// Error is one problem in a config file: the key's path, its line and what is wrong.
+type Error struct {
+	Key  string // e.g. "targets[1].schedule"
+	Line int    // 0 when unknown
+	Msg  string
+}
+
+func (e Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("line %d: %s: %s", e.Line, e.Key, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.Key, e.Msg)
+}
+
+// Errors is every problem found in a config file.
+type Errors []Error
+
+func (es Errors) Error() string {
+	msgs := make([]string, len(es))
+	for i, e := range es {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "\n")
+}
+
+// Load reads and validates the config file at path.
+func Load(path string, getenv func(string) string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("read config: %w", err)
+	}
+	cfg, err := Parse(data, getenv)
+	if err != nil {
+		return Config{}, fmt.Errorf("config %s:\n%w", path, err)
+	}
+	return cfg, nil
+}
+
+var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
+
+// Parse decodes and validates a config document.
+func Parse(data []byte, getenv func(string) string) (Config, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return Config{}, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	var f file
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+		msg := strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n")
+		msg = unknownField.ReplaceAllString(msg, `line $1: unknown key "$2"`)
+		return Config{}, fmt.Errorf("%s", strings.TrimSpace(strings.ReplaceAll(msg, "\n  ", "\n")))
+	}
+	lines := map[string]int{}
+	indexLines(&root, "", lines)
+	v := validator{lines: lines}
+	cfg := v.build(f, getenv)
+	if len(v.errs) > 0 {
+		return Config{}, v.errs
+	}
+	return cfg, nil
+}
+
+// indexLines records the line of every key path in the document.
+func indexLines(n *yaml.Node, path string, lines map[string]int) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			indexLines(c, path, lines)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			p := n.Content[i].Value
+			if path != "" {
+				p = path + "." + p
+			}
+			lines[p] = n.Content[i].Line
+			indexLines(n.Content[i+1], p, lines)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			lines[p] = c.Line
+			indexLines(c, p, lines)
+		}
+	}
+}

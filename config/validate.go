@@ -1,0 +1,182 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/syncmon/syncmon/monitor"
+)
+
+type validator struct {
+	lines map[string]int
+	errs  Errors
+}
+
+func (v *validator) fail(key, format string, args ...any) {
+	line := v.lines[key]
+	for k := key; line == 0 && k != ""; {
+		i := strings.LastIndexAny(k, ".[")
+		if i < 0 {
+			break
+		}
+		k = k[:i]
+		line = v.lines[k]
+	}
+	v.errs = append(v.errs, Error{Key: key, Line: line, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (v *validator) duration(key, s string, def time.Duration) time.Duration {
+	if s == "" {
+		return def
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		v.fail(key, "invalid duration %q (use e.g. 30s, 5m)", s)
+		return def
+	}
+	return d
+}
+
+func (v *validator) build(f file, getenv func(string) string) Config {
+	cfg := Default()
+	cfg.Targets = nil
+	cfg.Auth.AnonymousViewer = false // the demo's default; a config file opts in
+	if f.Listen != nil {
+		cfg.Listen = *f.Listen
+	}
+	if f.Database != nil {
+		cfg.Database = *f.Database
+		if cfg.Database == "" {
+			v.fail("database", "must not be empty")
+		}
+	}
+	if f.Auth != nil {
+		cfg.Auth.AnonymousViewer = f.Auth.AnonymousViewer
+	}
+	if f.Log != nil {
+		if f.Log.Format != "" {
+			cfg.Log.Format = f.Log.Format
+		}
+		if f.Log.Level != "" {
+			cfg.Log.Level = f.Log.Level
+		}
+	}
+	switch cfg.Log.Format {
+	case "text", "json":
+	default:
+		v.fail("log.format", "must be text or json, not %q", cfg.Log.Format)
+	}
+	switch cfg.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		v.fail("log.level", "must be debug, info, warn or error, not %q", cfg.Log.Level)
+	}
+	cfg.PingInterval = v.duration("ping_interval", f.PingInterval, cfg.PingInterval)
+	cfg.SpeechRepeat = v.duration("speech_repeat", f.SpeechRepeat, cfg.SpeechRepeat)
+	for i, o := range f.AllowedOrigins {
+		u, err := url.Parse(o)
+		if err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" {
+			v.fail(fmt.Sprintf("allowed_origins[%d]", i), "must be an origin like https://host:port, not %q", o)
+			continue
+		}
+		cfg.AllowedOrigins = append(cfg.AllowedOrigins, strings.ToLower(o))
+	}
+	if len(f.Targets) == 0 {
+		v.fail("targets", "at least one target is required")
+	}
+	names := map[string]int{}
+	for i, ft := range f.Targets {
+		key := fmt.Sprintf("targets[%d]", i)
+		t := v.target(key, ft, getenv)
+		if prev, dup := names[t.Name]; dup && t.Name != "" {
+			v.fail(key+".name", "duplicate target name %q (also targets[%d])", t.Name, prev)
+		}
+		names[t.Name] = i
+		if ft.Speed != 0 {
+			cfg.Speeds[t.Name] = ft.Speed
+		}
+		cfg.Targets = append(cfg.Targets, t)
+	}
+	return cfg
+}
+
+func (v *validator) target(key string, ft fileTarget, getenv func(string) string) monitor.Target {
+	t := monitor.Target{
+		Name: ft.Name, Kind: ft.Kind, Schedule: ft.Schedule, Command: ft.Command,
+		URL: ft.URL, Username: ft.Username, CAFile: ft.CAFile,
+		InsecureSkipVerify: ft.InsecureSkipVerify, ErrLog: ft.ErrLog,
+	}
+	if t.Name == "" {
+		v.fail(key+".name", "required")
+	} else if strings.ContainsAny(t.Name, "/\\?#%<>\"' \t\n") {
+		v.fail(key+".name", "%q: use letters, digits, '-', '_' or '.'", t.Name)
+	}
+	if t.Schedule == "" {
+		t.Schedule = defaultSchedule
+	}
+	if _, err := monitor.ParseSchedule(t.Schedule); err != nil {
+		v.fail(key+".schedule", "invalid cron spec %q (six fields with seconds, e.g. \"*/10 * * * * *\", or \"@every 10s\")", t.Schedule)
+	}
+	t.Timeout = v.duration(key+".timeout", ft.Timeout, defaultTimeout)
+	t.Thresholds = v.thresholds(key+".thresholds", ft.Thresholds)
+	if ft.Speed < 0 || (ft.Speed != 0 && ft.Kind != monitor.KindSimulator) {
+		v.fail(key+".speed", "only a simulator target takes a positive speed")
+	}
+	switch ft.Kind {
+	case "":
+		v.fail(key+".kind", "required (ggsci, rest or simulator)")
+	case monitor.KindSimulator:
+	case monitor.KindGGSCI:
+		if len(ft.Command) == 0 || ft.Command[0] == "" {
+			v.fail(key+".command", "required for kind ggsci (e.g. [\"/u01/ogg/ggsci\"])")
+		}
+	case monitor.KindREST:
+		if u, err := url.Parse(ft.URL); ft.URL == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			v.fail(key+".url", "required for kind rest: an http(s) URL such as https://ogg-ma:9011")
+		}
+		if ft.Username == "" {
+			v.fail(key+".username", "required for kind rest")
+		}
+		if ft.PasswordEnv == "" {
+			v.fail(key+".password_env", "required for kind rest: the name of the environment variable holding the password")
+		} else if pw := getenv(ft.PasswordEnv); pw == "" {
+			v.fail(key+".password_env", "environment variable %s is not set", ft.PasswordEnv)
+		} else {
+			t.Password = monitor.Secret(pw)
+		}
+		if ft.CAFile != "" {
+			if _, err := os.Stat(ft.CAFile); err != nil {
+				v.fail(key+".ca_file", "cannot read %q", ft.CAFile)
+			}
+		}
+	default:
+		v.fail(key+".kind", "unknown kind %q (ggsci, rest or simulator)", ft.Kind)
+	}
+	return t
+}
+
+func (v *validator) thresholds(key string, m map[string]string) monitor.Thresholds {
+	th := monitor.DefaultThresholds()
+	fields := map[string]*time.Duration{
+		"lag_warning": &th.LagWarning, "lag_critical": &th.LagCritical,
+		"checkpoint_warning": &th.CheckpointWarning, "checkpoint_critical": &th.CheckpointCritical,
+	}
+	for name, s := range m {
+		p, ok := fields[name]
+		if !ok {
+			v.fail(key+"."+name, "unknown threshold (lag_warning, lag_critical, checkpoint_warning, checkpoint_critical)")
+			continue
+		}
+		*p = v.duration(key+"."+name, s, *p)
+	}
+	if th.LagWarning > th.LagCritical {
+		v.fail(key+".lag_warning", "must not exceed lag_critical")
+	}
+	if th.CheckpointWarning > th.CheckpointCritical {
+		v.fail(key+".checkpoint_warning", "must not exceed checkpoint_critical")
+	}
+	return th
+}

@@ -1,0 +1,143 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Recorder stores what a check observed and what the rules found. The store
+// implements it; `syncmon check --once` runs without one.
+type Recorder interface {
+	Record(ctx context.Context, obs Observation, findings []Finding) error
+}
+
+// DefaultCheckTimeout bounds a check whose target names no timeout.
+const DefaultCheckTimeout = 30 * time.Second
+
+var cronParser = cron.NewParser(cron.Second | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// ParseSchedule checks a cron spec with a seconds field ("*/10 * * * * *") or a
+// descriptor ("@every 10s") and returns the period between its first two runs.
+func ParseSchedule(spec string) (time.Duration, error) {
+	s, err := cronParser.Parse(spec)
+	if err != nil {
+		return 0, fmt.Errorf("schedule %q: %w", spec, err)
+	}
+	first := s.Next(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
+	return s.Next(first).Sub(first), nil
+}
+
+// Check is one target with the collector that reads it.
+type Check struct {
+	Target    Target
+	Collector Collector
+}
+
+// RunCheck runs one check with the target's deadline and returns the observation.
+func RunCheck(ctx context.Context, c Check, now func() time.Time) Observation {
+	timeout := c.Target.Timeout
+	if timeout <= 0 {
+		timeout = DefaultCheckTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	procs, err := c.Collector.Collect(ctx)
+	if err != nil && errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, ErrUnreachable) {
+		err = fmt.Errorf("no answer within %s: %w", timeout, ErrUnreachable)
+	}
+	if err != nil {
+		err = fmt.Errorf("check %s: %w", c.Target.Name, err)
+	}
+	return Observation{Target: c.Target.Name, Kind: c.Target.Kind, ObservedAt: now().UTC(), Processes: procs, Err: err}
+}
+
+// Scheduler runs every target's check on its cron schedule. A check never
+// overlaps itself: a tick that finds the previous run still going is skipped
+// and logged.
+type Scheduler struct {
+	cron    *cron.Cron
+	rec     Recorder
+	log     *slog.Logger
+	now     func() time.Time
+	ctx     context.Context
+	cancel  context.CancelFunc
+	running atomic.Bool
+	// OnCheck, when set, is told of every finished check (metrics).
+	OnCheck func(obs Observation, took time.Duration)
+}
+
+// NewScheduler plans one cron job per check.
+func NewScheduler(checks []Check, rec Recorder, log *slog.Logger, now func() time.Time) (*Scheduler, error) {
+	if now == nil {
+		now = time.Now
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Scheduler{cron: cron.New(cron.WithParser(cronParser)), rec: rec, log: log, now: now, ctx: ctx, cancel: cancel}
+	for _, c := range checks {
+		if _, err := s.cron.AddJob(c.Target.Schedule, s.job(c)); err != nil {
+			cancel()
+			return nil, fmt.Errorf("schedule target %s: %w", c.Target.Name, err)
+		}
+	}
+	return s, nil
+}
+
+func (s *Scheduler) job(c Check) cron.Job {
+	var busy atomic.Bool
+	return cron.FuncJob(func() {
+		if !busy.CompareAndSwap(false, true) {
+			s.log.Warn("check skipped: the previous one is still running", "target", c.Target.Name)
+			return
+		}
+		defer busy.Store(false)
+		s.RunOnce(s.ctx, c)
+	})
+}
+
+// RunOnce runs one check now and records it.
+func (s *Scheduler) RunOnce(ctx context.Context, c Check) {
+	start := time.Now()
+	obs := RunCheck(ctx, c, s.now)
+	took := time.Since(start)
+	if obs.Err != nil {
+		s.log.Warn("check failed", "target", c.Target.Name, "err", obs.Err)
+	}
+	if s.OnCheck != nil {
+		s.OnCheck(obs, took)
+	}
+	findings := Evaluate(obs, c.Target.Thresholds)
+	if err := s.rec.Record(ctx, obs, findings); err != nil {
+		s.log.Error("record check", "target", c.Target.Name, "err", err)
+	}
+}
+
+// Start begins scheduling.
+func (s *Scheduler) Start() {
+	s.running.Store(true)
+	s.cron.Start()
+}
+
+// Running reports whether the scheduler has been started and not stopped.
+func (s *Scheduler) Running() bool { return s.running.Load() }
+
+// Stop stops scheduling and waits for running checks until ctx ends, then
+// cancels them.
+func (s *Scheduler) Stop(ctx context.Context) error {
+	s.running.Store(false)
+	done := s.cron.Stop()
+	defer s.cancel()
+	select {
+	case <-done.Done():
+		return nil
+	case <-ctx.Done():
+		s.cancel()
+		<-done.Done()
+		return fmt.Errorf("stop scheduler: %w", ctx.Err())
+	}
+}

@@ -1,0 +1,98 @@
+package monitor
+
+import (
+	"context"
+	"math"
+	"time"
+)
+
+// Simulator is a built-in fake deployment: MANAGER, three EXTRACTs and two
+// REPLICATs whose lag and checkpoint age wander. Its scenario repeats every
+// SimulatorCycle: REPLICAT REP1 abends 20 s in and recovers a minute later,
+// and EXTRACT EXT2's lag climbs over the warning threshold (and, every third
+// cycle, over the critical one) from 110 s to 150 s.
+//
+// The state is a pure function of the time since the simulator was made, so
+// tests drive it with a clock of their own.
+type Simulator struct {
+	name  string
+	start time.Time
+	now   func() time.Time
+	speed float64
+}
+
+// SimulatorCycle is the length of the simulator's repeating scenario.
+const SimulatorCycle = 180 * time.Second
+
+// NewSimulator returns a simulator whose scenario starts now.
+func NewSimulator(name string, now func() time.Time) *Simulator {
+	if now == nil {
+		now = time.Now
+	}
+	return &Simulator{name: name, start: now(), now: now, speed: 1}
+}
+
+// WithSpeed runs the scenario faster (speed > 1) or slower, for demos and tests.
+func (s *Simulator) WithSpeed(speed float64) *Simulator {
+	if speed > 0 {
+		s.speed = speed
+	}
+	return s
+}
+
+// Collect returns the simulated process table at the current time.
+func (s *Simulator) Collect(ctx context.Context) ([]Process, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	elapsed := time.Duration(float64(s.now().Sub(s.start)) * s.speed)
+	return SimulatedProcesses(elapsed), nil
+}
+
+// SimulatedProcesses is the simulator's process table at elapsed time into its scenario.
+func SimulatedProcesses(elapsed time.Duration) []Process {
+	if elapsed < 0 {
+		elapsed = 0
+	}
+	cycle := int(elapsed / SimulatorCycle)
+	t := (elapsed % SimulatorCycle).Seconds()
+	sec := elapsed.Seconds()
+	wander := func(base, amp, period, phase float64) *int64 {
+		v := int64(math.Round(base + amp*math.Sin(2*math.Pi*sec/period+phase)))
+		if v < 0 {
+			v = 0
+		}
+		return &v
+	}
+
+	procs := []Process{
+		{Program: "MANAGER", Status: StatusRunning},
+		{Program: "EXTRACT", Group: "EXT1", Status: StatusRunning, LagSeconds: wander(3, 2, 47, 0), CheckpointAgeSeconds: wander(6, 4, 29, 1)},
+		{Program: "EXTRACT", Group: "EXT2", Status: StatusRunning, LagSeconds: wander(5, 3, 61, 2), CheckpointAgeSeconds: wander(5, 4, 31, 2)},
+		{Program: "EXTRACT", Group: "PUMP1", Status: StatusRunning, LagSeconds: wander(1, 1, 37, 3), CheckpointAgeSeconds: wander(4, 3, 23, 3)},
+		{Program: "REPLICAT", Group: "REP1", Status: StatusRunning, LagSeconds: wander(4, 3, 53, 4), CheckpointAgeSeconds: wander(7, 5, 41, 4)},
+		{Program: "REPLICAT", Group: "REP2", Status: StatusRunning, LagSeconds: wander(2, 2, 43, 5), CheckpointAgeSeconds: wander(5, 4, 37, 5)},
+	}
+
+	// REP1 abends 20 s into the cycle and is restarted 60 s later; while it is
+	// down its checkpoint ages and its last lag stays where it was.
+	if t >= 20 && t < 80 {
+		rep1 := &procs[4]
+		rep1.Status = StatusAbended
+		lag := int64(6)
+		age := int64(t - 20 + 8)
+		rep1.LagSeconds, rep1.CheckpointAgeSeconds = &lag, &age
+	}
+
+	// EXT2 falls behind from 110 s to 150 s: its lag climbs to a peak at 130 s.
+	if t >= 110 && t < 150 {
+		peak := 95.0
+		if cycle%3 == 2 {
+			peak = 340
+		}
+		frac := 1 - math.Abs(t-130)/20
+		lag := int64(math.Round(10 + (peak-10)*frac))
+		procs[2].LagSeconds = &lag
+	}
+	return procs
+}

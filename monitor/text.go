@@ -1,0 +1,131 @@
+package monitor
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Alert texts: Message is what screens show; Speech holds short sentences
+// for text-to-speech (browsers cut long ones), in Korean and English.
+
+var programKo = map[string]string{
+	"EXTRACT":   "추출 프로세스",
+	"REPLICAT":  "복제 프로세스",
+	"MANAGER":   "매니저",
+	"JAGENT":    "모니터 에이전트",
+	"PMSRVR":    "성능 모니터 서비스",
+	"ADMINSRVR": "관리 서비스",
+	"DISTSRVR":  "배포 서비스",
+	"RECVSRVR":  "수신 서비스",
+}
+
+func processName(p Process) string {
+	return strings.TrimSpace(p.Program + " " + p.Group)
+}
+
+func processEn(p Process) string {
+	return strings.TrimSpace(strings.ToLower(p.Program) + " " + p.Group)
+}
+
+func processKo(p Process) string {
+	name, ok := programKo[p.Program]
+	if !ok {
+		name = p.Program
+	}
+	return strings.TrimSpace(name + " " + p.Group)
+}
+
+func statusText(target string, p Process) (string, Speech) {
+	msg := fmt.Sprintf("%s is %s", processName(p), p.Status)
+	switch p.Status {
+	case StatusAbended:
+		return msg, Speech{
+			Ko: fmt.Sprintf("%s %s 이 중단되었습니다", target, processKo(p)),
+			En: fmt.Sprintf("%s %s abended", target, processEn(p)),
+		}
+	case StatusKilled:
+		return msg, Speech{
+			Ko: fmt.Sprintf("%s %s 이 강제 종료되었습니다", target, processKo(p)),
+			En: fmt.Sprintf("%s %s was killed", target, processEn(p)),
+		}
+	default:
+		return msg, Speech{
+			Ko: fmt.Sprintf("%s %s 이 정지되었습니다", target, processKo(p)),
+			En: fmt.Sprintf("%s %s stopped", target, processEn(p)),
+		}
+	}
+}
+
+func lagText(target string, p Process, sev string) (string, Speech) {
+	lag := *p.LagSeconds
+	return fmt.Sprintf("%s lag %s (%s)", processName(p), FormatSeconds(lag), sev), Speech{
+		Ko: fmt.Sprintf("%s %s 지연 %s", target, processKo(p), secondsKo(lag)),
+		En: fmt.Sprintf("%s %s lag %s", target, processEn(p), secondsEn(lag)),
+	}
+}
+
+func checkpointText(target string, p Process, sev string) (string, Speech) {
+	age := *p.CheckpointAgeSeconds
+	return fmt.Sprintf("%s checkpoint not updated for %s (%s)", processName(p), FormatSeconds(age), sev), Speech{
+		Ko: fmt.Sprintf("%s %s 체크포인트가 %s 동안 갱신되지 않았습니다", target, processKo(p), secondsKo(age)),
+		En: fmt.Sprintf("%s %s checkpoint %s old", target, processEn(p), secondsEn(age)),
+	}
+}
+
+func targetText(target, rule string, err error) (string, Speech) {
+	switch rule {
+	case RuleCredentials:
+		return fmt.Sprintf("%s refused SyncMon's credentials: %v", target, err), Speech{
+			Ko: fmt.Sprintf("%s 인증이 거부되었습니다", target),
+			En: fmt.Sprintf("%s refused credentials", target),
+		}
+	case RuleParserBlind:
+		return fmt.Sprintf("%s: monitor cannot read OGG output: %v", target, err), Speech{
+			Ko: fmt.Sprintf("%s 출력을 읽을 수 없습니다", target),
+			En: fmt.Sprintf("%s output unreadable", target),
+		}
+	default:
+		return fmt.Sprintf("%s is unreachable: %v", target, err), Speech{
+			Ko: fmt.Sprintf("%s 에 연결할 수 없습니다", target),
+			En: fmt.Sprintf("%s unreachable", target),
+		}
+	}
+}
+
+// TestAlertText returns the message and speech of an admin's test alert.
+func TestAlertText(message string) (string, Speech) {
+	if message == "" {
+		return "SyncMon test alert", Speech{Ko: "SyncMon 시험 경보입니다", En: "SyncMon test alert"}
+	}
+	return message, Speech{Ko: message, En: message}
+}
+
+// FormatSeconds renders a duration in seconds as h:mm:ss, as OGG does.
+func FormatSeconds(s int64) string {
+	if s < 0 {
+		s = 0
+	}
+	return fmt.Sprintf("%02d:%02d:%02d", s/3600, s/60%60, s%60)
+}
+
+func secondsEn(s int64) string {
+	switch {
+	case s >= 3600:
+		return fmt.Sprintf("%d hours %d minutes", s/3600, s/60%60)
+	case s >= 120:
+		return fmt.Sprintf("%d minutes", s/60)
+	default:
+		return fmt.Sprintf("%d seconds", s)
+	}
+}
+
+func secondsKo(s int64) string {
+	switch {
+	case s >= 3600:
+		return fmt.Sprintf("%d시간 %d분", s/3600, s/60%60)
+	case s >= 120:
+		return fmt.Sprintf("%d분", s/60)
+	default:
+		return fmt.Sprintf("%d초", s)
+	}
+}
