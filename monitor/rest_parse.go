@@ -1,0 +1,496 @@
+package monitor
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The pure half of the REST collector: JSON bodies of the Microservices
+// Administration Service in, typed values out. No HTTP, no clock.
+//
+// Every body is the standard envelope
+//
+//	{"$schema":"api:standardResponse","links":[…],"messages":[…],"response":{…}}
+//
+// (ogg-facts.md 3.2). Numbers may arrive as JSON numbers or as strings
+// ("lag":"0" in the 23ai docs), null, or not at all; all of these are read.
+// Bodies that are not JSON (a proxy's HTML page, a truncated body) are a
+// *ParseError, which matches ErrUnreadable.
+
+// RESTEnvelope is what every Microservices response carries besides its payload.
+type RESTEnvelope struct {
+	// Schema is response.$schema ("ogg:collection", "ogg:replicatStatus" …),
+	// empty when the response has none.
+	Schema string `json:"schema"`
+	// HasResponse is false for bodies that carry only messages, such as
+	// most POST answers and error bodies.
+	HasResponse bool `json:"has_response"`
+	// Messages are the envelope's own messages about the request.
+	Messages []LogEntry `json:"messages"`
+}
+
+// ParseRESTEnvelope reads the envelope of any Microservices response.
+func ParseRESTEnvelope(r io.Reader) (RESTEnvelope, error) {
+	env, err := readEnvelope(r, "rest envelope")
+	if err != nil {
+		return RESTEnvelope{}, err
+	}
+	out := RESTEnvelope{
+		HasResponse: hasValue(env.Response),
+		Messages:    messagesToEntries(env.Messages),
+	}
+	if out.HasResponse {
+		var s struct {
+			Schema string `json:"$schema"`
+		}
+		// A response that is not an object (or a $schema that is not a
+		// string) has no schema to report; that is not an error here.
+		_ = json.Unmarshal(env.Response, &s)
+		out.Schema = s.Schema
+	}
+	return out, nil
+}
+
+// ParseRESTList reads a collection (GET /services/v2/extracts, /replicats,
+// /deployments, …/services) and returns the names of its items, in order.
+// An empty collection gives an empty, non-nil slice. A body without a
+// response is an error: a monitor must not mistake it for "no groups".
+func ParseRESTList(r io.Reader) ([]string, error) {
+	const what = "rest list"
+	env, err := readEnvelope(r, what)
+	if err != nil {
+		return nil, err
+	}
+	if !hasValue(env.Response) {
+		return nil, noResponse(what, env)
+	}
+	var coll struct {
+		Items *[]struct {
+			Name any `json:"name"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(env.Response, &coll); err != nil {
+		return nil, &ParseError{What: what, Reason: "response is not a collection: " + err.Error()}
+	}
+	if coll.Items == nil {
+		return nil, &ParseError{What: what, Reason: "response has no items"}
+	}
+	names := make([]string, 0, len(*coll.Items))
+	for i, it := range *coll.Items {
+		name, ok := it.Name.(string)
+		if !ok || strings.TrimSpace(name) == "" {
+			return nil, &ParseError{What: what, Reason: fmt.Sprintf("item %d has no name", i)}
+		}
+		names = append(names, strings.TrimSpace(name))
+	}
+	return names, nil
+}
+
+// ParseRESTStatus reads GET /services/v2/{extracts|replicats}/{name}/info/status.
+// It fills Status (upper-case, one of the Status constants; values SyncMon does
+// not know become UNKNOWN), LagSeconds (lag) and CheckpointAgeSeconds
+// (sinceLagReported). Program and Group are left for the caller.
+func ParseRESTStatus(r io.Reader) (Process, error) {
+	const what = "rest status"
+	env, err := readEnvelope(r, what)
+	if err != nil {
+		return Process{}, err
+	}
+	if !hasValue(env.Response) {
+		return Process{}, noResponse(what, env)
+	}
+	var st struct {
+		Status           any     `json:"status"`
+		Lag              flexInt `json:"lag"`
+		SinceLagReported flexInt `json:"sinceLagReported"`
+	}
+	if err := json.Unmarshal(env.Response, &st); err != nil {
+		return Process{}, &ParseError{What: what, Reason: "response is not a status object: " + err.Error()}
+	}
+	s, ok := st.Status.(string)
+	if !ok || strings.TrimSpace(s) == "" {
+		return Process{}, &ParseError{What: what, Reason: "response has no status"}
+	}
+	return Process{
+		Status:               restStatus(s),
+		LagSeconds:           st.Lag.v,
+		CheckpointAgeSeconds: st.SinceLagReported.v,
+	}, nil
+}
+
+// ParseRESTService reads GET /services/v2/deployments/{dep}/services/{svc}
+// (Service Manager) and returns the service's Status. Program is left for
+// the caller.
+func ParseRESTService(r io.Reader) (Process, error) {
+	const what = "rest service"
+	env, err := readEnvelope(r, what)
+	if err != nil {
+		return Process{}, err
+	}
+	if !hasValue(env.Response) {
+		return Process{}, noResponse(what, env)
+	}
+	var svc struct {
+		Status any `json:"status"`
+	}
+	if err := json.Unmarshal(env.Response, &svc); err != nil {
+		return Process{}, &ParseError{What: what, Reason: "response is not a service object: " + err.Error()}
+	}
+	s, ok := svc.Status.(string)
+	if !ok || strings.TrimSpace(s) == "" {
+		return Process{}, &ParseError{What: what, Reason: "response has no status"}
+	}
+	return Process{Status: restStatus(s)}, nil
+}
+
+// ParseRESTMPoints reads the Performance Metrics Service's
+// GET /services/v2/mpoints/processes. Extracts and Replicats keep their
+// group name; services (DistServer …) become program rows without a group.
+// processState values map as: Running → RUNNING, Starting → STARTING,
+// Stopping/StoppingForced → RUNNING (still up), Stopped/StoppedForced/
+// Registered → STOPPED, Abend → ABENDED, Killed → KILLED, anything else
+// (NotResponsive …) → UNKNOWN. The PM service reports no lag.
+func ParseRESTMPoints(r io.Reader) ([]Process, error) {
+	const what = "rest mpoints"
+	env, err := readEnvelope(r, what)
+	if err != nil {
+		return nil, err
+	}
+	if !hasValue(env.Response) {
+		return nil, noResponse(what, env)
+	}
+	var resp struct {
+		Processes *[]struct {
+			Name  any `json:"processName"`
+			Type  any `json:"processType"`
+			State any `json:"processState"`
+		} `json:"processes"`
+	}
+	if err := json.Unmarshal(env.Response, &resp); err != nil {
+		return nil, &ParseError{What: what, Reason: "response is not a process list: " + err.Error()}
+	}
+	if resp.Processes == nil {
+		return nil, &ParseError{What: what, Reason: "response has no processes"}
+	}
+	out := make([]Process, 0, len(*resp.Processes))
+	for i, p := range *resp.Processes {
+		name, _ := p.Name.(string)
+		typ, _ := p.Type.(string)
+		state, _ := p.State.(string)
+		if strings.TrimSpace(name) == "" || strings.TrimSpace(typ) == "" {
+			return nil, &ParseError{What: what, Reason: fmt.Sprintf("process %d has no name or type", i)}
+		}
+		proc := Process{Status: mpointsStatus(state)}
+		switch t := strings.ToLower(strings.TrimSpace(typ)); t {
+		case "extract":
+			proc.Program, proc.Group = "EXTRACT", strings.ToUpper(strings.TrimSpace(name))
+		case "replicat":
+			proc.Program, proc.Group = "REPLICAT", strings.ToUpper(strings.TrimSpace(name))
+		case "distserver", "distsrvr":
+			proc.Program = "DISTSRVR"
+		case "recvserver", "receiverserver", "recvsrvr":
+			proc.Program = "RECVSRVR"
+		case "adminserver", "adminsrvr":
+			proc.Program = "ADMINSRVR"
+		case "pmserver", "pmsrvr":
+			proc.Program = "PMSRVR"
+		default:
+			proc.Program, proc.Group = strings.ToUpper(t), strings.TrimSpace(name)
+		}
+		out = append(out, proc)
+	}
+	return out, nil
+}
+
+// ParseRESTMessages reads GET /services/v2/messages: response.items of
+// ogg:message objects, one LogEntry each (title → Message, issued → At).
+// The 12.3 documentation shows a single message object as the response
+// (severity "GGInfo", text in "text"); that shape is read too. A body
+// without a response has no messages of this kind; the envelope's own
+// messages are ParseRESTEnvelope's business.
+func ParseRESTMessages(r io.Reader) ([]LogEntry, error) {
+	const what = "rest messages"
+	env, err := readEnvelope(r, what)
+	if err != nil {
+		return nil, err
+	}
+	out := []LogEntry{}
+	if !hasValue(env.Response) {
+		return out, nil
+	}
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(env.Response, &probe); err != nil {
+		return nil, &ParseError{What: what, Reason: "response is not an object: " + err.Error()}
+	}
+	if items, ok := probe["items"]; ok {
+		var msgs []json.RawMessage
+		if err := json.Unmarshal(items, &msgs); err != nil {
+			return nil, &ParseError{What: what, Reason: "items is not a list: " + err.Error()}
+		}
+		return append(out, messagesToEntries(msgs)...), nil
+	}
+	// The 12.3 single-object shape.
+	return append(out, messagesToEntries([]json.RawMessage{env.Response})...), nil
+}
+
+// envelope is the standard response with its parts left raw, so that one
+// odd part does not spoil the others.
+type envelope struct {
+	Messages []json.RawMessage
+	Response json.RawMessage
+}
+
+// readEnvelope reads r whole and decodes the envelope. Non-JSON bodies are
+// described (empty, HTML, truncated) in the ParseError.
+func readEnvelope(r io.Reader, what string) (envelope, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return envelope{}, fmt.Errorf("%s: read: %w", what, err)
+	}
+	var raw struct {
+		Messages json.RawMessage `json:"messages"`
+		Response json.RawMessage `json:"response"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return envelope{}, notJSON(what, b, err)
+	}
+	env := envelope{Response: raw.Response}
+	if hasValue(raw.Messages) {
+		// A messages field of the wrong shape is ignored rather than fatal:
+		// the payload is what the monitor needs.
+		_ = json.Unmarshal(raw.Messages, &env.Messages)
+	}
+	return env, nil
+}
+
+// hasValue reports whether a raw JSON field was present and not null.
+func hasValue(raw json.RawMessage) bool {
+	t := bytes.TrimSpace(raw)
+	return len(t) > 0 && !bytes.Equal(t, []byte("null"))
+}
+
+var htmlTitle = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+
+// notJSON turns a JSON decoding failure into a ParseError that says what
+// the body looked like.
+func notJSON(what string, b []byte, err error) error {
+	t := bytes.TrimSpace(b)
+	var syn *json.SyntaxError
+	switch {
+	case len(t) == 0:
+		return &ParseError{What: what, Reason: "empty body where JSON was expected"}
+	case t[0] == '<':
+		reason := "HTML where JSON was expected"
+		if m := htmlTitle.FindSubmatch(t); m != nil {
+			if title := cleanSnippet(string(m[1]), 80); title != "" {
+				reason += fmt.Sprintf(" (%q)", title)
+			}
+		}
+		return &ParseError{What: what, Reason: reason}
+	case errors.As(err, &syn) && syn.Offset >= int64(len(b)) && strings.Contains(syn.Error(), "end of JSON input"):
+		return &ParseError{What: what, Reason: fmt.Sprintf("truncated JSON (body ends after %d bytes)", len(b))}
+	case errors.As(err, &syn):
+		return &ParseError{What: what, Reason: fmt.Sprintf("invalid JSON at byte %d: %v", syn.Offset, err)}
+	default:
+		return &ParseError{What: what, Reason: "unexpected JSON: " + err.Error()}
+	}
+}
+
+// noResponse describes a body that carries only messages.
+func noResponse(what string, env envelope) error {
+	reason := "body has no response"
+	if msgs := messagesToEntries(env.Messages); len(msgs) > 0 {
+		reason += ": " + messageSummary(msgs)
+	}
+	return &ParseError{What: what, Reason: reason}
+}
+
+// messageSummary joins the first few messages into one line for an error.
+func messageSummary(msgs []LogEntry) string {
+	var parts []string
+	for i, m := range msgs {
+		if i == 3 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(msgs)-i))
+			break
+		}
+		s := cleanSnippet(m.Message, 200)
+		if m.Code != "" {
+			s = m.Code + " " + s
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// cleanSnippet makes untrusted text safe to put into an error message:
+// one line, valid UTF-8, at most max runes.
+func cleanSnippet(s string, max int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max]) + "…"
+	}
+	return s
+}
+
+// messagesToEntries converts ogg:message objects. Entries that are not
+// objects are skipped: they carry nothing to show.
+func messagesToEntries(raw []json.RawMessage) []LogEntry {
+	out := []LogEntry{}
+	for _, r := range raw {
+		var m struct {
+			Title    any `json:"title"`
+			Text     any `json:"text"`
+			Code     any `json:"code"`
+			Severity any `json:"severity"`
+			Issued   any `json:"issued"`
+			Process  any `json:"process"`
+		}
+		if err := json.Unmarshal(r, &m); err != nil {
+			continue
+		}
+		e := LogEntry{
+			Severity: restSeverity(str(m.Severity)),
+			Code:     strings.TrimSpace(str(m.Code)),
+			Program:  restProgram(str(m.Process)),
+			Message:  strings.TrimSpace(strings.ToValidUTF8(str(m.Title), "\uFFFD")),
+		}
+		if e.Message == "" {
+			e.Message = strings.TrimSpace(strings.ToValidUTF8(str(m.Text), "\uFFFD"))
+		}
+		if t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(str(m.Issued))); err == nil {
+			e.At = t
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// restStatus maps the REST status values (lower-case) to SyncMon's.
+func restStatus(s string) string {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "running":
+		return StatusRunning
+	case "stopped":
+		return StatusStopped
+	case "abended", "abend":
+		return StatusAbended
+	case "killed":
+		return StatusKilled
+	case "starting":
+		return StatusStarting
+	default:
+		return StatusUnknown
+	}
+}
+
+// mpointsStatus maps the Performance Metrics Service's processState.
+func mpointsStatus(s string) string {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "running", "stopping", "stoppingforced":
+		return StatusRunning
+	case "starting":
+		return StatusStarting
+	case "stopped", "stoppedforced", "registered":
+		return StatusStopped
+	case "abend", "abended":
+		return StatusAbended
+	case "killed":
+		return StatusKilled
+	default:
+		return StatusUnknown
+	}
+}
+
+// restSeverity maps message severities to INFO, WARNING, ERROR. The 12.3
+// documentation example says "GGInfo"; others are kept upper-cased.
+func restSeverity(s string) string {
+	u := strings.ToUpper(strings.TrimSpace(s))
+	u = strings.TrimPrefix(u, "GG")
+	switch u {
+	case "WARN":
+		return "WARNING"
+	case "FATAL", "SEVERE":
+		return "ERROR"
+	}
+	return u
+}
+
+// restProgram maps the 12.3 "process" field; "MGR" is the Manager.
+func restProgram(s string) string {
+	u := strings.ToUpper(strings.TrimSpace(s))
+	if u == "MGR" {
+		return "MANAGER"
+	}
+	return u
+}
+
+// flexInt is a count of seconds that OGG sends as a JSON number, a string
+// ("0", "12", "00:05:12"), null, or not at all. Values it cannot read are
+// nil ("OGG gave none") rather than an error, so that one odd field does
+// not hide a process's status.
+type flexInt struct{ v *int64 }
+
+func (f *flexInt) UnmarshalJSON(b []byte) error {
+	f.v = nil
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || bytes.Equal(b, []byte("null")) {
+		return nil
+	}
+	var s string
+	if b[0] == '"' {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return nil
+		}
+	} else if b[0] == '-' || (b[0] >= '0' && b[0] <= '9') {
+		s = string(b)
+	} else {
+		return nil // true, {}, [] …: not a number of seconds
+	}
+	f.v = parseSeconds(s)
+	return nil
+}
+
+// parseSeconds reads "12", "12.7" (truncated), "1,234" or "h+:mm:ss".
+func parseSeconds(s string) *int64 {
+	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
+	if s == "" {
+		return nil
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return &n
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		if math.IsNaN(f) || math.IsInf(f, 0) || f >= math.MaxInt64 || f <= math.MinInt64 {
+			return nil
+		}
+		n := int64(f)
+		return &n
+	}
+	parts := strings.Split(s, ":")
+	if len(parts) != 3 {
+		return nil
+	}
+	var total int64
+	for i, p := range parts {
+		n, err := strconv.ParseInt(p, 10, 64)
+		if err != nil || n < 0 || (i > 0 && n > 59) || n >= math.MaxInt64/3600-1 {
+			return nil
+		}
+		total = total*60 + n
+	}
+	return &total
+}
