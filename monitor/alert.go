@@ -77,7 +77,9 @@ type FindingKey struct {
 }
 
 // Key returns the finding's identity within its target.
-func (f Finding) Key() FindingKey { return FindingKey{Program: f.Program, Group: f.Group, Rule: f.Rule} }
+func (f Finding) Key() FindingKey {
+	return FindingKey{Program: f.Program, Group: f.Group, Rule: f.Rule}
+}
 
 // Transition types, as they appear on the wire.
 const (

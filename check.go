@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/syncmon/syncmon/monitor"
+)
+
+// checkResult is one line of `check --once --json`.
+type checkResult struct {
+	Target     string            `json:"target"`
+	Kind       string            `json:"kind"`
+	OK         bool              `json:"ok"`
+	Error      string            `json:"error"`
+	ObservedAt time.Time         `json:"observed_at"`
+	Processes  []monitor.Process `json:"processes"`
+	Findings   []monitor.Finding `json:"findings"`
+}
+
+// Nagios plugin exit codes.
+const (
+	nagiosOK       = 0
+	nagiosWarning  = 1
+	nagiosCritical = 2
+	nagiosUnknown  = 3
+)
+
+func check(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fl := flag.NewFlagSet("check", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	cfgPath := fl.String("config", "", "config file (YAML); none: the built-in demo")
+	once := fl.Bool("once", false, "run every target's checks once and exit (required)")
+	asJSON := fl.Bool("json", false, "print one JSON object per target")
+	if err := fl.Parse(args); err != nil {
+		return exitError{nagiosUnknown}
+	}
+	if !*once {
+		fmt.Fprintln(stderr, "check: --once is required (the scheduler runs with `syncmon serve`)")
+		return exitError{nagiosUnknown}
+	}
+	cfg, err := loadConfig(*cfgPath, getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitError{nagiosUnknown}
+	}
+	checks, err := buildChecks(cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitError{nagiosUnknown}
+	}
+	results := make([]checkResult, len(checks))
+	var wg sync.WaitGroup
+	for i, c := range checks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			obs := monitor.RunCheck(ctx, c, time.Now)
+			r := checkResult{Target: obs.Target, Kind: obs.Kind, OK: obs.Err == nil, ObservedAt: obs.ObservedAt.Truncate(time.Second),
+				Processes: obs.Processes, Findings: monitor.Evaluate(obs, c.Target.Thresholds)}
+			if obs.Err != nil {
+				r.Error = obs.Err.Error()
+			}
+			if r.Processes == nil {
+				r.Processes = []monitor.Process{}
+			}
+			if r.Findings == nil {
+				r.Findings = []monitor.Finding{}
+			}
+			results[i] = r
+		}()
+	}
+	wg.Wait()
+
+	code := nagiosOK
+	worst := monitor.SeverityOK
+	unknown := false
+	for _, r := range results {
+		if !r.OK {
+			unknown = true
+			continue
+		}
+		if s := monitor.WorstSeverity(r.Findings); monitor.SeverityRank(s) > monitor.SeverityRank(worst) {
+			worst = s
+		}
+	}
+	switch {
+	case worst == monitor.SeverityCritical:
+		code = nagiosCritical
+	case unknown:
+		code = nagiosUnknown
+	case worst == monitor.SeverityWarning:
+		code = nagiosWarning
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		for _, r := range results {
+			if err := enc.Encode(r); err != nil {
+				return fmt.Errorf("write result: %w", err)
+			}
+		}
+	} else {
+		printResults(stdout, results, code)
+	}
+	if code != nagiosOK {
+		return exitError{code}
+	}
+	return nil
+}
+
+func printResults(w io.Writer, results []checkResult, code int) {
+	status := [...]string{"OK", "WARNING", "CRITICAL", "UNKNOWN"}[code]
+	fmt.Fprintf(w, "SYNCMON %s\n", status)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	for _, r := range results {
+		if !r.OK {
+			fmt.Fprintf(tw, "%s\t%s\tUNKNOWN\t%s\n", r.Target, r.Kind, r.Error)
+			continue
+		}
+		for _, p := range r.Processes {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\tlag %s\tckpt %s\n", r.Target, strings.TrimSpace(p.Program), p.Group, p.Status,
+				optSeconds(p.LagSeconds), optSeconds(p.CheckpointAgeSeconds))
+		}
+		for _, f := range r.Findings {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Target, strings.ToUpper(f.Severity), f.Rule, f.Message)
+		}
+	}
+	tw.Flush()
+}
+
+func optSeconds(p *int64) string {
+	if p == nil {
+		return "-"
+	}
+	return monitor.FormatSeconds(*p)
+}
+
+func configCheck(path string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig(path, getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitError{1}
+	}
+	fmt.Fprintf(stdout, "%s: ok (%d targets)\n", path, len(cfg.Targets))
+	return nil
+}
+
+func userCommand(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fmt.Fprintln(stderr, "user: accounts are not implemented yet")
+	return exitError{2}
+}

@@ -1,0 +1,110 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// Languages: Korean and English, by the lang cookie, else Accept-Language.
+const langCookie = "syncmon_lang"
+
+func langOf(c echo.Context) string {
+	if ck, err := c.Cookie(langCookie); err == nil && (ck.Value == "ko" || ck.Value == "en") {
+		return ck.Value
+	}
+	for _, part := range strings.Split(c.Request().Header.Get("Accept-Language"), ",") {
+		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
+		switch {
+		case strings.HasPrefix(tag, "ko"):
+			return "ko"
+		case strings.HasPrefix(tag, "en"):
+			return "en"
+		}
+	}
+	return "en"
+}
+
+// setLang stores the chosen language in a cookie and goes back.
+func (s *Server) setLang(c echo.Context) error {
+	lang := c.FormValue("lang")
+	if lang != "ko" && lang != "en" {
+		return echo.NewHTTPError(http.StatusBadRequest, "lang must be ko or en")
+	}
+	c.SetCookie(&http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Request().TLS != nil})
+	return c.Redirect(http.StatusSeeOther, safeNext(c.FormValue("next")))
+}
+
+// safeNext keeps redirects on this site: a local path or "/".
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+var catalog = map[string][2]string{ // key: {en, ko}
+	"dashboard":        {"Dashboard", "대시보드"},
+	"alerts":           {"Alerts", "경보"},
+	"kiosk":            {"Wall display", "상황판"},
+	"screens":          {"Screens", "접속 화면"},
+	"targets":          {"Targets", "대상"},
+	"active_alerts":    {"Active alerts", "활성 경보"},
+	"no_active_alerts": {"No active alerts.", "활성 경보가 없습니다."},
+	"program":          {"Program", "프로그램"},
+	"group":            {"Group", "그룹"},
+	"status":           {"Status", "상태"},
+	"lag":              {"Lag at checkpoint", "체크포인트 지연"},
+	"checkpoint_age":   {"Time since checkpoint", "체크포인트 경과"},
+	"severity":         {"Severity", "심각도"},
+	"target":           {"Target", "대상"},
+	"process":          {"Process", "프로세스"},
+	"message":          {"Message", "메시지"},
+	"opened":           {"Opened", "발생"},
+	"state":            {"State", "상태"},
+	"reachable":        {"reachable", "연결됨"},
+	"unreachable":      {"UNREACHABLE", "연결 불가"},
+	"observed":         {"observed", "확인"},
+	"ack":              {"Acknowledge", "확인 처리"},
+	"unack":            {"Take back acknowledgement", "확인 취소"},
+	"comment":          {"Comment", "의견"},
+	"acked_by":         {"Acknowledged by", "확인자"},
+	"history":          {"History", "이력"},
+	"send_test":        {"Send test alert", "시험 경보 보내기"},
+	"enable_sound":     {"Enable sound", "음성 알림 켜기"},
+	"stale":            {"Disconnected — data is stale", "연결 끊김 — 정보가 오래되었습니다"},
+	"connecting":       {"connecting…", "연결 중…"},
+	"all":              {"All", "전체"},
+	"open":             {"open", "미확인"},
+	"acked":            {"acknowledged", "확인됨"},
+	"resolved":         {"resolved", "해소됨"},
+	"no_processes":     {"No processes reported yet.", "아직 보고된 프로세스가 없습니다."},
+	"comment_required": {"A comment is required.", "의견을 입력해야 합니다."},
+	"comment_too_long": {"The comment is too long.", "의견이 너무 깁니다."},
+	"connected_since":  {"Connected since", "접속 시각"},
+	"last_heartbeat":   {"Last heartbeat", "마지막 응답"},
+	"transport":        {"Transport", "전송 방식"},
+	"address":          {"Address", "주소"},
+	"who":              {"User or kiosk", "사용자 또는 상황판"},
+	"critical":         {"critical", "심각"},
+	"warning":          {"warning", "경고"},
+	"ok":               {"ok", "정상"},
+	"test_message":     {"Message (optional)", "메시지 (선택)"},
+	"back":             {"Back", "돌아가기"},
+	"mute":             {"Mute 15 min", "15분 음소거"},
+	"updated_ago":      {"updated", "갱신"},
+}
+
+// T translates a catalog key into lang; unknown keys come back as they are.
+func T(lang, key string) string {
+	v, ok := catalog[key]
+	if !ok {
+		return key
+	}
+	if lang == "ko" {
+		return v[1]
+	}
+	return v[0]
+}

@@ -1,0 +1,112 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// route is one entry of the HTTP surface: method, path, the role it needs.
+type route struct {
+	method string
+	path   string
+	role   Role
+	stream bool // an event transport: the Origin check applies
+	form   bool // a browser form post: CSRF token required
+	h      echo.HandlerFunc
+}
+
+// routes is SyncMon's whole HTTP surface, on one screen.
+func (s *Server) routes() []route {
+	return []route{
+		// Pages (server-rendered; work without JS).
+		{method: http.MethodGet, path: "/", role: RoleViewer, h: s.dashboard},
+		{method: http.MethodGet, path: "/alerts", role: RoleViewer, h: s.alertList},
+		{method: http.MethodGet, path: "/alerts/:id", role: RoleViewer, h: s.alertDetail},
+		{method: http.MethodPost, path: "/alerts/:id/ack", role: RoleAdmin, form: true, h: s.ackForm},
+		{method: http.MethodPost, path: "/alerts/:id/unack", role: RoleAdmin, form: true, h: s.unackForm},
+		{method: http.MethodPost, path: "/alerts/test", role: RoleAdmin, form: true, h: s.testAlertForm},
+		{method: http.MethodGet, path: "/kiosk", role: RoleViewer, h: s.kiosk},
+		{method: http.MethodGet, path: "/screens", role: RoleAdmin, h: s.screensPage},
+		{method: http.MethodPost, path: "/lang", role: RolePublic, form: true, h: s.setLang},
+
+		// Event transports: the same events, the same seq.
+		{method: http.MethodGet, path: "/ws", role: RoleViewer, stream: true, h: s.serveWS},
+		{method: http.MethodGet, path: "/events", role: RoleViewer, stream: true, h: s.serveSSE},
+		{method: http.MethodGet, path: "/poll", role: RoleViewer, stream: true, h: s.servePoll},
+
+		// JSON API.
+		{method: http.MethodGet, path: "/api/state", role: RoleViewer, h: s.apiState},
+		{method: http.MethodGet, path: "/api/alerts", role: RoleViewer, h: s.apiAlerts},
+		{method: http.MethodGet, path: "/api/alerts/:id", role: RoleViewer, h: s.apiAlert},
+		{method: http.MethodPost, path: "/api/alerts/:id/ack", role: RoleAdmin, h: s.apiAck},
+		{method: http.MethodPost, path: "/api/alerts/:id/unack", role: RoleAdmin, h: s.apiUnack},
+		{method: http.MethodPost, path: "/api/alerts/test", role: RoleAdmin, h: s.apiTestAlert},
+
+		// Operations.
+		{method: http.MethodGet, path: "/healthz", role: RolePublic, h: s.healthz},
+		{method: http.MethodGet, path: "/readyz", role: RolePublic, h: s.readyz},
+		{method: http.MethodGet, path: "/static/:hash/:file", role: RolePublic, h: s.static},
+	}
+}
+
+func (s *Server) newEcho() *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true,
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			s.log.Error("panic in handler", "path", c.Path(), "err", err, "stack", string(stack))
+			return err
+		}}))
+	e.Use(s.securityHeaders)
+	csrf := middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
+		CookieName:     "syncmon_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSameSite: http.SameSiteLaxMode,
+		ContextKey:     "csrf",
+	})
+	for _, rt := range s.routes() {
+		mw := []echo.MiddlewareFunc{csrf, s.authorize(rt)}
+		if rt.stream {
+			mw = []echo.MiddlewareFunc{s.authorize(rt)}
+		}
+		if rt.method != http.MethodGet && !rt.form {
+			// JSON API: CSRF applies to browsers (cookies), not to scripts
+			// with HTTP Basic credentials.
+			mw = []echo.MiddlewareFunc{s.apiCSRF(csrf), s.authorize(rt)}
+		}
+		e.Add(rt.method, rt.path, rt.h, mw...)
+	}
+	return e
+}
+
+// apiCSRF applies the CSRF check to JSON API writes from browsers; a script
+// with Basic credentials and no Origin has no ambient cookie to abuse.
+func (s *Server) apiCSRF(csrf echo.MiddlewareFunc) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		withCSRF := csrf(next)
+		return func(c echo.Context) error {
+			r := c.Request()
+			if _, _, basic := r.BasicAuth(); basic && r.Header.Get("Origin") == "" {
+				return next(c)
+			}
+			return withCSRF(c)
+		}
+	}
+}
+
+// securityHeaders: a CSP with no inline scripts, no framing, no sniffing.
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		return next(c)
+	}
+}

@@ -1,0 +1,118 @@
+package handlers
+
+import (
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+)
+
+// screen is one connected client on one transport.
+type screen struct {
+	ID        int64     `json:"id"`
+	Who       string    `json:"who"`
+	Transport string    `json:"transport"`
+	Address   string    `json:"address"`
+	Since     time.Time `json:"connected_since"`
+	LastSeen  time.Time `json:"last_heartbeat"`
+}
+
+// screens tracks every connected screen for /screens and metrics.
+type screens struct {
+	mu   sync.Mutex
+	next int64
+	all  map[*screen]struct{}
+	// polls are long-poll screens by client key; they expire, having no connection.
+	polls map[string]*screen
+}
+
+func newScreens() *screens { return &screens{all: make(map[*screen]struct{})} }
+
+func (sc *screens) add(who, transport string, r *http.Request) *screen {
+	now := time.Now()
+	if who == "" {
+		who = "anonymous"
+	}
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	sc.next++
+	s := &screen{ID: sc.next, Who: who, Transport: transport, Address: r.RemoteAddr, Since: now, LastSeen: now}
+	sc.all[s] = struct{}{}
+	return s
+}
+
+func (sc *screens) touch(s *screen) {
+	if s == nil {
+		return
+	}
+	sc.mu.Lock()
+	s.LastSeen = time.Now()
+	sc.mu.Unlock()
+}
+
+func (sc *screens) remove(s *screen) {
+	if s == nil {
+		return
+	}
+	sc.mu.Lock()
+	delete(sc.all, s)
+	sc.mu.Unlock()
+}
+
+// list returns a copy of every screen, oldest connection first.
+func (sc *screens) list() []screen {
+	sc.mu.Lock()
+	out := make([]screen, 0, len(sc.all))
+	for s := range sc.all {
+		out = append(out, *s)
+	}
+	sc.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// count returns the number of connected screens per transport.
+func (sc *screens) count() map[string]int {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	out := map[string]int{"ws": 0, "sse": 0, "poll": 0}
+	for s := range sc.all {
+		out[s.Transport]++
+	}
+	return out
+}
+
+// pollScreenTTL is how long a long-poll screen counts as connected after its last poll.
+const pollScreenTTL = time.Minute
+
+// poll records a long-poll request: each poll is a heartbeat of its screen,
+// known by its user, address and the client id the page sends.
+func (sc *screens) poll(who string, r *http.Request, client string) {
+	if who == "" {
+		who = "anonymous"
+	}
+	key := who + "|" + r.RemoteAddr + "|" + client
+	if client == "" {
+		key = who + "|" + r.RemoteAddr
+	}
+	now := time.Now()
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.polls == nil {
+		sc.polls = make(map[string]*screen)
+	}
+	for k, s := range sc.polls {
+		if now.Sub(s.LastSeen) > pollScreenTTL {
+			delete(sc.polls, k)
+			delete(sc.all, s)
+		}
+	}
+	if s, ok := sc.polls[key]; ok {
+		s.LastSeen = now
+		return
+	}
+	sc.next++
+	s := &screen{ID: sc.next, Who: who, Transport: "poll", Address: r.RemoteAddr, Since: now, LastSeen: now}
+	sc.polls[key] = s
+	sc.all[s] = struct{}{}
+}

@@ -1,0 +1,123 @@
+// Package handlers is SyncMon's HTTP surface: pages, the JSON API, and the
+// event transports (WebSocket, Server-Sent Events, long-poll), with the
+// access, CSRF and Origin checks in front of them. Handlers stay thin: parse,
+// check, call the store, respond.
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/olahol/melody"
+	"github.com/syncmon/syncmon/store"
+)
+
+// Options are what the handlers need from the rest of SyncMon.
+type Options struct {
+	Store           *store.Store
+	Log             *slog.Logger
+	Version         string
+	PingInterval    time.Duration // heartbeat on every transport (default 10 s)
+	SpeechRepeat    time.Duration // screens repeat unacknowledged critical alerts this often
+	AnonymousViewer bool          // visitors without credentials may read
+	AllowedOrigins  []string      // browser origins besides our own
+	Now             func() time.Time
+	// Ready reports whether the server can do its job (scheduler running …).
+	Ready func(ctx context.Context) error
+}
+
+// Server holds the HTTP surface's state.
+type Server struct {
+	opt     Options
+	store   *store.Store
+	log     *slog.Logger
+	echo    *echo.Echo
+	melody  *melody.Melody
+	screens *screens
+	pages   *pages
+
+	stop     chan struct{}
+	stopOnce sync.Once
+	wg       sync.WaitGroup
+}
+
+// New builds the server and its route table.
+func New(opt Options) (*Server, error) {
+	if opt.PingInterval <= 0 {
+		opt.PingInterval = 10 * time.Second
+	}
+	if opt.SpeechRepeat <= 0 {
+		opt.SpeechRepeat = 60 * time.Second
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Log == nil {
+		opt.Log = slog.Default()
+	}
+	for i, o := range opt.AllowedOrigins {
+		opt.AllowedOrigins[i] = strings.ToLower(strings.TrimRight(o, "/"))
+	}
+	pg, err := loadPages()
+	if err != nil {
+		return nil, fmt.Errorf("load templates: %w", err)
+	}
+	s := &Server{opt: opt, store: opt.Store, log: opt.Log, screens: newScreens(), pages: pg, stop: make(chan struct{})}
+	s.echo = s.newEcho()
+	s.melody = s.newMelody()
+	s.wg.Add(1)
+	go s.heartbeat()
+	return s, nil
+}
+
+// ServeHTTP serves SyncMon's HTTP surface.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// Close tells every connected screen to reconnect and stops the heartbeat.
+// Call it before the HTTP server's Shutdown: hijacked WebSockets are not
+// tracked by http.Server.
+func (s *Server) Close() {
+	s.stopOnce.Do(func() {
+		close(s.stop)
+		s.wg.Wait()
+		_ = s.melody.CloseWithMsg(melody.FormatCloseMessage(1012, "server restarting; resume with since"))
+	})
+}
+
+// Stopping is closed when the server begins to shut down; streams end.
+func (s *Server) Stopping() <-chan struct{} { return s.stop }
+
+// heartbeat sends a ping with the log head to every WebSocket screen.
+// SSE and long-poll send their own, per request.
+func (s *Server) heartbeat() {
+	defer s.wg.Done()
+	t := time.NewTicker(s.opt.PingInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			msg := pingMessage(s.store.Head())
+			for _, sess := range s.melodySessions() {
+				if c, ok := wsConnOf(sess); ok {
+					c.send(msg)
+				}
+			}
+		}
+	}
+}
+
+func (s *Server) melodySessions() []*melody.Session {
+	sessions, err := s.melody.Sessions()
+	if err != nil {
+		return nil
+	}
+	return sessions
+}

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/syncmon/syncmon/config"
+	"github.com/syncmon/syncmon/handlers"
+	"github.com/syncmon/syncmon/monitor"
+	"github.com/syncmon/syncmon/static"
+	"github.com/syncmon/syncmon/store"
+	"github.com/syncmon/syncmon/templates"
+)
+
+// release is the release name; the version screens see adds a hash of the
+// embedded UI, so that a wall display reloads itself after an upgrade.
+const release = "0.1.0"
+
+func version() string {
+	h := sha256.New()
+	for _, fsys := range []fs.FS{static.FS, templates.FS} {
+		_ = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				b, _ := fs.ReadFile(fsys, p)
+				h.Write([]byte(p))
+				h.Write(b)
+			}
+			return nil
+		})
+	}
+	return release + "+" + hex.EncodeToString(h.Sum(nil))[:8]
+}
+
+// loadConfig reads the file named by --config, or the built-in demo defaults.
+func loadConfig(path string, getenv func(string) string) (config.Config, error) {
+	if path == "" {
+		return config.Default(), nil
+	}
+	return config.Load(path, getenv)
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// buildChecks makes one collector per configured target.
+func buildChecks(cfg config.Config) ([]monitor.Check, error) {
+	var checks []monitor.Check
+	for _, t := range cfg.Targets {
+		c, err := monitor.NewCollector(t, time.Now)
+		if err != nil {
+			return nil, err
+		}
+		if sim, ok := c.(*monitor.Simulator); ok {
+			sim.WithSpeed(cfg.Speeds[t.Name])
+		}
+		checks = append(checks, monitor.Check{Target: t, Collector: c})
+	}
+	return checks, nil
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fl := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	cfgPath := fl.String("config", "", "config file (YAML); none: the built-in demo")
+	listen := fl.String("listen", "", "listen address, overriding the config's")
+	database := fl.String("database", "", "SQLite file, overriding the config's")
+	if err := fl.Parse(args); err != nil {
+		return exitError{2}
+	}
+	cfg, err := loadConfig(*cfgPath, getenv)
+	if err != nil {
+		return err
+	}
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
+	if *database != "" {
+		cfg.Database = *database
+	}
+	log := newLogger(cfg, stderr)
+
+	st, err := store.Open(ctx, cfg.Database)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	names := make([]string, len(cfg.Targets))
+	for i, t := range cfg.Targets {
+		names[i] = t.Name
+	}
+	if err := st.SyncTargets(ctx, names); err != nil {
+		return err
+	}
+	checks, err := buildChecks(cfg)
+	if err != nil {
+		return err
+	}
+	sched, err := monitor.NewScheduler(checks, st, log, time.Now)
+	if err != nil {
+		return err
+	}
+
+	srv, err := handlers.New(handlers.Options{
+		Store: st, Log: log, Version: version(), PingInterval: cfg.PingInterval, SpeechRepeat: cfg.SpeechRepeat,
+		AnonymousViewer: cfg.Auth.AnonymousViewer, AllowedOrigins: cfg.AllowedOrigins,
+		Ready: func(context.Context) error {
+			if !sched.Running() {
+				return errors.New("scheduler not running")
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.Listen, err)
+	}
+	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpSrv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "database", cfg.Database, "targets", len(cfg.Targets), "version", version())
+
+	sched.Start()
+	for _, c := range checks { // a first look at every target now, not at the first tick
+		go sched.RunOnce(ctx, c)
+	}
+	houseDone := make(chan struct{})
+	houseCtx, stopHouse := context.WithCancel(context.Background())
+	go func() {
+		defer close(houseDone)
+		housekeeping(houseCtx, st, log)
+	}()
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err := <-serveErr:
+		log.Error("http server stopped", "err", err)
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := sched.Stop(shutdownCtx); err != nil {
+		log.Warn("stop scheduler", "err", err)
+	}
+	stopHouse()
+	<-houseDone
+	srv.Close()
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// housekeeping resolves expired test alerts (and, later, prunes old rows).
+func housekeeping(ctx context.Context, st *store.Store, log *slog.Logger) {
+	t := time.NewTicker(10 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := st.ExpireTestAlerts(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("housekeeping", "err", err)
+			}
+		}
+	}
+}

@@ -1,0 +1,342 @@
+/* SyncMon screen client: plain ES5, no build step, no libraries.
+ *
+ * It receives events over the first transport that actually delivers
+ * (WebSocket, then Server-Sent Events, then long-poll), resumes by seq after
+ * any drop or transport change, shows the newest alert, speaks it, repeats
+ * while unacknowledged critical alerts exist, and shows plainly when the
+ * line has gone quiet. The page itself is server-rendered: on a change the
+ * client re-fetches it and swaps <main>, so what it shows is what the server
+ * renders with JS off.
+ */
+(function () {
+  'use strict';
+  var body = document.body;
+  if (!body || !body.getAttribute('data-page')) { return; }
+  var page = body.getAttribute('data-page');
+  var lang = body.getAttribute('data-lang') === 'ko' ? 'ko' : 'en';
+  var version = body.getAttribute('data-version');
+  var lastSeq = parseInt(body.getAttribute('data-head'), 10) || 0;
+  var pingMs = 10000;
+  var repeatMs = (parseInt(body.getAttribute('data-speech-repeat'), 10) || 60) * 1000;
+  var clientId = Math.random().toString(36).slice(2);
+  var T = {
+    en: { ws: 'WebSocket', sse: 'SSE', poll: 'long-poll', none: 'offline', ago: 's ago', many: ' new alerts', enabled: 'Sound on' },
+    ko: { ws: 'WebSocket', sse: 'SSE', poll: '롱폴링', none: '끊김', ago: '초 전', many: '건의 새 경보가 있습니다', enabled: '음성 알림이 켜졌습니다' }
+  }[lang];
+
+  function $(id) { return document.getElementById(id); }
+  function now() { return new Date().getTime(); }
+  function show(el, on) { if (el) { if (on) { el.removeAttribute('hidden'); } else { el.setAttribute('hidden', ''); } } }
+
+  /* ---- state: active alerts by id ---------------------------------- */
+  var alerts = {};
+  function loadState(done) {
+    get('/api/state', 10000, function (status, text) {
+      if (status !== 200) { if (done) { done(false); } return; }
+      var st;
+      try { st = JSON.parse(text); } catch (e) { if (done) { done(false); } return; }
+      alerts = {};
+      for (var i = 0; i < (st.alerts || []).length; i++) { alerts[st.alerts[i].id] = st.alerts[i]; }
+      lastSeq = st.head || 0;
+      refreshBanner();
+      if (done) { done(true); }
+    });
+  }
+
+  /* ---- HTTP helper ---------------------------------------------------- */
+  function get(url, timeoutMs, cb) {
+    var x = new XMLHttpRequest();
+    var finished = false;
+    x.open('GET', url, true);
+    x.timeout = timeoutMs;
+    x.setRequestHeader('Accept', url.indexOf('/api/') === 0 || url.indexOf('/poll') === 0 ? 'application/json' : 'text/html');
+    x.onreadystatechange = function () {
+      if (x.readyState === 4 && !finished) { finished = true; cb(x.status, x.responseText); }
+    };
+    x.ontimeout = function () { if (!finished) { finished = true; cb(0, ''); } };
+    x.send();
+    return x;
+  }
+
+  /* ---- page refresh: swap <main> with the server's rendering --------- */
+  var refreshTimer = null;
+  function scheduleRefresh() {
+    if (refreshTimer) { return; }
+    refreshTimer = setTimeout(function () {
+      refreshTimer = null;
+      get(location.pathname + location.search, 10000, function (status, html) {
+        if (status !== 200 || !window.DOMParser) { return; }
+        var doc = new DOMParser().parseFromString(html, 'text/html');
+        var fresh = doc.querySelector('main'), cur = document.querySelector('main');
+        var ae = document.activeElement;
+        var typing = ae && cur && cur.contains(ae) && (ae.tagName === 'TEXTAREA' || ae.tagName === 'INPUT');
+        if (fresh && cur && !typing) { cur.innerHTML = fresh.innerHTML; }
+      });
+    }, 300);
+  }
+  setInterval(scheduleRefresh, 30000);
+
+  /* ---- events ---------------------------------------------------------- */
+  var lastHeard = 0, gapHead = 0, gapSince = 0, burst = [], burstTimer = null, conn = null;
+
+  function handle(msg, transport) {
+    var e;
+    try { e = typeof msg === 'string' ? JSON.parse(msg) : msg; } catch (err) { return; }
+    if (!e || !e.type) { return; }
+    lastHeard = now();
+    if (conn && conn.name === transport) { conn.delivered = true; }
+    if (e.type === 'hello') {
+      if (version && e.version && e.version !== version && page === 'kiosk') { location.reload(); }
+      if (e.speech_repeat_seconds) { repeatMs = e.speech_repeat_seconds * 1000; }
+      return;
+    }
+    if (e.type === 'ping') {
+      if (e.head > lastSeq) {
+        if (!gapHead) { gapHead = e.head; gapSince = now(); }
+      } else { gapHead = 0; }
+      return;
+    }
+    if (e.type === 'reset') { loadState(function () { scheduleRefresh(); reconnect(); }); return; }
+    if (typeof e.seq !== 'number' || e.seq <= lastSeq) { return; } /* already seen */
+    if (e.seq > lastSeq + 1) { reconnect(); return; }                /* gap: resume from lastSeq */
+    lastSeq = e.seq;
+    if (gapHead && lastSeq >= gapHead) { gapHead = 0; }
+    apply(e);
+  }
+
+  function apply(e) {
+    var a = e.alert;
+    if (a) {
+      if (a.state === 'resolved') { delete alerts[a.id]; } else { alerts[a.id] = a; }
+      if ((e.type === 'alert.opened' || (e.type === 'alert.updated' && a.state === 'open')) && a.state === 'open' && !a.silenced) {
+        burst.push(a);
+        if (!burstTimer) { burstTimer = setTimeout(speakBurst, 400); }
+      }
+      if (e.type === 'alert.acked' || e.type === 'alert.resolved') { stopSpeechIfQuiet(); }
+      refreshBanner();
+    }
+    scheduleRefresh();
+  }
+
+  /* ---- banner ---------------------------------------------------------- */
+  function worstOpen() {
+    var best = null;
+    for (var id in alerts) {
+      if (!alerts.hasOwnProperty(id)) { continue; }
+      var a = alerts[id];
+      if (a.state !== 'open') { continue; }
+      if (!best || rank(a) > rank(best) || (rank(a) === rank(best) && a.id > best.id)) { best = a; }
+    }
+    return best;
+  }
+  function rank(a) { return a.severity === 'critical' ? 2 : a.severity === 'warning' ? 1 : 0; }
+  function textOf(a) { return (a.speech && a.speech[lang]) || a.message; }
+  function refreshBanner() {
+    var b = $('banner'), a = worstOpen();
+    if (!b) { return; }
+    if (!a) { show(b, false); b.className = 'banner'; return; }
+    b.className = 'banner sev-' + (a.severity === 'critical' ? 'crit' : 'warn');
+    while (b.firstChild) { b.removeChild(b.firstChild); }
+    var link = document.createElement('a');
+    link.href = '/alerts/' + a.id;
+    link.appendChild(document.createTextNode(textOf(a)));
+    b.appendChild(link);
+    show(b, true);
+  }
+
+  /* ---- speech ---------------------------------------------------------- */
+  var mutedUntil = 0, lastSpoken = 0, speakingSince = 0;
+  function speakBurst() {
+    burstTimer = null;
+    var list = burst; burst = [];
+    if (!list.length) { return; }
+    if (list.length === 1) { speak(textOf(list[0]), list[0].id); } else { speak(list.length + T.many, 0); }
+  }
+  function pickVoice() {
+    if (!window.speechSynthesis) { return null; }
+    var vs = window.speechSynthesis.getVoices() || [], want = lang === 'ko' ? 'ko' : 'en';
+    for (var i = 0; i < vs.length; i++) { if ((vs[i].lang || '').toLowerCase().replace('_', '-').indexOf(want) === 0) { return vs[i]; } }
+    return null;
+  }
+  function speak(text, alertId) {
+    if (now() < mutedUntil || !text) { return; }
+    lastSpoken = now();
+    chime();
+    var ss = window.speechSynthesis;
+    if (!ss || !window.SpeechSynthesisUtterance) { serverSpeech(alertId); return; }
+    if (ss.speaking && speakingSince && now() - speakingSince > 20000) { ss.cancel(); } /* a stuck queue */
+    var u = new window.SpeechSynthesisUtterance(text);
+    u.lang = lang === 'ko' ? 'ko-KR' : 'en-US';
+    var v = pickVoice();
+    if (v) { u.voice = v; } else if (ss.getVoices().length > 0 && alertId) { serverSpeech(alertId); return; }
+    u.onstart = function () { speakingSince = now(); };
+    u.onend = function () { speakingSince = 0; };
+    u.onerror = function (ev) {
+      speakingSince = 0;
+      if (ev && ev.error === 'not-allowed') { show($('sound'), true); }
+    };
+    setTimeout(function () { ss.speak(u); }, 350);
+  }
+  function serverSpeech(alertId) {
+    if (!alertId || !window.Audio) { return; }
+    var audio = new window.Audio('/api/tts?alert=' + alertId + '&lang=' + lang);
+    var p = audio.play();
+    if (p && p['catch']) { p['catch'](function () { show($('sound'), true); }); }
+  }
+  var audioCtx = null;
+  function chime() {
+    var AC = window.AudioContext || window.webkitAudioContext;
+    if (!AC) { return; }
+    try {
+      audioCtx = audioCtx || new AC();
+      if (audioCtx.state === 'suspended' && audioCtx.resume) { audioCtx.resume(); }
+      var o = audioCtx.createOscillator(), g = audioCtx.createGain(), t = audioCtx.currentTime;
+      o.frequency.value = 880; g.gain.setValueAtTime(0.0001, t);
+      g.gain.exponentialRampToValueAtTime(0.3, t + 0.02); g.gain.exponentialRampToValueAtTime(0.0001, t + 0.3);
+      o.connect(g); g.connect(audioCtx.destination); o.start(t); o.stop(t + 0.32);
+    } catch (err) { /* no audio: speech still runs */ }
+  }
+  function stopSpeechIfQuiet() {
+    var a = worstOpen();
+    if ((!a || a.severity !== 'critical') && window.speechSynthesis) { window.speechSynthesis.cancel(); }
+  }
+  setInterval(function () {
+    var a = worstOpen();
+    if (a && a.severity === 'critical' && now() - lastSpoken >= repeatMs) { speak(textOf(a), a.id); }
+  }, 1000);
+  var soundBtn = $('enable-sound');
+  if (soundBtn) {
+    soundBtn.onclick = function () {
+      show($('sound'), false);
+      if (window.speechSynthesis && window.SpeechSynthesisUtterance) {
+        var u = new window.SpeechSynthesisUtterance(T.enabled);
+        u.lang = lang === 'ko' ? 'ko-KR' : 'en-US';
+        window.speechSynthesis.speak(u);
+      }
+      chime();
+    };
+  }
+  var muteBtn = $('mute');
+  if (muteBtn) {
+    muteBtn.onclick = function () {
+      mutedUntil = now() + 15 * 60 * 1000;
+      if (window.speechSynthesis) { window.speechSynthesis.cancel(); }
+    };
+  }
+
+  /* ---- transports ------------------------------------------------------ */
+  var order = ['ws', 'sse', 'poll'], level = 0, backoff = 1000, pollWait = 10, retryUpTimer = null;
+
+  function base() { return location.protocol === 'https:' ? 'wss://' + location.host : 'ws://' + location.host; }
+
+  function openWS(c) {
+    if (!window.WebSocket) { return false; }
+    var ws;
+    try { ws = new WebSocket(base() + '/ws?since=' + lastSeq); } catch (e) { return false; }
+    ws.onmessage = function (m) { if (conn === c) { handle(m.data, 'ws'); } else if (c.probe) { c.probe(m.data); } };
+    ws.onclose = function () { if (conn === c) { lost(c); } };
+    c.close = function () { ws.onclose = null; try { ws.close(); } catch (e) { /* closed */ } };
+    return true;
+  }
+  function openSSE(c) {
+    if (!window.EventSource) { return false; }
+    var es = new EventSource('/events?since=' + lastSeq);
+    es.onmessage = function (m) { if (conn === c) { handle(m.data, 'sse'); } else if (c.probe) { c.probe(m.data); } };
+    es.onerror = function () { if (conn === c) { es.close(); lost(c); } };
+    c.close = function () { es.close(); };
+    return true;
+  }
+  function openPoll(c) {
+    var stopped = false, x = null;
+    function loop() {
+      if (stopped) { return; }
+      x = get('/poll?since=' + lastSeq + '&wait=' + pollWait + '&client=' + clientId, (pollWait + 10) * 1000, function (status, text) {
+        if (stopped) { return; }
+        if (status !== 200) {
+          /* a proxy cut the hold (504) or the server is away: hold shorter, back off */
+          pollWait = Math.max(2, Math.floor(pollWait / 2));
+          if (conn === c && c.delivered) { setTimeout(loop, jitter(backoff)); backoff = Math.min(backoff * 2, 30000); } else if (conn === c) { lost(c); }
+          return;
+        }
+        var r;
+        try { r = JSON.parse(text); } catch (e) { lost(c); return; }
+        backoff = 1000;
+        handle({ type: 'ping', head: r.head }, 'poll');
+        if (r.version && version && r.version !== version && page === 'kiosk') { location.reload(); }
+        for (var i = 0; i < r.events.length; i++) { handle(r.events[i], 'poll'); }
+        setTimeout(loop, 0);
+      });
+    }
+    c.close = function () { stopped = true; if (x) { try { x.abort(); } catch (e) { /* gone */ } } };
+    loop();
+    return true;
+  }
+  var openers = { ws: openWS, sse: openSSE, poll: openPoll };
+
+  function jitter(ms) { return Math.round(ms / 2 + Math.random() * ms / 2); }
+
+  function connect(i) {
+    level = i;
+    var c = { name: order[i], delivered: false, opened: now() };
+    conn = c;
+    if (!openers[c.name](c)) { next(c); return; }
+    showConn();
+    /* the transport must deliver (hello or a heartbeat), not just open */
+    setTimeout(function () { if (conn === c && !c.delivered) { c.close(); next(c); } }, Math.min(pingMs, 8000));
+  }
+  function next(c) {
+    if (conn !== c) { return; }
+    if (level < order.length - 1) { connect(level + 1); return; }
+    setTimeout(function () { if (conn === c) { connect(0); } }, jitter(backoff));
+    backoff = Math.min(backoff * 2, 30000);
+  }
+  function lost(c) {
+    if (conn !== c) { return; }
+    c.close();
+    if (c.delivered) {
+      /* it worked before: try the same transport again, with backoff */
+      setTimeout(function () { if (conn === c) { connect(level); } }, jitter(backoff));
+      backoff = Math.min(backoff * 2, 30000);
+    } else { next(c); }
+  }
+  function reconnect() { if (conn) { var c = conn; c.close(); conn = null; connect(level); } }
+
+  /* now and then, try the better transport; move up when it delivers */
+  setInterval(function () {
+    if (!conn || level === 0 || !conn.delivered) { return; }
+    var probe = { name: order[level - 1], delivered: false };
+    var tried = now();
+    probe.probe = function (data) {
+      var e; try { e = JSON.parse(data); } catch (err) { return; }
+      if (e.type !== 'hello' && e.type !== 'ping') { return; }
+      probe.close();
+      if (now() - tried < 8000 && conn) { conn.close(); conn = null; connect(level - 1); }
+    };
+    if (!openers[probe.name](probe)) { return; }
+    setTimeout(function () { probe.close(); }, 8000);
+  }, 60000);
+
+  /* watchdog: stale after 2 missed heartbeats, next transport after 3 */
+  setInterval(function () {
+    var quiet = now() - (lastHeard || (conn ? conn.opened : now()));
+    show($('stale'), !!lastHeard && quiet > 2 * pingMs + 2000 || (!lastHeard && quiet > 3 * pingMs));
+    if (conn && conn.delivered && quiet > 3 * pingMs + 2000) {
+      var c = conn; c.close(); c.delivered = false; lastHeard = now() - 2 * pingMs; next(c);
+    }
+    if (gapHead && now() - gapSince > 3000 && lastSeq < gapHead) { gapHead = 0; reconnect(); }
+    if (page === 'kiosk' && lastHeard && quiet > 10 * 60 * 1000) { location.reload(); }
+    showConn();
+  }, 1000);
+
+  function showConn() {
+    var el = $('conn'), tr = $('conn-transport'), age = $('conn-age');
+    if (!el) { return; }
+    show(el, true);
+    if (tr) { tr.textContent = conn && conn.delivered ? T[conn.name] : T.none; }
+    if (age) { age.textContent = lastHeard ? Math.round((now() - lastHeard) / 1000) + T.ago : '—'; }
+    el.className = 'conn' + (lastHeard && now() - lastHeard > pingMs + 3000 ? ' late' : '');
+  }
+
+  window.syncmon = { state: function () { return { seq: lastSeq, transport: conn && conn.delivered ? conn.name : '', alerts: alerts }; } };
+  loadState(function () { connect(0); });
+}());

@@ -1,0 +1,184 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/syncmon/syncmon/monitor"
+)
+
+// Event types beyond the alert transitions of package monitor.
+const (
+	TypeTargetStatus = "target.status"
+)
+
+// Event is one entry of the event log, as every transport sends it.
+type Event struct {
+	Seq    int64          `json:"seq"`
+	Type   string         `json:"type"`
+	At     time.Time      `json:"at"`
+	Alert  *monitor.Alert `json:"alert,omitempty"`
+	Target *TargetState   `json:"target,omitempty"`
+
+	raw []byte // the JSON above, encoded once for every subscriber
+}
+
+// JSON returns the event's wire form.
+func (e Event) JSON() []byte {
+	if e.raw != nil {
+		return e.raw
+	}
+	b, _ := json.Marshal(e) // plain structs: cannot fail
+	return b
+}
+
+// MarshalJSON writes the event with its time in milliseconds, UTC.
+func (e Event) MarshalJSON() ([]byte, error) {
+	type wire Event
+	return json.Marshal(struct {
+		wire
+		At string `json:"at"`
+	}{wire(e), formatTime(e.At)})
+}
+
+// TargetState is a target's current reachability and process table.
+type TargetState struct {
+	Name       string            `json:"name"`
+	Kind       string            `json:"kind"`
+	Reachable  bool              `json:"reachable"`
+	Error      string            `json:"error"`
+	ObservedAt time.Time         `json:"observed_at"`
+	Processes  []monitor.Process `json:"processes"`
+}
+
+// ErrTooOld is returned by Subscribe when since is not in the retained log
+// (older than what is kept, or ahead of the head): the client must reload
+// its snapshot. Transports send {"type":"reset","head":HEAD}.
+var ErrTooOld = errors.New("since is outside the retained event log")
+
+// MaxBacklog is the most events Subscribe replays; a client further behind
+// gets ErrTooOld and reloads the snapshot.
+const MaxBacklog = 10000
+
+// EventLog is the ordered, durable event log and its live tail: what the
+// transports depend on. SQLite is the single-node implementation; a shared
+// log (NATS JetStream) can implement it too.
+type EventLog interface {
+	// Subscribe registers for live events, then returns the retained events
+	// after since (since < 0: none, start at the head). Call Start on the
+	// subscription after sending the backlog.
+	Subscribe(since int64) (*Subscription, []Event, error)
+	// Head is the newest seq.
+	Head() int64
+}
+
+var _ EventLog = (*Store)(nil)
+
+// Head returns the newest seq in the log (0 for an empty log).
+func (s *Store) Head() int64 { return s.head.Load() }
+
+func (s *Store) readHead(ctx context.Context) (int64, error) {
+	var head int64
+	err := s.db.QueryRowContext(ctx, `SELECT seq FROM sqlite_sequence WHERE name = 'events'`).Scan(&head)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read event head: %w", err)
+	}
+	return head, nil
+}
+
+// appendEvent records an event in the transaction; it is published after commit.
+func (w *writeTx) appendEvent(ctx context.Context, e Event) error {
+	e.At = w.now
+	body, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("encode %s event: %w", e.Type, err)
+	}
+	res, err := w.ExecContext(ctx, `INSERT INTO events (type, at, body) VALUES (?, ?, ?)`, e.Type, formatTime(e.At), body)
+	if err != nil {
+		return fmt.Errorf("append %s event: %w", e.Type, err)
+	}
+	if e.Seq, err = res.LastInsertId(); err != nil {
+		return fmt.Errorf("append %s event: %w", e.Type, err)
+	}
+	if e.raw, err = json.Marshal(e); err != nil {
+		return fmt.Errorf("encode %s event: %w", e.Type, err)
+	}
+	w.events = append(w.events, e)
+	return nil
+}
+
+// Subscribe implements EventLog.
+func (s *Store) Subscribe(since int64) (*Subscription, []Event, error) {
+	sub := s.feed.subscribe()
+	// Registered first: anything committed from now on reaches sub, and
+	// anything committed before is in what we read next. Duplicates are
+	// skipped by seq in Start.
+	head := s.Head()
+	if since < 0 {
+		sub.after = head
+		return sub, nil, nil
+	}
+	oldest, err := s.oldestSeq()
+	if err != nil {
+		sub.Close()
+		return nil, nil, err
+	}
+	if since > head || (oldest > 0 && since+1 < oldest) || (oldest == 0 && since < head) || head-since > MaxBacklog {
+		sub.Close()
+		return nil, nil, ErrTooOld
+	}
+	backlog, err := s.EventsAfter(context.Background(), since, MaxBacklog)
+	if err != nil {
+		sub.Close()
+		return nil, nil, err
+	}
+	sub.after = since
+	if n := len(backlog); n > 0 {
+		sub.after = backlog[n-1].Seq
+	}
+	return sub, backlog, nil
+}
+
+func (s *Store) oldestSeq() (int64, error) {
+	var oldest sql.NullInt64
+	if err := s.db.QueryRow(`SELECT MIN(seq) FROM events`).Scan(&oldest); err != nil {
+		return 0, fmt.Errorf("read oldest event: %w", err)
+	}
+	return oldest.Int64, nil
+}
+
+// EventsAfter returns up to limit events with seq > since, in seq order.
+func (s *Store) EventsAfter(ctx context.Context, since int64, limit int) ([]Event, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, since, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read events after %d: %w", since, err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var (
+			seq  int64
+			body []byte
+		)
+		if err := rows.Scan(&seq, &body); err != nil {
+			return nil, fmt.Errorf("read events after %d: %w", since, err)
+		}
+		var e Event
+		if err := json.Unmarshal(body, &e); err != nil {
+			return nil, fmt.Errorf("decode event %d: %w", seq, err)
+		}
+		e.Seq = seq
+		if e.raw, err = json.Marshal(e); err != nil {
+			return nil, fmt.Errorf("encode event %d: %w", seq, err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,161 @@
+// Package store keeps SyncMon's state in SQLite: targets, processes, samples,
+// alerts and the event log, and the feed that tells subscribers about every
+// event after it is committed. All SQL lives here.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+)
+
+// Errors the store returns; handlers map them to HTTP statuses.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+	ErrInvalid  = errors.New("invalid input")
+)
+
+// Store is SyncMon's SQLite database and its event feed.
+type Store struct {
+	db   *sql.DB
+	now  func() time.Time
+	feed *feed
+
+	// mu serialises writers, so that seq order is commit order is publish order.
+	mu   sync.Mutex
+	head atomic.Int64
+}
+
+// Option changes how Open sets up the store.
+type Option func(*Store)
+
+// WithClock makes the store read time from now (tests).
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
+// DSN returns the data source name for the database at path: every pooled
+// connection gets WAL, foreign keys, a busy timeout and immediate write
+// transactions (a PRAGMA run once would set only one connection).
+func DSN(path string) string {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_foreign_keys", "on")
+	q.Set("_busy_timeout", "5000")
+	q.Set("_txlock", "immediate")
+	q.Set("_synchronous", "NORMAL")
+	return "file:" + url.PathEscape(path) + "?" + q.Encode()
+}
+
+// Open opens (creating if needed) the database at path and applies migrations.
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	db, err := sql.Open("sqlite3", DSN(path))
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	s := &Store{db: db, now: time.Now, feed: newFeed()}
+	for _, o := range opts {
+		o(s)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if err := migrate(ctx, db, s.stamp()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	head, err := s.readHead(ctx)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	s.head.Store(head)
+	return s, nil
+}
+
+// Close closes the feed (ending every subscription) and the database.
+func (s *Store) Close() error {
+	s.feed.closeAll()
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close database: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that the database answers and takes writes.
+func (s *Store) Ping(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO health (id, at) VALUES (1, ?)
+		ON CONFLICT (id) DO UPDATE SET at = excluded.at`, s.stamp()); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+const timeFormat = "2006-01-02T15:04:05.000Z"
+
+func (s *Store) stamp() string { return formatTime(s.now()) }
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+
+func parseTime(v string) time.Time {
+	t, err := time.Parse(timeFormat, v)
+	if err != nil {
+		t, _ = time.Parse(time.RFC3339Nano, v)
+	}
+	return t
+}
+
+func nullTime(v sql.NullString) *time.Time {
+	if !v.Valid || v.String == "" {
+		return nil
+	}
+	t := parseTime(v.String)
+	return &t
+}
+
+func nullString(v sql.NullString) *string {
+	if !v.Valid {
+		return nil
+	}
+	return &v.String
+}
+
+// write runs fn in one write transaction; after commit it publishes the
+// events fn recorded, in seq order, while still holding the writer lock.
+func (s *Store) write(ctx context.Context, fn func(w *writeTx) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	w := &writeTx{Tx: tx, now: s.now().UTC()}
+	if err := fn(w); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	if n := len(w.events); n > 0 {
+		s.head.Store(w.events[n-1].Seq)
+		s.feed.publish(w.events)
+	}
+	return nil
+}
+
+// writeTx is a write transaction with a fixed "now" and the events it recorded.
+type writeTx struct {
+	*sql.Tx
+	now    time.Time
+	events []Event
+}
