@@ -1,0 +1,87 @@
+package config_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/syncmon/syncmon/config"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestExampleConfig(t *testing.T) {
+	cfg, err := config.Load("testdata/example.yaml", env(map[string]string{"OGG_MA_PASSWORD": "s3cret"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Targets) != 3 || cfg.Listen != "127.0.0.1:8080" || cfg.Auth.AnonymousViewer {
+		t.Fatalf("cfg = %+v", cfg)
+	}
+	ma := cfg.Targets[1]
+	if ma.Password.Reveal() != "s3cret" || ma.Password.String() != "[redacted]" {
+		t.Fatalf("password not resolved or not redacted: %q", ma.Password.String())
+	}
+	if cfg.Targets[0].Thresholds.LagCritical != 300*time.Second || cfg.Targets[2].Schedule != "@every 5s" {
+		t.Fatalf("thresholds/schedule = %+v", cfg.Targets)
+	}
+	if cfg.Targets[1].Schedule != "@every 10s" || cfg.Targets[1].Timeout != 30*time.Second {
+		t.Fatalf("defaults not applied: %+v", cfg.Targets[1])
+	}
+}
+
+func TestConfigErrorsNameKeyAndLine(t *testing.T) {
+	cases := []struct {
+		name string
+		doc  string
+		want []string // substrings of the error
+	}{
+		{"unknown key", "listen: \":1\"\nlisen: x\ntargets: [{name: a, kind: simulator}]\n", []string{"line 2", `unknown key "lisen"`}},
+		{"unknown nested key", "targets:\n  - name: a\n    kind: simulator\n    scheduel: x\n", []string{"line 4", `"scheduel"`}},
+		{"bad duration", "targets:\n  - name: a\n    kind: simulator\n    timeout: 10 parsecs\n", []string{"line 4", "targets[0].timeout", "invalid duration"}},
+		{"bad threshold", "targets:\n  - name: a\n    kind: simulator\n    thresholds:\n      lag_warning: soon\n", []string{"line 5", "targets[0].thresholds.lag_warning", "invalid duration"}},
+		{"bad cron spec", "targets:\n  - name: a\n    kind: simulator\n    schedule: \"* * * *\"\n", []string{"line 4", "targets[0].schedule", "invalid cron spec"}},
+		{"duplicate target", "targets:\n  - name: a\n    kind: simulator\n  - name: a\n    kind: simulator\n", []string{"line 4", "targets[1].name", "duplicate target name"}},
+		{"missing name", "targets:\n  - kind: simulator\n", []string{"line 2", "targets[0].name", "required"}},
+		{"missing kind", "targets:\n  - name: a\n", []string{"line 2", "targets[0].kind", "required"}},
+		{"missing command", "targets:\n  - name: a\n    kind: ggsci\n", []string{"line 2", "targets[0].command", "required"}},
+		{"missing url", "targets:\n  - name: a\n    kind: rest\n    username: u\n    password_env: P\n", []string{"line 2", "targets[0].url", "required"}},
+		{"unset password env", "targets:\n  - name: a\n    kind: rest\n    url: https://x:9011\n    username: u\n    password_env: NOPE\n", []string{"line 6", "targets[0].password_env", "NOPE is not set"}},
+		{"unknown kind", "targets:\n  - name: a\n    kind: oracle\n", []string{"line 3", "targets[0].kind", "unknown kind"}},
+		{"no targets", "listen: \":1\"\n", []string{"targets", "at least one target"}},
+		{"wrong type", "targets: 5\n", []string{"line 1"}},
+		{"not yaml", "targets: [\n", []string{"line"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := config.Parse([]byte(tc.doc), env(nil))
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestSecretNeverInErrors(t *testing.T) {
+	doc := "targets:\n  - name: a\n    kind: rest\n    url: ftp://x\n    username: u\n    password_env: P\n"
+	_, err := config.Parse([]byte(doc), env(map[string]string{"P": "hunter2"}))
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestDefaultIsTheDemo(t *testing.T) {
+	d := config.Default()
+	if d.Listen != ":8080" || d.Database != "syncmon.db" || len(d.Targets) != 1 || d.Targets[0].Kind != "simulator" || !d.Auth.AnonymousViewer {
+		t.Fatalf("default = %+v", d)
+	}
+	if _, err := os.Stat("testdata/example.yaml"); err != nil {
+		t.Fatal(err)
+	}
+}
