@@ -1,0 +1,37 @@
+# SyncMon: `make test` is the whole suite on a fresh Debian machine.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+FUZZTIME ?= 5s
+
+.PHONY: run test deps lint fuzz bench
+
+run:
+	go run .
+
+# Tools the browser, proxy and speech tests need, installed when absent.
+deps:
+	@if ! command -v chromium >/dev/null || ! command -v nginx >/dev/null || ! command -v espeak-ng >/dev/null; then \
+		echo "installing chromium nginx-light espeak-ng"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium nginx-light espeak-ng >/dev/null; \
+	fi
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+		if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	go vet ./...
+
+# The whole suite, with the browser and proxy tests required (not skipped).
+test: deps lint
+	SYNCMON_REQUIRE_TOOLS=1 go test -race -count=1 ./...
+
+# A short run of every fuzz target (CI runs this after `make test`).
+fuzz:
+	@for pkg in $$(go list ./...); do \
+		for f in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$f"; \
+			go test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
+bench:
+	go test -run '^$$' -bench . -benchmem ./...

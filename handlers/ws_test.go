@@ -1,0 +1,143 @@
+package handlers_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/syncmon/syncmon/handlers"
+)
+
+func TestWebSocketHelloReplayThenLive(t *testing.T) {
+	ts := newTestServer(t, handlers.Options{})
+	for i := range 5 {
+		testAlert(t, ts.Store, string(rune('a'+i)))
+	}
+	c, _, err := dialWS(t, ts.URL, "?since=2", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	hello := readWire(t, c, 5*time.Second)
+	if hello.Type != "hello" || hello.Head != 5 || hello.Transport != "ws" || hello.Version != "test" {
+		t.Fatalf("first message = %+v, want hello with head 5", hello)
+	}
+	var got []int64
+	for range 3 {
+		got = append(got, readEvent(t, c, 5*time.Second).Seq)
+	}
+	if got[0] != 3 || got[1] != 4 || got[2] != 5 {
+		t.Fatalf("replay = %v, want [3 4 5]", got)
+	}
+	testAlert(t, ts.Store, "live")
+	live := readEvent(t, c, 5*time.Second)
+	if live.Seq != 6 || live.Type != "alert.opened" || live.Alert == nil || live.Alert.Message != "live" {
+		t.Fatalf("live = %+v, want seq 6 alert.opened", live)
+	}
+}
+
+func TestWebSocketLongBacklogIsPacedNotDropped(t *testing.T) {
+	ts := newTestServer(t, handlers.Options{})
+	for range 600 {
+		testAlert(t, ts.Store, "x")
+	}
+	c, _, err := dialWS(t, ts.URL, "?since=0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	readWire(t, c, 5*time.Second) // hello
+	for want := int64(1); want <= 600; want++ {
+		if got := readEvent(t, c, 5*time.Second).Seq; got != want {
+			t.Fatalf("seq %d, want %d", got, want)
+		}
+	}
+}
+
+func TestWebSocketWithoutSinceStartsAtHead(t *testing.T) {
+	ts := newTestServer(t, handlers.Options{})
+	testAlert(t, ts.Store, "old")
+	c, _, err := dialWS(t, ts.URL, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if h := readWire(t, c, 5*time.Second); h.Type != "hello" || h.Head != 1 {
+		t.Fatalf("hello = %+v", h)
+	}
+	testAlert(t, ts.Store, "new")
+	if e := readEvent(t, c, 5*time.Second); e.Seq != 2 {
+		t.Fatalf("first event = %+v, want seq 2 (live only)", e)
+	}
+}
+
+func TestWebSocketResetWhenSinceOutsideLog(t *testing.T) {
+	ts := newTestServer(t, handlers.Options{})
+	testAlert(t, ts.Store, "x")
+	c, _, err := dialWS(t, ts.URL, "?since=99", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	readWire(t, c, 5*time.Second)
+	if r := readWire(t, c, 5*time.Second); r.Type != "reset" || r.Head != 1 {
+		t.Fatalf("got %+v, want reset with head 1", r)
+	}
+}
+
+func TestWebSocketPingCadence(t *testing.T) {
+	ts := newTestServer(t, handlers.Options{PingInterval: 100 * time.Millisecond})
+	c, _, err := dialWS(t, ts.URL, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	readWire(t, c, 5*time.Second)
+	start := time.Now()
+	for range 3 {
+		if p := readWire(t, c, 2*time.Second); p.Type != "ping" {
+			t.Fatalf("got %+v, want ping", p)
+		}
+	}
+	if el := time.Since(start); el < 200*time.Millisecond {
+		t.Fatalf("3 pings in %v: faster than the 100 ms interval", el)
+	}
+}
+
+func TestWebSocketForeignOriginRefused(t *testing.T) {
+	ts := newTestServer(t, handlers.Options{})
+	hdr := http.Header{"Origin": {"http://evil.example"}}
+	_, resp, err := dialWS(t, ts.URL, "", hdr)
+	if err == nil {
+		t.Fatal("handshake from a foreign origin succeeded")
+	}
+	if resp == nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("response = %v, want 403", resp)
+	}
+	// Our own origin, and no origin at all (a script), are accepted.
+	for _, h := range []http.Header{{"Origin": {ts.URL}}, nil} {
+		c, _, err := dialWS(t, ts.URL, "", h)
+		if err != nil {
+			t.Fatalf("origin %v refused: %v", h, err)
+		}
+		c.Close()
+	}
+}
+
+func TestWebSocketOversizedMessageClosesSession(t *testing.T) {
+	ts := newTestServer(t, handlers.Options{})
+	c, _, err := dialWS(t, ts.URL, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	readWire(t, c, 5*time.Second)
+	big := make([]byte, 64<<10)
+	_ = c.WriteMessage(1, big)
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		if _, _, err := c.ReadMessage(); err != nil {
+			return // closed by the server, as wanted
+		}
+	}
+}
