@@ -27,6 +27,11 @@ const (
 	// their statuses at once.
 	DefaultRESTConcurrency = 4
 
+	// DefaultRESTTimeout bounds a check when neither the target nor the
+	// caller's context sets a deadline: a silent host must not hold a
+	// goroutine forever.
+	DefaultRESTTimeout = 30 * time.Second
+
 	// errorBodyLimit is how much of an error response is read to describe it.
 	errorBodyLimit = 64 << 10
 )
@@ -134,18 +139,17 @@ type notFound struct{ msg string }
 func (e *notFound) Error() string { return e.msg }
 
 // Collect lists the deployment's Extracts and Replicats and reads each one's
-// status, at most c.Concurrency requests at a time. It honours ctx and, when
-// the target has one, its Timeout. Any failure fails the whole check, with
+// status, at most c.Concurrency requests at a time. It honours ctx and the
+// target's Timeout (DefaultRESTTimeout when neither sets a deadline).
+//
+// Any failure fails the whole check (nil processes, a wrapped error), with
 // one exception: a group that answers 404 was deleted between the list and
 // its status request (an operator's DELETE), so it is left out rather than
-// reported UNKNOWN; the next check no longer lists it either, and a spurious
-// UNKNOWN would open an alert for a deliberate action.
+// reported UNKNOWN; the next check no longer lists it either, and a
+// spurious UNKNOWN would open an alert for a deliberate action.
 func (c *RESTCollector) Collect(ctx context.Context) ([]Process, error) {
-	if c.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.timeout)
-		defer cancel()
-	}
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
 
 	kinds := []struct{ program, path string }{
 		{"EXTRACT", "/v2/extracts"},
@@ -215,11 +219,8 @@ func (c *RESTCollector) Collect(ctx context.Context) ([]Process, error) {
 // old messages as new; the follower of ggserr.log does the same. A service
 // without the endpoint (404) has no messages: nil, nil.
 func (c *RESTCollector) CollectLog(ctx context.Context) ([]LogEntry, error) {
-	if c.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.timeout)
-		defer cancel()
-	}
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
 	body, err := c.get(ctx, "/v2/messages")
 	if nf := (*notFound)(nil); errors.As(err, &nf) {
 		return nil, nil
@@ -244,6 +245,18 @@ func (c *RESTCollector) CollectLog(ctx context.Context) ([]LogEntry, error) {
 		c.msgLast = &last
 	}
 	return fresh, nil
+}
+
+// withTimeout applies the target's Timeout, or DefaultRESTTimeout when
+// ctx has no deadline either.
+func (c *RESTCollector) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if c.timeout > 0 {
+		return context.WithTimeout(ctx, c.timeout)
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		return context.WithTimeout(ctx, DefaultRESTTimeout)
+	}
+	return context.WithCancel(ctx)
 }
 
 // messagesAfter returns the entries of all that follow last. The list is
@@ -272,13 +285,13 @@ func sameEntry(a, b LogEntry) bool {
 	return a.At.Equal(b.At) && a.Code == b.Code && a.Severity == b.Severity && a.Message == b.Message
 }
 
-// endpoint is the full URL of path (which starts with /v2/).
+// endpoint is the full URL of path (which starts with /v2/). The
+// path is already escaped (group names go through url.PathEscape).
 func (c *RESTCollector) endpoint(path string) string {
 	u := *c.base
-	u.Path += path
-	u.RawPath = ""
-	if esc := c.base.EscapedPath() + path; esc != u.EscapedPath() {
-		u.RawPath = esc
+	esc := c.base.EscapedPath() + path
+	if p, err := url.PathUnescape(esc); err == nil {
+		u.Path, u.RawPath = p, esc
 	}
 	return u.String()
 }

@@ -36,41 +36,41 @@ func restFixture(tb testing.TB, name string) []byte {
 	return b
 }
 
-// parsed is what a golden file records: the parser's result or its error.
-type parsed struct {
+// restResult is what a golden file records: the parser's result or its error.
+type restResult struct {
 	Result     any    `json:"result,omitempty"`
 	Error      string `json:"error,omitempty"`
 	Unreadable bool   `json:"unreadable,omitempty"`
 }
 
-func outcome(v any, err error) parsed {
+func restOutcome(v any, err error) restResult {
 	if err != nil {
-		return parsed{Error: err.Error(), Unreadable: errors.Is(err, monitor.ErrUnreadable)}
+		return restResult{Error: err.Error(), Unreadable: errors.Is(err, monitor.ErrUnreadable)}
 	}
-	return parsed{Result: v}
+	return restResult{Result: v}
 }
 
 func TestRESTParseGolden(t *testing.T) {
-	envelope := func(b []byte) parsed { return outcome(monitor.ParseRESTEnvelope(bytes.NewReader(b))) }
-	list := func(b []byte) parsed { return outcome(monitor.ParseRESTList(bytes.NewReader(b))) }
-	status := func(b []byte) parsed { return outcome(monitor.ParseRESTStatus(bytes.NewReader(b))) }
-	service := func(b []byte) parsed { return outcome(monitor.ParseRESTService(bytes.NewReader(b))) }
-	messages := func(b []byte) parsed { return outcome(monitor.ParseRESTMessages(bytes.NewReader(b))) }
-	mpoints := func(b []byte) parsed { return outcome(monitor.ParseRESTMPoints(bytes.NewReader(b))) }
+	envelope := func(b []byte) restResult { return restOutcome(monitor.ParseRESTEnvelope(bytes.NewReader(b))) }
+	list := func(b []byte) restResult { return restOutcome(monitor.ParseRESTList(bytes.NewReader(b))) }
+	status := func(b []byte) restResult { return restOutcome(monitor.ParseRESTStatus(bytes.NewReader(b))) }
+	service := func(b []byte) restResult { return restOutcome(monitor.ParseRESTService(bytes.NewReader(b))) }
+	messages := func(b []byte) restResult { return restOutcome(monitor.ParseRESTMessages(bytes.NewReader(b))) }
+	mpoints := func(b []byte) restResult { return restOutcome(monitor.ParseRESTMPoints(bytes.NewReader(b))) }
 	// httpStatus reads a raw HTTP response and parses its body as a status.
-	httpStatus := func(b []byte) parsed {
+	httpStatus := func(b []byte) restResult {
 		resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(b)), nil)
 		if err != nil {
-			return outcome(nil, err)
+			return restOutcome(nil, err)
 		}
 		defer resp.Body.Close()
 		_, err = monitor.ParseRESTStatus(resp.Body)
-		return parsed{Result: resp.StatusCode, Error: err.Error(), Unreadable: errors.Is(err, monitor.ErrUnreadable)}
+		return restResult{Result: resp.StatusCode, Error: err.Error(), Unreadable: errors.Is(err, monitor.ErrUnreadable)}
 	}
 
 	tests := []struct {
 		file  string
-		parse func([]byte) parsed
+		parse func([]byte) restResult
 	}{
 		{"ma_commands_execute_lag_report_request.json", envelope},
 		{"ma_deployment_service_distsrvr_stopped_COMPOSED.json", service},
@@ -156,7 +156,7 @@ func TestRESTParseStatusQuirks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if g, w := fmt.Sprint(show(got)), fmt.Sprint(show(tc.want)); g != w {
+			if g, w := fmt.Sprint(showProcess(got)), fmt.Sprint(showProcess(tc.want)); g != w {
 				t.Errorf("got %s, want %s", g, w)
 			}
 		})
@@ -164,7 +164,7 @@ func TestRESTParseStatusQuirks(t *testing.T) {
 }
 
 // show prints a Process with its pointers followed.
-func show(p monitor.Process) string {
+func showProcess(p monitor.Process) string {
 	v := func(n *int64) string {
 		if n == nil {
 			return "nil"
@@ -191,9 +191,9 @@ func TestRESTParseListErrors(t *testing.T) {
 	}
 }
 
-// deployment is a fake Administration Service replaying the fixtures. Its
+// fakeAdminService is a fake Administration Service replaying the fixtures. Its
 // fields may be changed per test before the first request.
-type deployment struct {
+type fakeAdminService struct {
 	t        testing.TB
 	routes   map[string]func(w http.ResponseWriter, r *http.Request)
 	inflight atomic.Int64
@@ -201,8 +201,8 @@ type deployment struct {
 	hold     time.Duration // how long each status request takes
 }
 
-func newDeployment(t testing.TB) *deployment {
-	d := &deployment{t: t, routes: map[string]func(http.ResponseWriter, *http.Request){}}
+func newFakeAdminService(t testing.TB) *fakeAdminService {
+	d := &fakeAdminService{t: t, routes: map[string]func(http.ResponseWriter, *http.Request){}}
 	d.json("/services/v2/extracts", "ma_extracts_list_COMPOSED.json")
 	d.json("/services/v2/replicats", "ma_replicats_list_COMPOSED.json")
 	d.json("/services/v2/extracts/EXT1/info/status", "ma_extract_status_running_COMPOSED.json")
@@ -215,7 +215,7 @@ func newDeployment(t testing.TB) *deployment {
 	return d
 }
 
-func (d *deployment) json(path, fixture string) {
+func (d *fakeAdminService) json(path, fixture string) {
 	b := restFixture(d.t, fixture)
 	d.routes[path] = func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -223,7 +223,7 @@ func (d *deployment) json(path, fixture string) {
 	}
 }
 
-func (d *deployment) raw(path string, code int, body string) {
+func (d *fakeAdminService) raw(path string, code int, body string) {
 	d.routes[path] = func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(body, "<") {
 			w.Header().Set("Content-Type", "text/html")
@@ -235,7 +235,7 @@ func (d *deployment) raw(path string, code int, body string) {
 	}
 }
 
-func (d *deployment) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (d *fakeAdminService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n := d.inflight.Add(1)
 	defer d.inflight.Add(-1)
 	for m := d.maxSeen.Load(); n > m && !d.maxSeen.CompareAndSwap(m, n); m = d.maxSeen.Load() {
@@ -264,7 +264,7 @@ func (d *deployment) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // startDeployment serves d over TLS and returns a target for it that
 // trusts the server's certificate through InsecureSkipVerify.
-func startDeployment(t *testing.T, d *deployment) (*httptest.Server, monitor.Target) {
+func startFakeAdminService(t *testing.T, d *fakeAdminService) (*httptest.Server, monitor.Target) {
 	t.Helper()
 	srv := httptest.NewTLSServer(d)
 	t.Cleanup(srv.Close)
@@ -275,7 +275,7 @@ func startDeployment(t *testing.T, d *deployment) (*httptest.Server, monitor.Tar
 	}
 }
 
-func newCollector(t *testing.T, target monitor.Target) *monitor.RESTCollector {
+func newTestRESTCollector(t *testing.T, target monitor.Target) *monitor.RESTCollector {
 	t.Helper()
 	c, err := monitor.NewRESTCollector(target)
 	if err != nil {
@@ -285,18 +285,18 @@ func newCollector(t *testing.T, target monitor.Target) *monitor.RESTCollector {
 	return c
 }
 
-func showAll(ps []monitor.Process) string {
+func showProcesses(ps []monitor.Process) string {
 	var s []string
 	for _, p := range ps {
-		s = append(s, show(p))
+		s = append(s, showProcess(p))
 	}
 	return strings.Join(s, "\n")
 }
 
 func TestRESTCollectHealthy(t *testing.T) {
-	d := newDeployment(t)
-	_, target := startDeployment(t, d)
-	got, err := newCollector(t, target).Collect(t.Context())
+	d := newFakeAdminService(t)
+	_, target := startFakeAdminService(t, d)
+	got, err := newTestRESTCollector(t, target).Collect(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,39 +308,39 @@ func TestRESTCollectHealthy(t *testing.T) {
 		"REPLICAT/REP1/ABENDED lag=312 ckpt=1907",
 		"REPLICAT/REP2/RUNNING lag=0 ckpt=3",
 	}, "\n")
-	if g := showAll(got); g != want {
+	if g := showProcesses(got); g != want {
 		t.Errorf("got\n%s\nwant\n%s", g, want)
 	}
 }
 
 func TestRESTCollectNoReplicats(t *testing.T) {
-	d := newDeployment(t)
+	d := newFakeAdminService(t)
 	d.json("/services/v2/replicats", "ma_replicats_list_empty_COMPOSED.json")
 	d.json("/services/v2/extracts", "ma_replicats_list_empty_COMPOSED.json")
-	_, target := startDeployment(t, d)
-	got, err := newCollector(t, target).Collect(t.Context())
+	_, target := startFakeAdminService(t, d)
+	got, err := newTestRESTCollector(t, target).Collect(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g, w := showAll(got), "ADMINSRVR//RUNNING lag=nil ckpt=nil"; g != w {
+	if g, w := showProcesses(got), "ADMINSRVR//RUNNING lag=nil ckpt=nil"; g != w {
 		t.Errorf("got %s, want %s", g, w)
 	}
 }
 
 func TestRESTCollectProxyPrefix(t *testing.T) {
-	d := newDeployment(t)
+	d := newFakeAdminService(t)
 	for p, h := range d.routes {
 		d.routes[strings.Replace(p, "/services/v2/", "/services/WEST/adminsrvr/v2/", 1)] = h
 		delete(d.routes, p)
 	}
-	_, target := startDeployment(t, d)
+	_, target := startFakeAdminService(t, d)
 	target.URL += "/services/WEST/adminsrvr/"
-	got, err := newCollector(t, target).Collect(t.Context())
+	got, err := newTestRESTCollector(t, target).Collect(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 6 {
-		t.Errorf("got %d rows, want 6:\n%s", len(got), showAll(got))
+		t.Errorf("got %d rows, want 6:\n%s", len(got), showProcesses(got))
 	}
 }
 
@@ -349,37 +349,37 @@ func TestRESTCollectErrors(t *testing.T) {
 	truncated := string(restFixture(t, "ma_truncated_body_COMPOSED.json"))
 	tests := []struct {
 		name     string
-		setup    func(d *deployment, target *monitor.Target)
+		setup    func(d *fakeAdminService, target *monitor.Target)
 		want     error
 		contains string
 	}{
-		{"401 empty body", func(d *deployment, target *monitor.Target) { target.Password = "wrong-Pa55" },
+		{"401 empty body", func(d *fakeAdminService, target *monitor.Target) { target.Password = "wrong-Pa55" },
 			monitor.ErrCredentials, "HTTP 401 Unauthorized: credentials refused"},
-		{"403", func(d *deployment, target *monitor.Target) {
+		{"403", func(d *fakeAdminService, target *monitor.Target) {
 			d.raw("/services/v2/replicats", 403, `{"messages":[{"code":"OGG-12064","severity":"ERROR","title":"Not authorized."}]}`)
 		}, monitor.ErrCredentials, "HTTP 403 Forbidden (OGG-12064 Not authorized.): credentials refused"},
-		{"404 for the list", func(d *deployment, target *monitor.Target) {
+		{"404 for the list", func(d *fakeAdminService, target *monitor.Target) {
 			delete(d.routes, "/services/v2/extracts")
 		}, monitor.ErrUnreadable, "Administration Service"},
-		{"500", func(d *deployment, target *monitor.Target) {
+		{"500", func(d *fakeAdminService, target *monitor.Target) {
 			d.raw("/services/v2/replicats/REP1/info/status", 500, `{"messages":[{"code":"OGG-00000","severity":"ERROR","title":"Internal error."}]}`)
 		}, monitor.ErrUnreachable, "HTTP 500 Internal Server Error (OGG-00000 Internal error.)"},
-		{"502 HTML from a proxy", func(d *deployment, target *monitor.Target) {
+		{"502 HTML from a proxy", func(d *fakeAdminService, target *monitor.Target) {
 			d.raw("/services/v2/extracts", 502, html502)
 		}, monitor.ErrUnreachable, `HTTP 502 Bad Gateway (HTML page "502 Bad Gateway")`},
-		{"truncated body", func(d *deployment, target *monitor.Target) {
+		{"truncated body", func(d *fakeAdminService, target *monitor.Target) {
 			d.raw("/services/v2/replicats/REP1/info/status", 200, truncated)
 		}, monitor.ErrUnreadable, "truncated JSON"},
-		{"HTML instead of JSON", func(d *deployment, target *monitor.Target) {
+		{"HTML instead of JSON", func(d *fakeAdminService, target *monitor.Target) {
 			d.raw("/services/v2/replicats", 200, html502)
 		}, monitor.ErrUnreadable, `HTML where JSON was expected ("502 Bad Gateway")`},
-		{"messages with no response", func(d *deployment, target *monitor.Target) {
+		{"messages with no response", func(d *fakeAdminService, target *monitor.Target) {
 			d.json("/services/v2/extracts/EXT1/info/status", "ma_standard_response_message_only_23ai.json")
 		}, monitor.ErrUnreadable, "body has no response: OGG-15114 Credential store altered."},
-		{"oversized body with length", func(d *deployment, target *monitor.Target) {
+		{"oversized body with length", func(d *fakeAdminService, target *monitor.Target) {
 			d.raw("/services/v2/extracts", 200, `{"response":{"items":[]},"pad":"`+strings.Repeat("x", monitor.DefaultRESTMaxBody)+`"}`)
 		}, monitor.ErrUnreadable, "response larger than 4194304 bytes"},
-		{"oversized body streamed", func(d *deployment, target *monitor.Target) {
+		{"oversized body streamed", func(d *fakeAdminService, target *monitor.Target) {
 			d.routes["/services/v2/extracts"] = func(w http.ResponseWriter, r *http.Request) {
 				chunk := []byte(strings.Repeat(" ", 64<<10))
 				for range monitor.DefaultRESTMaxBody/len(chunk) + 2 {
@@ -390,13 +390,13 @@ func TestRESTCollectErrors(t *testing.T) {
 				}
 			}
 		}, monitor.ErrUnreadable, "response larger than"},
-		{"slow server past the deadline", func(d *deployment, target *monitor.Target) {
+		{"slow server past the deadline", func(d *fakeAdminService, target *monitor.Target) {
 			target.Timeout = 200 * time.Millisecond
 			d.routes["/services/v2/replicats"] = func(w http.ResponseWriter, r *http.Request) {
 				<-r.Context().Done() // never answers; released when the client gives up
 			}
 		}, monitor.ErrUnreachable, "timed out"},
-		{"connection refused", func(d *deployment, target *monitor.Target) {
+		{"connection refused", func(d *fakeAdminService, target *monitor.Target) {
 			l := httptest.NewUnstartedServer(http.NotFoundHandler())
 			target.URL = "https://" + l.Listener.Addr().String()
 			l.Close()
@@ -404,13 +404,13 @@ func TestRESTCollectErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			d := newDeployment(t)
-			_, target := startDeployment(t, d)
+			d := newFakeAdminService(t)
+			_, target := startFakeAdminService(t, d)
 			tc.setup(d, &target)
 			start := time.Now()
-			got, err := newCollector(t, target).Collect(t.Context())
+			got, err := newTestRESTCollector(t, target).Collect(t.Context())
 			if err == nil {
-				t.Fatalf("got %s, want an error", showAll(got))
+				t.Fatalf("got %s, want an error", showProcesses(got))
 			}
 			if !errors.Is(err, tc.want) {
 				t.Errorf("got %v, want it to match %v", err, tc.want)
@@ -432,16 +432,16 @@ func TestRESTCollectErrors(t *testing.T) {
 }
 
 func TestRESTCollectGroupGone(t *testing.T) {
-	d := newDeployment(t)
+	d := newFakeAdminService(t)
 	delete(d.routes, "/services/v2/extracts/EXT2/info/status") // listed, then deleted: 404
-	_, target := startDeployment(t, d)
-	got, err := newCollector(t, target).Collect(t.Context())
+	_, target := startFakeAdminService(t, d)
+	got, err := newTestRESTCollector(t, target).Collect(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range got {
 		if p.Group == "EXT2" {
-			t.Errorf("got %s, want EXT2 left out", show(p))
+			t.Errorf("got %s, want EXT2 left out", showProcess(p))
 		}
 	}
 	if len(got) != 5 {
@@ -450,20 +450,20 @@ func TestRESTCollectGroupGone(t *testing.T) {
 }
 
 func TestRESTCollectContextDeadline(t *testing.T) {
-	d := newDeployment(t)
+	d := newFakeAdminService(t)
 	d.routes["/services/v2/extracts"] = func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
-	_, target := startDeployment(t, d)
+	_, target := startFakeAdminService(t, d)
 	target.Timeout = 0 // the caller's ctx is the only deadline
 	ctx, cancel := context.WithTimeout(t.Context(), 150*time.Millisecond)
 	defer cancel()
-	_, err := newCollector(t, target).Collect(ctx)
+	_, err := newTestRESTCollector(t, target).Collect(ctx)
 	if !errors.Is(err, monitor.ErrUnreachable) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("got %v, want ErrUnreachable and DeadlineExceeded", err)
 	}
 }
 
 func TestRESTCollectBoundedConcurrency(t *testing.T) {
-	d := newDeployment(t)
+	d := newFakeAdminService(t)
 	d.hold = 5 * time.Millisecond
 	var items []string
 	for i := range 30 {
@@ -472,8 +472,8 @@ func TestRESTCollectBoundedConcurrency(t *testing.T) {
 		d.json("/services/v2/replicats/"+name+"/info/status", "ma_replicat_status_abended_COMPOSED.json")
 	}
 	d.raw("/services/v2/replicats", 200, `{"response":{"items":[`+strings.Join(items, ",")+`]}}`)
-	_, target := startDeployment(t, d)
-	c := newCollector(t, target)
+	_, target := startFakeAdminService(t, d)
+	c := newTestRESTCollector(t, target)
 	got, err := c.Collect(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -487,8 +487,8 @@ func TestRESTCollectBoundedConcurrency(t *testing.T) {
 }
 
 func TestRESTTLS(t *testing.T) {
-	d := newDeployment(t)
-	srv, target := startDeployment(t, d)
+	d := newFakeAdminService(t)
+	srv, target := startFakeAdminService(t, d)
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
 	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
 	if err := os.WriteFile(caFile, pemBytes, 0o600); err != nil {
@@ -498,19 +498,19 @@ func TestRESTTLS(t *testing.T) {
 	t.Run("ca file", func(t *testing.T) {
 		tg := target
 		tg.InsecureSkipVerify, tg.CAFile = false, caFile
-		if _, err := newCollector(t, tg).Collect(t.Context()); err != nil {
+		if _, err := newTestRESTCollector(t, tg).Collect(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("insecure skip verify", func(t *testing.T) {
-		if _, err := newCollector(t, target).Collect(t.Context()); err != nil {
+		if _, err := newTestRESTCollector(t, target).Collect(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("neither", func(t *testing.T) {
 		tg := target
 		tg.InsecureSkipVerify = false
-		_, err := newCollector(t, tg).Collect(t.Context())
+		_, err := newTestRESTCollector(t, tg).Collect(t.Context())
 		if !errors.Is(err, monitor.ErrUnreachable) {
 			t.Fatalf("got %v, want ErrUnreachable", err)
 		}
@@ -545,7 +545,7 @@ func TestNewRESTCollectorURL(t *testing.T) {
 }
 
 func TestRESTCollectLog(t *testing.T) {
-	d := newDeployment(t)
+	d := newFakeAdminService(t)
 	var (
 		mu   sync.Mutex
 		body = restFixture(t, "ma_messages_COMPOSED.json")
@@ -555,8 +555,8 @@ func TestRESTCollectLog(t *testing.T) {
 		defer mu.Unlock()
 		w.Write(body)
 	}
-	_, target := startDeployment(t, d)
-	c := newCollector(t, target)
+	_, target := startFakeAdminService(t, d)
+	c := newTestRESTCollector(t, target)
 
 	got, err := c.CollectLog(t.Context())
 	if err != nil || len(got) != 0 {
