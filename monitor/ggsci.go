@@ -1,0 +1,203 @@
+package monitor
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// ggsciWaitDelay bounds how long Wait waits for GGSCI's output pipes to close
+// once the process has exited or been killed. It only matters when something
+// outside the process group (a daemon GGSCI started with setsid, say) still
+// holds them; the group itself is killed, which closes them at once.
+const ggsciWaitDelay = time.Second
+
+// ggsciStderrMax is how much of stderr is kept for error messages.
+const ggsciStderrMax = 64 << 10
+
+// GGSCICollector reads a classic-architecture deployment by running GGSCI:
+// one session per check, with "INFO ALL" and "EXIT" written on stdin, the
+// way the Nagios and Zabbix scripts for OGG do it. The command is the
+// target's argv, so it may be GGSCI itself or any wrapper
+// (["ssh", "ogg@east", "/u01/ogg/ggsci"]).
+//
+// A session costs one check and never more: it runs in its own process group,
+// which is killed (SIGKILL) when ctx is done, when its output passes 4 MiB,
+// and after it exits, so no child it started outlives the check. Collect is
+// safe for concurrent use; each call runs its own session.
+type GGSCICollector struct {
+	target Target
+}
+
+// NewGGSCICollector returns the collector for a ggsci target; t.Command is
+// the argv to run.
+func NewGGSCICollector(t Target) *GGSCICollector {
+	return &GGSCICollector{target: t}
+}
+
+// Collect runs INFO ALL and returns the process table.
+//
+// Errors: a command that cannot be started, that is still running when ctx is
+// done, or that exits non-zero without a readable INFO ALL table wraps
+// ErrUnreachable (and ctx's error, for a deadline). Output that GGSCI did
+// produce but that cannot be read (garbage, truncated, an ERROR line, more
+// than 4 MiB) is a *ParseError or *GGSCIError, both ErrUnreadable. When ctx
+// has no deadline, the target's Timeout (or DefaultCheckTimeout) applies.
+func (c *GGSCICollector) Collect(ctx context.Context) ([]Process, error) {
+	s, err := c.run(ctx, "INFO ALL\nEXIT\n")
+	if err != nil {
+		return nil, err
+	}
+	procs, perr := ParseInfoAll(bytes.NewReader(s.stdout))
+	switch {
+	case perr == nil:
+		// GGSCI exits 0 after EXIT, but a wrapper may not: an answer that
+		// can be read is still an answer.
+		return procs, nil
+	case s.exitErr != nil:
+		detail := ggsciFirstLine(s.stderr)
+		if detail == "" {
+			detail = ggsciFirstLine(string(s.stdout))
+		}
+		if detail != "" {
+			detail = " (" + detail + ")"
+		}
+		return nil, fmt.Errorf("ggsci %s: %w: %s: %w%s", c.target.Name, ErrUnreachable, c.target.Command[0], s.exitErr, detail)
+	default:
+		return nil, fmt.Errorf("ggsci %s: info all: %w", c.target.Name, perr)
+	}
+}
+
+// ggsciSession is what one GGSCI run left: its output, and why it exited
+// non-zero (nil when it exited 0).
+type ggsciSession struct {
+	stdout  []byte
+	stderr  string
+	exitErr error
+}
+
+// run starts one GGSCI session, writes input on its stdin and collects its
+// output. The error is set only when there is no output to read: the command
+// did not start, did not finish before ctx was done, or wrote too much.
+func (c *GGSCICollector) run(ctx context.Context, input string) (ggsciSession, error) {
+	name, argv := c.target.Name, c.target.Command
+	if len(argv) == 0 || argv[0] == "" {
+		return ggsciSession{}, fmt.Errorf("ggsci %s: %w: no command configured", name, ErrUnreachable)
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		timeout := c.target.Timeout
+		if timeout <= 0 {
+			timeout = DefaultCheckTimeout
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	// killCtx is done when ctx is, or when stdout overflows.
+	killCtx, kill := context.WithCancel(ctx)
+	defer kill()
+
+	stdout := &ggsciBuffer{max: ggsciMaxOutput, overflow: kill}
+	stderr := &ggsciBuffer{max: ggsciStderrMax}
+	cmd := exec.CommandContext(killCtx, argv[0], argv[1:]...)
+	cmd.Stdin = strings.NewReader(input)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	// Its own process group, so that one kill reaches every child: ssh, a
+	// wrapper script and whatever it started.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return ggsciKillGroup(cmd.Process.Pid) }
+	cmd.WaitDelay = ggsciWaitDelay
+
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return ggsciSession{}, fmt.Errorf("ggsci %s: %w: start %s: %w", name, ErrUnreachable, argv[0], err)
+	}
+	waitErr := cmd.Wait()
+	// The leader is gone; kill what it left behind in its group (a child
+	// still holding stdout, which WaitDelay cut loose). The group id cannot
+	// have been reused while any member is alive.
+	_ = ggsciKillGroup(cmd.Process.Pid)
+
+	out, overflowed := stdout.result()
+	switch {
+	case overflowed:
+		return ggsciSession{}, fmt.Errorf("ggsci %s: output exceeds %d bytes: %w", name, ggsciMaxOutput, ErrUnreadable)
+	case ctx.Err() != nil && (waitErr != nil || len(out) == 0):
+		return ggsciSession{}, fmt.Errorf("ggsci %s: %w: no answer within %s: %w",
+			name, ErrUnreachable, time.Since(start).Round(time.Millisecond), ctx.Err())
+	case errors.Is(waitErr, exec.ErrWaitDelay):
+		waitErr = nil // exited 0; only a straggler held the pipes
+	}
+	return ggsciSession{stdout: out, stderr: stderr.String(), exitErr: waitErr}, nil
+}
+
+// ggsciKillGroup sends SIGKILL to every process of the group led by pid.
+// A group that is already gone is not an error.
+func ggsciKillGroup(pid int) error {
+	if err := syscall.Kill(-pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("kill process group %d: %w", pid, err)
+	}
+	return nil
+}
+
+// ggsciBuffer keeps up to max bytes written to it. Past max it keeps nothing
+// more, calls overflow once (when set) and fails the write, which stops
+// exec's copy from the pipe.
+type ggsciBuffer struct {
+	mu         sync.Mutex
+	buf        bytes.Buffer
+	max        int
+	overflow   func()
+	overflowed bool
+}
+
+var errGGSCIOutputTooLarge = errors.New("ggsci output too large")
+
+func (b *ggsciBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if room := b.max - b.buf.Len(); len(p) > room {
+		b.buf.Write(p[:max(room, 0)])
+		if b.overflow == nil {
+			return len(p), nil // stderr: drop the rest quietly
+		}
+		if !b.overflowed {
+			b.overflowed = true
+			b.overflow()
+		}
+		return 0, errGGSCIOutputTooLarge
+	}
+	return b.buf.Write(p)
+}
+
+func (b *ggsciBuffer) result() ([]byte, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Bytes(), b.overflowed
+}
+
+func (b *ggsciBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// ggsciFirstLine returns the first non-blank line of s, cut to 200 bytes, for
+// error messages.
+func ggsciFirstLine(s string) string {
+	for line := range strings.Lines(s) {
+		if line = strings.TrimSpace(line); line != "" {
+			if len(line) > 200 {
+				line = line[:200] + "…"
+			}
+			return line
+		}
+	}
+	return ""
+}
