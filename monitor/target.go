@@ -86,6 +86,13 @@ type Collector interface {
 	Collect(ctx context.Context) ([]Process, error)
 }
 
+// LogCollector is a collector that also reads the target's own message
+// log (the Microservices messages list), returning entries new since the
+// previous call.
+type LogCollector interface {
+	CollectLog(ctx context.Context) ([]LogEntry, error)
+}
+
 // CollectorFunc adapts a function to Collector.
 type CollectorFunc func(ctx context.Context) ([]Process, error)
 
@@ -97,6 +104,10 @@ func NewCollector(t Target, now func() time.Time) (Collector, error) {
 	switch t.Kind {
 	case KindSimulator:
 		return NewSimulator(t.Name, now), nil
+	case KindGGSCI:
+		return NewGGSCICollector(t), nil
+	case KindREST:
+		return NewRESTCollector(t)
 	default:
 		return nil, fmt.Errorf("target %s: unknown kind %q", t.Name, t.Kind)
 	}

@@ -121,12 +121,12 @@ func (s *Store) SyncTargets(ctx context.Context, names []string) error {
 	})
 }
 
-// LoadOffset implements monitor's errlog offset store.
-func (s *Store) LoadOffset(ctx context.Context, path string) (off ErrLogOffset, err error) {
+// LoadOffset returns where a followed ggserr.log was read up to (zero when never).
+func (s *Store) LoadOffset(ctx context.Context, path string) (off monitor.ErrLogOffset, err error) {
 	err = s.db.QueryRowContext(ctx, `SELECT offset, inode, size FROM errlog_offsets WHERE path = ?`, path).
 		Scan(&off.Offset, &off.Inode, &off.Size)
 	if err == sql.ErrNoRows {
-		return ErrLogOffset{}, nil
+		return monitor.ErrLogOffset{}, nil
 	}
 	if err != nil {
 		return off, fmt.Errorf("load errlog offset %s: %w", path, err)
@@ -134,15 +134,10 @@ func (s *Store) LoadOffset(ctx context.Context, path string) (off ErrLogOffset, 
 	return off, nil
 }
 
-// ErrLogOffset is where a followed ggserr.log was read up to.
-type ErrLogOffset struct {
-	Offset int64
-	Inode  uint64
-	Size   int64
-}
+var _ monitor.OffsetStore = (*Store)(nil)
 
 // SaveOffset records where a followed ggserr.log was read up to.
-func (s *Store) SaveOffset(ctx context.Context, path string, off ErrLogOffset) error {
+func (s *Store) SaveOffset(ctx context.Context, path string, off monitor.ErrLogOffset) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, err := s.db.ExecContext(ctx, `INSERT INTO errlog_offsets (path, offset, inode, size, updated_at) VALUES (?, ?, ?, ?, ?)
