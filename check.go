@@ -64,7 +64,7 @@ func check(ctx context.Context, args []string, getenv func(string) string, stdou
 			defer wg.Done()
 			obs := monitor.RunCheck(ctx, c, time.Now)
 			r := checkResult{Target: obs.Target, Kind: obs.Kind, OK: obs.Err == nil, ObservedAt: obs.ObservedAt.Truncate(time.Second),
-				Processes: obs.Processes, Findings: monitor.Evaluate(obs, c.Target.Thresholds)}
+				Processes: obs.Processes, Findings: monitor.Findings(c.Target, obs, time.Now())}
 			if obs.Err != nil {
 				r.Error = obs.Err.Error()
 			}

@@ -27,8 +27,16 @@ type Config struct {
 	PingInterval   time.Duration // heartbeat on every event transport
 	SpeechRepeat   time.Duration // how often screens repeat unacknowledged critical alerts
 	AllowedOrigins []string      // browser origins besides SyncMon's own
+	Retention      Retention
 	// Speeds holds the scenario speed of simulator targets, by target name.
 	Speeds map[string]float64
+}
+
+// Retention is how long history is kept before it is pruned.
+type Retention struct {
+	Events         time.Duration // the event log (screens further behind reload their snapshot)
+	Samples        time.Duration // lag and checkpoint samples (charts)
+	ResolvedAlerts time.Duration // resolved alerts and their history
 }
 
 // Auth is the access configuration.
@@ -54,9 +62,10 @@ func Default() Config {
 		SpeechRepeat: 60 * time.Second,
 		Targets: []monitor.Target{{
 			Name: "demo", Kind: monitor.KindSimulator, Schedule: "@every 5s",
-			Timeout: 10 * time.Second, Thresholds: monitor.DefaultThresholds(),
+			Timeout: 10 * time.Second, Thresholds: monitor.DefaultThresholds(), Policy: monitor.DefaultPolicy(),
 		}},
-		Speeds: map[string]float64{},
+		Speeds:    map[string]float64{},
+		Retention: Retention{Events: 7 * 24 * time.Hour, Samples: 8 * 24 * time.Hour, ResolvedAlerts: 90 * 24 * time.Hour},
 	}
 }
 
@@ -67,14 +76,15 @@ const (
 )
 
 type file struct {
-	Listen         *string      `yaml:"listen"`
-	Database       *string      `yaml:"database"`
-	Auth           *fileAuth    `yaml:"auth"`
-	Log            *fileLog     `yaml:"log"`
-	PingInterval   string       `yaml:"ping_interval"`
-	SpeechRepeat   string       `yaml:"speech_repeat"`
-	AllowedOrigins []string     `yaml:"allowed_origins"`
-	Targets        []fileTarget `yaml:"targets"`
+	Listen         *string           `yaml:"listen"`
+	Database       *string           `yaml:"database"`
+	Auth           *fileAuth         `yaml:"auth"`
+	Log            *fileLog          `yaml:"log"`
+	PingInterval   string            `yaml:"ping_interval"`
+	SpeechRepeat   string            `yaml:"speech_repeat"`
+	AllowedOrigins []string          `yaml:"allowed_origins"`
+	Targets        []fileTarget      `yaml:"targets"`
+	Retention      map[string]string `yaml:"retention"`
 }
 
 type fileAuth struct {
@@ -87,19 +97,24 @@ type fileLog struct {
 }
 
 type fileTarget struct {
-	Name               string            `yaml:"name"`
-	Kind               string            `yaml:"kind"`
-	Schedule           string            `yaml:"schedule"`
-	Timeout            string            `yaml:"timeout"`
-	Command            []string          `yaml:"command"`
-	URL                string            `yaml:"url"`
-	Username           string            `yaml:"username"`
-	PasswordEnv        string            `yaml:"password_env"`
-	CAFile             string            `yaml:"ca_file"`
-	InsecureSkipVerify bool              `yaml:"insecure_skip_verify"`
-	ErrLog             string            `yaml:"errlog"`
-	Thresholds         map[string]string `yaml:"thresholds"`
-	Speed              float64           `yaml:"speed"`
+	Name               string                       `yaml:"name"`
+	Kind               string                       `yaml:"kind"`
+	Schedule           string                       `yaml:"schedule"`
+	Timeout            string                       `yaml:"timeout"`
+	Command            []string                     `yaml:"command"`
+	URL                string                       `yaml:"url"`
+	Username           string                       `yaml:"username"`
+	PasswordEnv        string                       `yaml:"password_env"`
+	CAFile             string                       `yaml:"ca_file"`
+	InsecureSkipVerify bool                         `yaml:"insecure_skip_verify"`
+	ErrLog             string                       `yaml:"errlog"`
+	Thresholds         map[string]string            `yaml:"thresholds"`
+	Groups             map[string]map[string]string `yaml:"groups"`
+	ExpectedStopped    []string                     `yaml:"expected_stopped"`
+	OpenAfter          map[string]int               `yaml:"open_after"`
+	ResolveAfter       map[string]int               `yaml:"resolve_after"`
+	ErrorCodes         map[string]string            `yaml:"error_codes"`
+	Speed              float64                      `yaml:"speed"`
 }
 
 // Error is one problem in a config file: the key's path, its line and what is wrong.

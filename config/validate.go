@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -84,6 +85,7 @@ func (v *validator) build(f file, getenv func(string) string) Config {
 		}
 		cfg.AllowedOrigins = append(cfg.AllowedOrigins, strings.ToLower(o))
 	}
+	cfg.Retention = v.retention(f.Retention, cfg.Retention)
 	if len(f.Targets) == 0 {
 		v.fail("targets", "at least one target is required")
 	}
@@ -121,7 +123,14 @@ func (v *validator) target(key string, ft fileTarget, getenv func(string) string
 		v.fail(key+".schedule", "invalid cron spec %q (six fields with seconds, e.g. \"*/10 * * * * *\", or \"@every 10s\")", t.Schedule)
 	}
 	t.Timeout = v.duration(key+".timeout", ft.Timeout, defaultTimeout)
-	t.Thresholds = v.thresholds(key+".thresholds", ft.Thresholds)
+	t.Thresholds = v.thresholds(key+".thresholds", ft.Thresholds, monitor.DefaultThresholds())
+	for g, m := range ft.Groups {
+		if t.Groups == nil {
+			t.Groups = map[string]monitor.Thresholds{}
+		}
+		t.Groups[strings.ToUpper(g)] = v.thresholds(key+".groups."+g, m, t.Thresholds)
+	}
+	t.Policy = v.policy(key, ft)
 	if ft.Speed < 0 || (ft.Speed != 0 && ft.Kind != monitor.KindSimulator) {
 		v.fail(key+".speed", "only a simulator target takes a positive speed")
 	}
@@ -158,16 +167,25 @@ func (v *validator) target(key string, ft fileTarget, getenv func(string) string
 	return t
 }
 
-func (v *validator) thresholds(key string, m map[string]string) monitor.Thresholds {
-	th := monitor.DefaultThresholds()
+func (v *validator) thresholds(key string, m map[string]string, th monitor.Thresholds) monitor.Thresholds {
 	fields := map[string]*time.Duration{
 		"lag_warning": &th.LagWarning, "lag_critical": &th.LagCritical,
 		"checkpoint_warning": &th.CheckpointWarning, "checkpoint_critical": &th.CheckpointCritical,
+		"starting_limit": &th.StartingLimit,
 	}
 	for name, s := range m {
+		if name == "lag_growing_checks" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 0 || n > 100 {
+				v.fail(key+"."+name, "must be a whole number from 0 (off) to 100, not %q", s)
+				continue
+			}
+			th.LagGrowingChecks = n
+			continue
+		}
 		p, ok := fields[name]
 		if !ok {
-			v.fail(key+"."+name, "unknown threshold (lag_warning, lag_critical, checkpoint_warning, checkpoint_critical)")
+			v.fail(key+"."+name, "unknown threshold (lag_warning, lag_critical, checkpoint_warning, checkpoint_critical, starting_limit, lag_growing_checks)")
 			continue
 		}
 		*p = v.duration(key+"."+name, s, *p)
@@ -179,4 +197,54 @@ func (v *validator) thresholds(key string, m map[string]string) monitor.Threshol
 		v.fail(key+".checkpoint_warning", "must not exceed checkpoint_critical")
 	}
 	return th
+}
+
+var knownRules = map[string]bool{
+	monitor.RuleUnreachable: true, monitor.RuleCredentials: true, monitor.RuleParserBlind: true,
+	monitor.RuleManagerDown: true, monitor.RuleProcessStatus: true, monitor.RuleStarting: true,
+	monitor.RuleLag: true, monitor.RuleCheckpointAge: true, monitor.RuleLagGrowing: true,
+	monitor.RuleFlapping: true, monitor.RuleGroupGone: true, monitor.RuleGroupNew: true, monitor.RuleOGGError: true,
+}
+
+func (v *validator) policy(key string, ft fileTarget) monitor.Policy {
+	p := monitor.DefaultPolicy()
+	for _, g := range ft.ExpectedStopped {
+		p.ExpectedStopped = append(p.ExpectedStopped, strings.ToUpper(g))
+	}
+	counts := func(name string, in map[string]int, out map[string]int) {
+		for rule, n := range in {
+			if !knownRules[rule] {
+				v.fail(key+"."+name+"."+rule, "unknown rule")
+				continue
+			}
+			if n < 1 || n > 100 {
+				v.fail(key+"."+name+"."+rule, "must be from 1 to 100 checks")
+				continue
+			}
+			out[rule] = n
+		}
+	}
+	counts("open_after", ft.OpenAfter, p.OpenAfter)
+	counts("resolve_after", ft.ResolveAfter, p.ResolveAfter)
+	for code, sev := range ft.ErrorCodes {
+		if sev != monitor.SeverityWarning && sev != monitor.SeverityCritical {
+			v.fail(key+".error_codes."+code, "severity must be warning or critical, not %q", sev)
+			continue
+		}
+		p.ErrorCodes[strings.ToUpper(code)] = sev
+	}
+	return p
+}
+
+func (v *validator) retention(m map[string]string, r Retention) Retention {
+	fields := map[string]*time.Duration{"events": &r.Events, "samples": &r.Samples, "resolved_alerts": &r.ResolvedAlerts}
+	for name, s := range m {
+		p, ok := fields[name]
+		if !ok {
+			v.fail("retention."+name, "unknown key (events, samples, resolved_alerts)")
+			continue
+		}
+		*p = v.duration("retention."+name, s, *p)
+	}
+	return r
 }
