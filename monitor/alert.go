@@ -51,6 +51,7 @@ type Alert struct {
 	Comment    *string    `json:"comment"`
 	ResolvedAt *time.Time `json:"resolved_at"`
 	Test       bool       `json:"test"`
+	Silenced   bool       `json:"silenced"` // inside a maintenance window: shown greyed, never spoken
 }
 
 // Active reports whether the alert is open or acknowledged (not resolved).
@@ -68,7 +69,7 @@ type Finding struct {
 	Group    string `json:"group"`
 	Severity string `json:"severity"`
 	Message  string `json:"message"`
-	Speech   Speech `json:"-"`
+	Speech   Speech `json:"speech"`
 }
 
 // FindingKey identifies a condition within a target.
@@ -99,7 +100,7 @@ type Transition struct {
 
 // Reconcile compares a target's active alerts with what its rules found now
 // and returns the transitions: a new finding opens an alert, a changed
-// severity or text updates it (an escalation re-opens an acknowledged alert),
+// severity updates it (an escalation re-opens an acknowledged alert),
 // and an active alert whose condition is gone resolves. Test alerts are left
 // alone. It is pure: the caller records the transitions.
 func Reconcile(target string, active []Alert, findings []Finding, now time.Time) []Transition {
@@ -125,8 +126,8 @@ func Reconcile(target string, active []Alert, findings []Finding, now time.Time)
 			out = append(out, Transition{Type: AlertResolved, Alert: a})
 			continue
 		}
-		if f.Severity == a.Severity && f.Message == a.Message {
-			continue
+		if f.Severity == a.Severity {
+			continue // same condition; a changing lag figure is not news
 		}
 		if SeverityRank(f.Severity) > SeverityRank(a.Severity) && a.State == StateAcked {
 			a.State, a.AckedBy, a.AckedAt, a.Comment = StateOpen, nil, nil, nil

@@ -5,16 +5,21 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
 )
 
-// Recorder stores what a check observed and what the rules found. The store
-// implements it; `syncmon check --once` runs without one.
+// Recorder stores what a check observed and the alert transitions that
+// follow, judged by Step inside its own transaction (so that memory, alerts
+// and events change together). The store implements it; `syncmon check
+// --once` runs without one.
 type Recorder interface {
-	Record(ctx context.Context, obs Observation, findings []Finding) error
+	Record(ctx context.Context, t Target, obs Observation) error
+	// RecordLog records ggserr.log entries as they arrive (StepLog).
+	RecordLog(ctx context.Context, t Target, entries []LogEntry) error
 }
 
 // DefaultCheckTimeout bounds a check whose target names no timeout.
@@ -54,7 +59,14 @@ func RunCheck(ctx context.Context, c Check, now func() time.Time) Observation {
 	if err != nil {
 		err = fmt.Errorf("check %s: %w", c.Target.Name, err)
 	}
-	return Observation{Target: c.Target.Name, Kind: c.Target.Kind, ObservedAt: now().UTC(), Processes: procs, Err: err}
+	obs := Observation{Target: c.Target.Name, Kind: c.Target.Kind, ObservedAt: now().UTC(), Processes: procs, Err: err}
+	if lc, ok := c.Collector.(LogCollector); ok && err == nil {
+		entries, lerr := lc.CollectLog(ctx)
+		if lerr == nil {
+			obs.Log = entries
+		}
+	}
+	return obs
 }
 
 // Scheduler runs every target's check on its cron schedule. A check never
@@ -68,6 +80,8 @@ type Scheduler struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 	running atomic.Bool
+	follow    []followJob
+	followers sync.WaitGroup
 	// OnCheck, when set, is told of every finished check (metrics).
 	OnCheck func(obs Observation, took time.Duration)
 }
@@ -111,16 +125,44 @@ func (s *Scheduler) RunOnce(ctx context.Context, c Check) {
 	if s.OnCheck != nil {
 		s.OnCheck(obs, took)
 	}
-	findings := Evaluate(obs, c.Target.Thresholds)
-	if err := s.rec.Record(ctx, obs, findings); err != nil {
+	if err := s.rec.Record(ctx, c.Target, obs); err != nil {
 		s.log.Error("record check", "target", c.Target.Name, "err", err)
 	}
 }
 
-// Start begins scheduling.
+// FollowLogs makes Start follow every target's ggserr.log (errlog), with
+// offsets kept in offsets: each ERROR line is recorded as it arrives.
+func (s *Scheduler) FollowLogs(checks []Check, offsets OffsetStore) {
+	for _, c := range checks {
+		if c.Target.ErrLog != "" {
+			s.follow = append(s.follow, followJob{target: c.Target, f: NewFollower(c.Target.ErrLog, offsets, s.log)})
+		}
+	}
+}
+
+type followJob struct {
+	target Target
+	f      *Follower
+}
+
+// Start begins scheduling (and following logs).
 func (s *Scheduler) Start() {
 	s.running.Store(true)
 	s.cron.Start()
+	for _, j := range s.follow {
+		s.followers.Add(1)
+		go func() {
+			defer s.followers.Done()
+			err := j.f.Run(s.ctx, func(entries []LogEntry) {
+				if err := s.rec.RecordLog(s.ctx, j.target, entries); err != nil {
+					s.log.Error("record errlog", "target", j.target.Name, "err", err)
+				}
+			})
+			if err != nil {
+				s.log.Error("follow errlog", "target", j.target.Name, "path", j.target.ErrLog, "err", err)
+			}
+		}()
+	}
 }
 
 // Running reports whether the scheduler has been started and not stopped.
@@ -131,7 +173,10 @@ func (s *Scheduler) Running() bool { return s.running.Load() }
 func (s *Scheduler) Stop(ctx context.Context) error {
 	s.running.Store(false)
 	done := s.cron.Stop()
-	defer s.cancel()
+	defer func() {
+		s.cancel()
+		s.followers.Wait()
+	}()
 	select {
 	case <-done.Done():
 		return nil

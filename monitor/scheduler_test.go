@@ -17,12 +17,14 @@ type countingRecorder struct {
 	obs []monitor.Observation
 }
 
-func (r *countingRecorder) Record(_ context.Context, obs monitor.Observation, _ []monitor.Finding) error {
+func (r *countingRecorder) Record(_ context.Context, _ monitor.Target, obs monitor.Observation) error {
 	r.mu.Lock()
 	r.obs = append(r.obs, obs)
 	r.mu.Unlock()
 	return nil
 }
+
+func (r *countingRecorder) RecordLog(context.Context, monitor.Target, []monitor.LogEntry) error { return nil }
 
 // A check that runs longer than its period is never overlapped: the ticks
 // that find it running are skipped.
@@ -87,7 +89,7 @@ func TestRunCheckDeadlineMakesTargetUnreachable(t *testing.T) {
 	if obs.Err == nil {
 		t.Fatal("want an error")
 	}
-	fs := monitor.Evaluate(obs, monitor.DefaultThresholds())
+	fs := monitor.Findings(c.Target, obs, time.Now())
 	if len(fs) != 1 || fs[0].Rule != monitor.RuleUnreachable {
 		t.Fatalf("findings = %+v, want target_unreachable", fs)
 	}

@@ -34,14 +34,27 @@ type Target struct {
 	// any kind
 	ErrLog     string // ggserr.log to follow; empty for none
 	Thresholds Thresholds
+	Groups     map[string]Thresholds // per-group thresholds, by upper-case group name
+	Policy     Policy
 }
 
-// Thresholds are the limits the rules compare observations with.
+// ThresholdsFor returns the thresholds that apply to a group.
+func (t Target) ThresholdsFor(group string) Thresholds {
+	if th, ok := t.Groups[group]; ok {
+		return th
+	}
+	return t.Thresholds
+}
+
+// Thresholds are the limits the rules compare observations with. A target
+// has one set, and any group may override it (Target.Groups).
 type Thresholds struct {
 	LagWarning         time.Duration
 	LagCritical        time.Duration
-	CheckpointWarning  time.Duration
+	CheckpointWarning  time.Duration // time since checkpoint while RUNNING
 	CheckpointCritical time.Duration
+	StartingLimit      time.Duration // longer in STARTING is "stuck"
+	LagGrowingChecks   int           // K: lag rising over K consecutive checks; 0 disables
 }
 
 // DefaultThresholds are the limits used where the config names none.
@@ -51,7 +64,70 @@ func DefaultThresholds() Thresholds {
 		LagCritical:        300 * time.Second,
 		CheckpointWarning:  300 * time.Second,
 		CheckpointCritical: 900 * time.Second,
+		StartingLimit:      5 * time.Minute,
+		LagGrowingChecks:   5,
 	}
+}
+
+// Policy is how the rules judge a target beyond its thresholds.
+type Policy struct {
+	// OpenAfter is how many consecutive breaching checks open an alert, by
+	// rule; rules not named open on the first (an ABEND is not a spike).
+	OpenAfter map[string]int
+	// ResolveAfter is how many consecutive clear checks resolve an alert,
+	// by rule; DefaultResolveAfter for rules not named.
+	ResolveAfter map[string]int
+	// ExpectedStopped lists groups that are STOPPED on purpose.
+	ExpectedStopped []string
+	// ErrorCodes maps OGG-nnnnn codes in ggserr.log ERROR lines to a
+	// severity; ERROR lines with other codes are warnings.
+	ErrorCodes map[string]string
+	// FlapAbends within FlapWindow make a group "flapping" (AUTORESTART
+	// masking a fault).
+	FlapAbends int
+	FlapWindow time.Duration
+	// ErrLogQuiet resolves an ogg_error alert when no new ERROR line for it
+	// arrived for this long.
+	ErrLogQuiet time.Duration
+	// GroupGoneAfter forgets a vanished group (resolving its alert);
+	// AppearedHold is how long a "new group" alert stays.
+	GroupGoneAfter time.Duration
+	AppearedHold   time.Duration
+}
+
+// DefaultResolveAfter is how many clear checks resolve an alert by default.
+const DefaultResolveAfter = 2
+
+// DefaultPolicy is the rule policy where the config names none.
+func DefaultPolicy() Policy {
+	return Policy{
+		OpenAfter:    map[string]int{RuleLag: 2, RuleCheckpointAge: 2, RuleUnreachable: 2, RuleLagGrowing: 1},
+		ResolveAfter: map[string]int{},
+		ErrorCodes: map[string]string{
+			"OGG-01668": SeverityCritical, "OGG-00446": SeverityCritical, "OGG-00664": SeverityCritical,
+			"OGG-01224": SeverityCritical, "OGG-10401": SeverityCritical, "OGG-02091": SeverityCritical,
+			"OGG-01296": SeverityCritical,
+		},
+		FlapAbends:     3,
+		FlapWindow:     time.Hour,
+		ErrLogQuiet:    15 * time.Minute,
+		GroupGoneAfter: time.Hour,
+		AppearedHold:   10 * time.Minute,
+	}
+}
+
+func (p Policy) openAfter(rule string) int {
+	if n := p.OpenAfter[rule]; n > 0 {
+		return n
+	}
+	return 1
+}
+
+func (p Policy) resolveAfter(rule string) int {
+	if n := p.ResolveAfter[rule]; n > 0 {
+		return n
+	}
+	return DefaultResolveAfter
 }
 
 // Secret holds a password or token. It never prints itself.

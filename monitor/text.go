@@ -3,6 +3,7 @@ package monitor
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Alert texts: Message is what screens show; Speech holds short sentences
@@ -129,3 +130,67 @@ func secondsKo(s int64) string {
 		return fmt.Sprintf("%d초", s)
 	}
 }
+
+func goneText(target string, p Process) (string, Speech) {
+	return fmt.Sprintf("%s is no longer reported", processName(p)), Speech{
+		Ko: fmt.Sprintf("%s %s 이 목록에서 사라졌습니다", target, processKo(p)),
+		En: fmt.Sprintf("%s %s disappeared", target, processEn(p)),
+	}
+}
+
+func newGroupText(target string, p Process) (string, Speech) {
+	return fmt.Sprintf("new group %s appeared", processName(p)), Speech{
+		Ko: fmt.Sprintf("%s 새 %s 이 나타났습니다", target, processKo(p)),
+		En: fmt.Sprintf("%s new %s appeared", target, processEn(p)),
+	}
+}
+
+func flappingText(target string, p Process, n int) (string, Speech) {
+	return fmt.Sprintf("%s abended %d times within the flap window (AUTORESTART may be masking a fault)", processName(p), n), Speech{
+		Ko: fmt.Sprintf("%s %s 이 반복해서 중단되고 있습니다", target, processKo(p)),
+		En: fmt.Sprintf("%s %s keeps abending", target, processEn(p)),
+	}
+}
+
+func startingText(target string, p Process, since time.Duration) (string, Speech) {
+	s := int64(since / time.Second)
+	return fmt.Sprintf("%s stuck in STARTING for %s", processName(p), FormatSeconds(s)), Speech{
+		Ko: fmt.Sprintf("%s %s 이 %s 동안 시작 중입니다", target, processKo(p), secondsKo(s)),
+		En: fmt.Sprintf("%s %s stuck starting", target, processEn(p)),
+	}
+}
+
+func growingText(target string, p Process, k int) (string, Speech) {
+	return fmt.Sprintf("%s lag rising over the last %d checks (now %s)", processName(p), k, FormatSeconds(*p.LagSeconds)), Speech{
+		Ko: fmt.Sprintf("%s %s 지연이 계속 늘고 있습니다", target, processKo(p)),
+		En: fmt.Sprintf("%s %s lag is growing", target, processEn(p)),
+	}
+}
+
+// maxLogMessage bounds the text an OGG log line contributes to an alert.
+const maxLogMessage = 300
+
+func errLogText(target string, e LogEntry) (string, Speech) {
+	msg := e.Message
+	if first, _, ok := strings.Cut(msg, "\n"); ok {
+		msg = first
+	}
+	if r := []rune(msg); len(r) > maxLogMessage {
+		msg = string(r[:maxLogMessage]) + "…"
+	}
+	code := e.Code
+	if code == "" {
+		code = "OGG"
+	}
+	who := strings.TrimSpace(e.Group)
+	ko := fmt.Sprintf("%s 오류 %s", target, spokenCode(code))
+	en := fmt.Sprintf("%s error %s", target, spokenCode(code))
+	if who != "" {
+		ko = fmt.Sprintf("%s %s 오류 %s", target, who, spokenCode(code))
+		en = fmt.Sprintf("%s %s error %s", target, who, spokenCode(code))
+	}
+	return code + ": " + msg, Speech{Ko: ko, En: en}
+}
+
+// spokenCode reads "OGG-01668" as "OGG 01668", which speech engines say well.
+func spokenCode(code string) string { return strings.ReplaceAll(code, "-", " ") }

@@ -12,7 +12,7 @@ import (
 )
 
 const alertColumns = `id, target, program, grp, rule, severity, state, message, speech_ko, speech_en,
-	opened_at, updated_at, acked_by, acked_at, comment, resolved_at, test`
+	opened_at, updated_at, acked_by, acked_at, comment, resolved_at, test, silenced`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -24,7 +24,7 @@ func scanAlert(r scanner) (monitor.Alert, error) {
 		resolvedAt                sql.NullString
 	)
 	err := r.Scan(&a.ID, &a.Target, &a.Program, &a.Group, &a.Rule, &a.Severity, &a.State, &a.Message,
-		&a.Speech.Ko, &a.Speech.En, &opened, &updated, &ackedBy, &ackedAt, &comment, &resolvedAt, &a.Test)
+		&a.Speech.Ko, &a.Speech.En, &opened, &updated, &ackedBy, &ackedAt, &comment, &resolvedAt, &a.Test, &a.Silenced)
 	if err != nil {
 		return a, err
 	}
@@ -127,9 +127,9 @@ func (w *writeTx) applyTransition(ctx context.Context, tr monitor.Transition, ac
 	a := tr.Alert
 	if tr.Type == monitor.AlertOpened {
 		res, err := w.ExecContext(ctx, `INSERT INTO alerts (target, program, grp, rule, severity, state, message,
-			speech_ko, speech_en, opened_at, updated_at, test) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			speech_ko, speech_en, opened_at, updated_at, test, silenced) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.Target, a.Program, a.Group, a.Rule, a.Severity, a.State, a.Message, a.Speech.Ko, a.Speech.En,
-			formatTime(a.OpenedAt), formatTime(a.UpdatedAt), a.Test)
+			formatTime(a.OpenedAt), formatTime(a.UpdatedAt), a.Test, a.Silenced)
 		if err != nil {
 			return fmt.Errorf("open alert: %w", err)
 		}
@@ -145,15 +145,18 @@ func (w *writeTx) applyTransition(ctx context.Context, tr monitor.Transition, ac
 			resolvedAt = formatTime(*a.ResolvedAt)
 		}
 		if _, err := w.ExecContext(ctx, `UPDATE alerts SET severity = ?, state = ?, message = ?, speech_ko = ?,
-			speech_en = ?, updated_at = ?, acked_by = ?, acked_at = ?, comment = ?, resolved_at = ? WHERE id = ?`,
+			speech_en = ?, updated_at = ?, acked_by = ?, acked_at = ?, comment = ?, resolved_at = ?, silenced = ? WHERE id = ?`,
 			a.Severity, a.State, a.Message, a.Speech.Ko, a.Speech.En, formatTime(a.UpdatedAt),
-			a.AckedBy, ackedAt, a.Comment, resolvedAt, a.ID); err != nil {
+			a.AckedBy, ackedAt, a.Comment, resolvedAt, a.Silenced, a.ID); err != nil {
 			return fmt.Errorf("update alert %d: %w", a.ID, err)
 		}
 	}
 	detail := a.Severity + ": " + a.Message
-	if tr.Type == monitor.AlertAcked && a.Comment != nil {
+	switch {
+	case tr.Type == monitor.AlertAcked && a.Comment != nil:
 		detail = *a.Comment
+	case tr.Type == monitor.AlertUpdated && a.Silenced:
+		detail += " (silenced)"
 	}
 	if _, err := w.ExecContext(ctx, `INSERT INTO alert_history (alert_id, at, actor, action, detail) VALUES (?, ?, ?, ?, ?)`,
 		a.ID, formatTime(w.now), actor, strings.TrimPrefix(tr.Type, "alert."), detail); err != nil {

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -11,11 +13,11 @@ import (
 
 var _ monitor.Recorder = (*Store)(nil)
 
-// Record stores one check of one target in a single transaction: the target's
-// reachability, its process table and samples, and the alert transitions that
-// follow from the findings, each with its event. Subscribers hear of the
-// events only after commit.
-func (s *Store) Record(ctx context.Context, obs monitor.Observation, findings []monitor.Finding) error {
+// Record stores one check of one target in a single transaction: the
+// target's reachability, its process table and samples, the engine's memory,
+// and the alert transitions that follow (monitor.Step), each with its event.
+// Subscribers hear of the events only after commit.
+func (s *Store) Record(ctx context.Context, t monitor.Target, obs monitor.Observation) error {
 	err := s.write(ctx, func(w *writeTx) error {
 		changed, err := w.saveTarget(ctx, obs)
 		if err != nil {
@@ -27,19 +29,117 @@ func (s *Store) Record(ctx context.Context, obs monitor.Observation, findings []
 				return err
 			}
 		}
-		active, err := w.activeAlerts(ctx, obs.Target)
+		mem, active, silences, err := w.engineInputs(ctx, t.Name)
 		if err != nil {
 			return err
 		}
-		for _, tr := range monitor.Reconcile(obs.Target, active, findings, w.now) {
-			if err := w.applyTransition(ctx, tr, "syncmon"); err != nil {
-				return err
-			}
+		mem, trs := monitor.Step(t, mem, obs, active, silences, w.now)
+		if len(obs.Log) > 0 {
+			var more []monitor.Transition
+			mem, more = monitor.StepLog(t, mem, obs.Log, afterTransitions(active, trs), silences, w.now)
+			trs = append(trs, more...)
 		}
-		return nil
+		return w.applyStep(ctx, t.Name, mem, trs)
 	})
 	if err != nil {
 		return fmt.Errorf("record check %s: %w", obs.Target, err)
+	}
+	return nil
+}
+
+// RecordLog records ggserr.log entries of a target as they arrive.
+func (s *Store) RecordLog(ctx context.Context, t monitor.Target, entries []monitor.LogEntry) error {
+	err := s.write(ctx, func(w *writeTx) error {
+		mem, active, silences, err := w.engineInputs(ctx, t.Name)
+		if err != nil {
+			return err
+		}
+		mem, trs := monitor.StepLog(t, mem, entries, active, silences, w.now)
+		return w.applyStep(ctx, t.Name, mem, trs)
+	})
+	if err != nil {
+		return fmt.Errorf("record errlog %s: %w", t.Name, err)
+	}
+	return nil
+}
+
+func (w *writeTx) engineInputs(ctx context.Context, target string) (monitor.Memory, []monitor.Alert, []monitor.Silence, error) {
+	mem, err := w.memory(ctx, target)
+	if err != nil {
+		return mem, nil, nil, err
+	}
+	active, err := w.activeAlerts(ctx, target)
+	if err != nil {
+		return mem, nil, nil, err
+	}
+	silences, err := silencesInForce(ctx, w, w.now)
+	if err != nil {
+		return mem, nil, nil, err
+	}
+	return mem, active, silences, nil
+}
+
+func (w *writeTx) applyStep(ctx context.Context, target string, mem monitor.Memory, trs []monitor.Transition) error {
+	if err := w.saveMemory(ctx, target, mem); err != nil {
+		return err
+	}
+	for _, tr := range trs {
+		if err := w.applyTransition(ctx, tr, "syncmon"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// afterTransitions is the active alert list once trs are applied (new
+// alerts have no id yet; StepLog only needs the ogg_error ones by key).
+func afterTransitions(active []monitor.Alert, trs []monitor.Transition) []monitor.Alert {
+	byKey := map[monitor.FindingKey]monitor.Alert{}
+	for _, a := range active {
+		byKey[a.Key()] = a
+	}
+	for _, tr := range trs {
+		if tr.Alert.Active() {
+			byKey[tr.Alert.Key()] = tr.Alert
+		} else {
+			delete(byKey, tr.Alert.Key())
+		}
+	}
+	out := make([]monitor.Alert, 0, len(byKey))
+	for _, a := range byKey {
+		out = append(out, a)
+	}
+	return out
+}
+
+func (w *writeTx) memory(ctx context.Context, target string) (monitor.Memory, error) {
+	var (
+		mem  monitor.Memory
+		body string
+	)
+	err := w.QueryRowContext(ctx, `SELECT body FROM target_memory WHERE target = ?`, target).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return mem, nil
+	}
+	if err != nil {
+		return mem, fmt.Errorf("read memory of %s: %w", target, err)
+	}
+	if err := json.Unmarshal([]byte(body), &mem); err != nil {
+		// A memory we cannot read costs hysteresis history, never the check.
+		return monitor.Memory{}, nil
+	}
+	return mem, nil
+}
+
+func (w *writeTx) saveMemory(ctx context.Context, target string, mem monitor.Memory) error {
+	body, err := json.Marshal(mem)
+	if err != nil {
+		return fmt.Errorf("encode memory of %s: %w", target, err)
+	}
+	if _, err := w.ExecContext(ctx, `INSERT INTO target_memory (target, body, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (target) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at`,
+		target, string(body), formatTime(w.now)); err != nil {
+		return fmt.Errorf("save memory of %s: %w", target, err)
 	}
 	return nil
 }

@@ -36,9 +36,15 @@ func running(target, group string) monitor.Observation {
 	}}
 }
 
+func targetNamed(name string) monitor.Target {
+	p := monitor.DefaultPolicy()
+	p.ResolveAfter = map[string]int{monitor.RuleProcessStatus: 1}
+	return monitor.Target{Name: name, Kind: "simulator", Thresholds: monitor.DefaultThresholds(), Policy: p}
+}
+
 func record(tb testing.TB, s *store.Store, obs monitor.Observation) {
 	tb.Helper()
-	if err := s.Record(context.Background(), obs, monitor.Evaluate(obs, monitor.DefaultThresholds())); err != nil {
+	if err := s.Record(context.Background(), targetNamed(obs.Target), obs); err != nil {
 		tb.Fatalf("record: %v", err)
 	}
 }

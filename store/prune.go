@@ -1,0 +1,57 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Retention is how long each kind of history is kept.
+type Retention struct {
+	Events         time.Duration
+	Samples        time.Duration
+	ResolvedAlerts time.Duration
+}
+
+// pruneBatch bounds the rows one prune transaction deletes, so the writer
+// (and with it every check and ack) never waits long behind a prune.
+const pruneBatch = 500
+
+// Prune deletes history older than r, in small batches, and reports how many
+// rows went. The event log keeps its seq: AUTOINCREMENT never reuses one.
+func (s *Store) Prune(ctx context.Context, r Retention) (int64, error) {
+	now := s.now()
+	jobs := []struct {
+		what  string
+		keep  time.Duration
+		query string
+	}{
+		{"events", r.Events, `DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE at < ? ORDER BY seq LIMIT ?)`},
+		{"samples", r.Samples, `DELETE FROM samples WHERE id IN (SELECT id FROM samples WHERE at < ? ORDER BY id LIMIT ?)`},
+		{"resolved alerts", r.ResolvedAlerts, `DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE state = 'resolved' AND resolved_at < ? ORDER BY id LIMIT ?)`},
+	}
+	var total int64
+	for _, j := range jobs {
+		if j.keep <= 0 {
+			continue
+		}
+		cutoff := formatTime(now.Add(-j.keep))
+		for {
+			if err := ctx.Err(); err != nil {
+				return total, err
+			}
+			s.mu.Lock()
+			res, err := s.db.ExecContext(ctx, j.query, cutoff, pruneBatch)
+			s.mu.Unlock()
+			if err != nil {
+				return total, fmt.Errorf("prune %s: %w", j.what, err)
+			}
+			n, _ := res.RowsAffected()
+			total += n
+			if n < pruneBatch {
+				break
+			}
+		}
+	}
+	return total, nil
+}
