@@ -116,6 +116,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	sched.FollowLogs(checks, st)
 
 	srv, err := handlers.New(handlers.Options{
 		Store: st, Log: log, Version: version(), PingInterval: cfg.PingInterval, SpeechRepeat: cfg.SpeechRepeat,
@@ -148,7 +149,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	houseCtx, stopHouse := context.WithCancel(context.Background())
 	go func() {
 		defer close(houseDone)
-		housekeeping(houseCtx, st, log)
+		housekeeping(houseCtx, st, cfg.Retention, log)
 	}()
 
 	select {
@@ -172,17 +173,31 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return nil
 }
 
-// housekeeping resolves expired test alerts (and, later, prunes old rows).
-func housekeeping(ctx context.Context, st *store.Store, log *slog.Logger) {
+// housekeeping resolves expired test alerts, brings silence marks up to
+// date as maintenance windows begin and end, and prunes old history.
+func housekeeping(ctx context.Context, st *store.Store, keep config.Retention, log *slog.Logger) {
 	t := time.NewTicker(10 * time.Second)
 	defer t.Stop()
+	lastPrune := time.Time{}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := st.ExpireTestAlerts(ctx); err != nil && ctx.Err() == nil {
-				log.Warn("housekeeping", "err", err)
+		}
+		if err := st.ExpireTestAlerts(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("expire test alerts", "err", err)
+		}
+		if err := st.Resilence(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("update silences", "err", err)
+		}
+		if time.Since(lastPrune) >= 10*time.Minute {
+			lastPrune = time.Now()
+			n, err := st.Prune(ctx, store.Retention{Events: keep.Events, Samples: keep.Samples, ResolvedAlerts: keep.ResolvedAlerts})
+			if err != nil && ctx.Err() == nil {
+				log.Warn("prune history", "err", err)
+			} else if n > 0 {
+				log.Info("pruned history", "rows", n)
 			}
 		}
 	}
