@@ -27,6 +27,9 @@ func (s *Server) routes() []route {
 		{method: http.MethodPost, path: "/alerts/:id/ack", role: RoleAdmin, form: true, h: s.ackForm},
 		{method: http.MethodPost, path: "/alerts/:id/unack", role: RoleAdmin, form: true, h: s.unackForm},
 		{method: http.MethodPost, path: "/alerts/test", role: RoleAdmin, form: true, h: s.testAlertForm},
+		{method: http.MethodGet, path: "/silences", role: RoleViewer, h: s.silencesPage},
+		{method: http.MethodPost, path: "/silences", role: RoleAdmin, form: true, h: s.silenceForm},
+		{method: http.MethodPost, path: "/silences/:id/expire", role: RoleAdmin, form: true, h: s.expireSilenceForm},
 		{method: http.MethodGet, path: "/kiosk", role: RoleViewer, h: s.kiosk},
 		{method: http.MethodGet, path: "/screens", role: RoleAdmin, h: s.screensPage},
 		{method: http.MethodPost, path: "/lang", role: RolePublic, form: true, h: s.setLang},
@@ -43,6 +46,9 @@ func (s *Server) routes() []route {
 		{method: http.MethodPost, path: "/api/alerts/:id/ack", role: RoleAdmin, h: s.apiAck},
 		{method: http.MethodPost, path: "/api/alerts/:id/unack", role: RoleAdmin, h: s.apiUnack},
 		{method: http.MethodPost, path: "/api/alerts/test", role: RoleAdmin, h: s.apiTestAlert},
+		{method: http.MethodGet, path: "/api/silences", role: RoleViewer, h: s.apiSilences},
+		{method: http.MethodPost, path: "/api/silences", role: RoleAdmin, h: s.apiCreateSilence},
+		{method: http.MethodDelete, path: "/api/silences/:id", role: RoleAdmin, h: s.apiExpireSilence},
 
 		// Operations.
 		{method: http.MethodGet, path: "/healthz", role: RolePublic, h: s.healthz},
