@@ -95,6 +95,16 @@ var catalog = map[string][2]string{ // key: {en, ko}
 	"back":             {"Back", "돌아가기"},
 	"mute":             {"Mute 15 min", "15분 음소거"},
 	"updated_ago":      {"updated", "갱신"},
+	"silences":         {"Silences", "경보 중지"},
+	"silenced":         {"silenced", "중지됨"},
+	"rule":             {"Rule", "규칙"},
+	"duration":         {"Duration", "기간"},
+	"start":            {"Start", "시작"},
+	"end":              {"End", "종료"},
+	"creator":          {"Created by", "작성자"},
+	"expire":           {"End now", "지금 종료"},
+	"create_silence":   {"Silence", "경보 중지"},
+	"no_silences":      {"No silences.", "경보 중지가 없습니다."},
 }
 
 // T translates a catalog key into lang; unknown keys come back as they are.
