@@ -30,6 +30,9 @@ type Config struct {
 	Retention      Retention
 	// Speeds holds the scenario speed of simulator targets, by target name.
 	Speeds map[string]float64
+	// TLSCert and TLSKey are PEM files: when set, SyncMon serves HTTPS itself.
+	TLSCert string
+	TLSKey  string
 }
 
 // Retention is how long history is kept before it is pruned.
@@ -41,7 +44,13 @@ type Retention struct {
 
 // Auth is the access configuration.
 type Auth struct {
-	AnonymousViewer bool // visitors without credentials may read, never act
+	AnonymousViewer bool          // visitors without credentials may read, never act
+	SessionIdle     time.Duration // a browser session ends after this long unused
+	SessionMax      time.Duration // and this long after sign-in in any case
+	KioskSession    time.Duration // how long a wall display stays paired (its cookie's lifetime)
+	// MetricsToken, read from the variable metrics_token_env names, lets a
+	// scraper read /metrics from another host with "Authorization: Bearer".
+	MetricsToken monitor.Secret
 }
 
 // Log is the logging configuration.
@@ -56,7 +65,7 @@ func Default() Config {
 	return Config{
 		Listen:       ":8080",
 		Database:     "syncmon.db",
-		Auth:         Auth{AnonymousViewer: true},
+		Auth:         Auth{AnonymousViewer: true, SessionIdle: 2 * time.Hour, SessionMax: 24 * time.Hour, KioskSession: 400 * 24 * time.Hour},
 		Log:          Log{Format: "text", Level: "info"},
 		PingInterval: 10 * time.Second,
 		SpeechRepeat: 60 * time.Second,
@@ -79,6 +88,8 @@ type file struct {
 	Listen         *string           `yaml:"listen"`
 	Database       *string           `yaml:"database"`
 	Auth           *fileAuth         `yaml:"auth"`
+	TLSCert        string            `yaml:"tls_cert"`
+	TLSKey         string            `yaml:"tls_key"`
 	Log            *fileLog          `yaml:"log"`
 	PingInterval   string            `yaml:"ping_interval"`
 	SpeechRepeat   string            `yaml:"speech_repeat"`
@@ -88,7 +99,11 @@ type file struct {
 }
 
 type fileAuth struct {
-	AnonymousViewer bool `yaml:"anonymous_viewer"`
+	AnonymousViewer bool   `yaml:"anonymous_viewer"`
+	SessionIdle     string `yaml:"session_idle"`
+	SessionMax      string `yaml:"session_max"`
+	KioskSession    string `yaml:"kiosk_session"`
+	MetricsTokenEnv string `yaml:"metrics_token_env"`
 }
 
 type fileLog struct {

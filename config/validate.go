@@ -55,8 +55,9 @@ func (v *validator) build(f file, getenv func(string) string) Config {
 		}
 	}
 	if f.Auth != nil {
-		cfg.Auth.AnonymousViewer = f.Auth.AnonymousViewer
+		v.auth(f.Auth, getenv, &cfg.Auth)
 	}
+	v.tls(f, &cfg)
 	if f.Log != nil {
 		if f.Log.Format != "" {
 			cfg.Log.Format = f.Log.Format
@@ -247,4 +248,47 @@ func (v *validator) retention(m map[string]string, r Retention) Retention {
 		*p = v.duration("retention."+name, s, *p)
 	}
 	return r
+}
+
+// minMetricsToken is the shortest bearer token accepted for /metrics.
+const minMetricsToken = 16
+
+func (v *validator) auth(fa *fileAuth, getenv func(string) string, a *Auth) {
+	a.AnonymousViewer = fa.AnonymousViewer
+	a.SessionIdle = v.duration("auth.session_idle", fa.SessionIdle, a.SessionIdle)
+	a.SessionMax = v.duration("auth.session_max", fa.SessionMax, a.SessionMax)
+	a.KioskSession = v.duration("auth.kiosk_session", fa.KioskSession, a.KioskSession)
+	if a.SessionIdle > a.SessionMax {
+		v.fail("auth.session_idle", "must not exceed session_max (%s)", a.SessionMax)
+	}
+	if fa.MetricsTokenEnv != "" {
+		switch tok := getenv(fa.MetricsTokenEnv); {
+		case tok == "":
+			v.fail("auth.metrics_token_env", "environment variable %s is not set", fa.MetricsTokenEnv)
+		case len(tok) < minMetricsToken:
+			v.fail("auth.metrics_token_env", "the token in %s is too short: use at least %d random characters", fa.MetricsTokenEnv, minMetricsToken)
+		default:
+			a.MetricsToken = monitor.Secret(tok)
+		}
+	}
+}
+
+// tls checks that the certificate and key come as a pair of readable files.
+func (v *validator) tls(f file, cfg *Config) {
+	cfg.TLSCert, cfg.TLSKey = f.TLSCert, f.TLSKey
+	switch {
+	case f.TLSCert == "" && f.TLSKey == "":
+		return
+	case f.TLSCert == "": // the line is the one of the key that is there
+		v.errs = append(v.errs, Error{Key: "tls_cert", Line: v.lines["tls_key"], Msg: "required with tls_key"})
+		return
+	case f.TLSKey == "":
+		v.errs = append(v.errs, Error{Key: "tls_key", Line: v.lines["tls_cert"], Msg: "required with tls_cert"})
+		return
+	}
+	for _, kv := range [][2]string{{"tls_cert", f.TLSCert}, {"tls_key", f.TLSKey}} {
+		if _, err := os.Stat(kv[1]); err != nil {
+			v.fail(kv[0], "cannot read %q", kv[1])
+		}
+	}
 }
