@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -23,6 +25,10 @@ type checkResult struct {
 	ObservedAt time.Time         `json:"observed_at"`
 	Processes  []monitor.Process `json:"processes"`
 	Findings   []monitor.Finding `json:"findings"`
+	// Log holds the newest ERROR and WARNING entries of the target's
+	// ggserr.log (its last 64 KiB) or messages list: shown, not judged,
+	// since a one-off check cannot tell new lines from old ones.
+	Log []monitor.LogEntry `json:"log,omitempty"`
 }
 
 // Nagios plugin exit codes.
@@ -74,6 +80,7 @@ func check(ctx context.Context, args []string, getenv func(string) string, stdou
 			if r.Findings == nil {
 				r.Findings = []monitor.Finding{}
 			}
+			r.Log = recentProblems(append(obs.Log, errLogTail(c.Target.ErrLog)...))
 			results[i] = r
 		}()
 	}
@@ -152,7 +159,42 @@ func configCheck(path string, getenv func(string) string, stdout, stderr io.Writ
 	return nil
 }
 
-func userCommand(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fmt.Fprintln(stderr, "user: accounts are not implemented yet")
-	return exitError{2}
+// errLogTail parses the last 64 KiB of a ggserr.log; a missing file is none.
+func errLogTail(path string) []monitor.LogEntry {
+	if path == "" {
+		return nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	const tail = 64 << 10
+	if st, err := f.Stat(); err == nil && st.Size() > tail {
+		if _, err := f.Seek(st.Size()-tail, io.SeekStart); err != nil {
+			return nil
+		}
+		r := bufio.NewReader(f)
+		if _, err := r.ReadString('\n'); err != nil { // skip the partial first line
+			return nil
+		}
+		entries, _ := monitor.ParseErrLog(r)
+		return entries
+	}
+	entries, _ := monitor.ParseErrLog(f)
+	return entries
+}
+
+// recentProblems keeps the newest 20 ERROR and WARNING entries.
+func recentProblems(entries []monitor.LogEntry) []monitor.LogEntry {
+	var out []monitor.LogEntry
+	for _, e := range entries {
+		if e.Severity == "ERROR" || e.Severity == "WARNING" {
+			out = append(out, e)
+		}
+	}
+	if len(out) > 20 {
+		out = out[len(out)-20:]
+	}
+	return out
 }

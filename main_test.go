@@ -194,6 +194,10 @@ func TestCheckOnceExitCodesFollowNagios(t *testing.T) {
 	}{
 		{"ok", "targets: [{name: a, kind: simulator}]\n", 0},
 		{"unknown: target cannot be checked", "targets: [{name: a, kind: ggsci, command: [\"/nonexistent/ggsci\"], timeout: 2s}]\n", 3},
+		{"warning: an EXTRACT stopped", fakeGGSCI("ggsci_info_all_19c_stopped_extract_13_groups.txt"), 1},
+		{"critical: a REPLICAT abended", fakeGGSCI("ggsci_info_all_abended_lag_over_24h.txt"), 2},
+		{"critical beats unknown", fakeGGSCI("ggsci_info_all_abended_lag_over_24h.txt") +
+			"  - {name: b, kind: ggsci, command: [\"/nonexistent/ggsci\"], timeout: 2s}\n", 2},
 	}
 	for _, tc := range cases {
 		var out, errOut bytes.Buffer
@@ -221,4 +225,9 @@ func TestConfigCheck(t *testing.T) {
 	if !errors.As(err, &ee) || ee.code != 1 || !strings.Contains(errOut.String(), "line 4") || !strings.Contains(errOut.String(), "targets[0].schedule") {
 		t.Fatalf("err %v, stderr %q", err, errOut.String())
 	}
+}
+
+// fakeGGSCI is a config whose one ggsci target replays an OGG fixture.
+func fakeGGSCI(fixture string) string {
+	return "targets:\n  - {name: east, kind: ggsci, command: [\"monitor/testdata/ggsci/fake_ggsci.sh\", \"monitor/testdata/ggsci/" + fixture + "\"]}\n"
 }

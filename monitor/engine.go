@@ -148,7 +148,9 @@ func Step(t Target, mem Memory, obs Observation, active []Alert, silences []Sile
 	var kept []Finding
 	for k := range keys {
 		a, isActive := byKey[k]
-		carry := func() { kept = append(kept, Finding{Rule: a.Rule, Program: a.Program, Group: a.Group, Severity: a.Severity, Message: a.Message, Speech: a.Speech}) }
+		carry := func() {
+			kept = append(kept, Finding{Rule: a.Rule, Program: a.Program, Group: a.Group, Severity: a.Severity, Message: a.Message, Speech: a.Speech})
+		}
 		if held(k) {
 			if isActive {
 				carry()

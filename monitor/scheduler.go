@@ -73,13 +73,13 @@ func RunCheck(ctx context.Context, c Check, now func() time.Time) Observation {
 // overlaps itself: a tick that finds the previous run still going is skipped
 // and logged.
 type Scheduler struct {
-	cron    *cron.Cron
-	rec     Recorder
-	log     *slog.Logger
-	now     func() time.Time
-	ctx     context.Context
-	cancel  context.CancelFunc
-	running atomic.Bool
+	cron      *cron.Cron
+	rec       Recorder
+	log       *slog.Logger
+	now       func() time.Time
+	ctx       context.Context
+	cancel    context.CancelFunc
+	running   atomic.Bool
 	follow    []followJob
 	followers sync.WaitGroup
 	// OnCheck, when set, is told of every finished check (metrics).

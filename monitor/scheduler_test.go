@@ -24,7 +24,9 @@ func (r *countingRecorder) Record(_ context.Context, _ monitor.Target, obs monit
 	return nil
 }
 
-func (r *countingRecorder) RecordLog(context.Context, monitor.Target, []monitor.LogEntry) error { return nil }
+func (r *countingRecorder) RecordLog(context.Context, monitor.Target, []monitor.LogEntry) error {
+	return nil
+}
 
 // A check that runs longer than its period is never overlapped: the ticks
 // that find it running are skipped.
