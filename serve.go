@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -101,6 +102,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer st.Close()
+	if err := firstAdmin(ctx, st, log); err != nil {
+		return err
+	}
+	tlsConfig, err := loadTLS(cfg)
+	if err != nil {
+		return err
+	}
 	names := make([]string, len(cfg.Targets))
 	for i, t := range cfg.Targets {
 		names[i] = t.Name
@@ -121,6 +129,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	srv, err := handlers.New(handlers.Options{
 		Store: st, Log: log, Version: version(), PingInterval: cfg.PingInterval, SpeechRepeat: cfg.SpeechRepeat,
 		AnonymousViewer: cfg.Auth.AnonymousViewer, AllowedOrigins: cfg.AllowedOrigins,
+		Auth: handlers.AuthOptions{SessionIdle: cfg.Auth.SessionIdle, SessionMax: cfg.Auth.SessionMax,
+			KioskSessionMax: cfg.Auth.KioskSession, SecureCookies: tlsConfig != nil, MetricsToken: cfg.Auth.MetricsToken},
 		Ready: func(context.Context) error {
 			if !sched.Running() {
 				return errors.New("scheduler not running")
@@ -138,8 +148,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- httpSrv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "database", cfg.Database, "targets", len(cfg.Targets), "version", version())
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+		httpSrv.TLSConfig = tlsConfig
+		go func() { serveErr <- httpSrv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { serveErr <- httpSrv.Serve(ln) }()
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "database", cfg.Database, "targets", len(cfg.Targets), "version", version(), "scheme", scheme)
 
 	sched.Start()
 	for _, c := range checks { // a first look at every target now, not at the first tick
@@ -201,4 +218,32 @@ func housekeeping(ctx context.Context, st *store.Store, keep config.Retention, l
 			}
 		}
 	}
+}
+
+// firstAdmin creates the account "admin" with a random password when the
+// database has no account at all, and prints the password to the log: once,
+// and nowhere else (it is stored only as a bcrypt hash).
+func firstAdmin(ctx context.Context, st *store.Store, log *slog.Logger) error {
+	pw, err := st.CreateFirstAdmin(ctx, 0)
+	if err != nil {
+		return fmt.Errorf("first start: %w", err)
+	}
+	if pw != "" {
+		log.Warn("no accounts yet: created the admin account; this password is shown only now, change it with `syncmon user passwd admin`",
+			"user", "admin", "password", pw)
+	}
+	return nil
+}
+
+// loadTLS reads tls_cert and tls_key when set: SyncMon then serves HTTPS
+// itself (TLS 1.2 or later), cookies get Secure and responses HSTS.
+func loadTLS(cfg config.Config) (*tls.Config, error) {
+	if cfg.TLSCert == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("load tls_cert %s and tls_key %s: %w", cfg.TLSCert, cfg.TLSKey, err)
+	}
+	return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}, nil
 }

@@ -1,21 +1,26 @@
 package handlers
 
 import (
+	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/syncmon/syncmon/store"
 )
 
 // Role is what a route requires and what a principal holds.
 type Role int
 
-// Roles, from least to most.
+// Roles, from least to most. RoleMetrics stands apart from the order: see
+// metricsAllowed.
 const (
-	RolePublic Role = iota // anyone, no credentials (login, health, static files)
-	RoleViewer             // read pages, state and events
-	RoleAdmin              // act: ack, silence, test alerts, tokens
+	RolePublic  Role = iota // anyone, no credentials (login, health, static files)
+	RoleViewer              // read pages, state and events
+	RoleAdmin               // act: ack, silence, test alerts, tokens, users
+	RoleMetrics             // Prometheus: loopback, the metrics bearer token, or an admin
 )
 
 func (r Role) String() string {
@@ -24,18 +29,33 @@ func (r Role) String() string {
 		return "viewer"
 	case RoleAdmin:
 		return "admin"
+	case RoleMetrics:
+		return "metrics"
 	}
 	return "public"
 }
 
+// Principal kinds.
+const (
+	kindNone      = "none"      // no credentials, anonymous viewing off
+	kindAnonymous = "anonymous" // no credentials, anonymous viewing on
+	kindUser      = "user"      // a session or HTTP Basic credentials of an account
+	kindKiosk     = "kiosk"     // a kiosk session (from a kiosk token)
+)
+
 // principal is who is making a request.
 type principal struct {
-	Name string
-	Role Role
-	Kind string // "user", "kiosk", "anonymous"
+	Name      string // user name, "kiosk:NAME", "anonymous" or ""
+	Role      Role
+	Kind      string
+	UserID    int64 // kindUser
+	KioskID   int64 // kindKiosk
+	SessionID int64 // when it came with a session cookie
+	Basic     bool  // when it came with HTTP Basic credentials
+	version   int64 // the account's version when its Basic credentials were checked
 }
 
-func (p principal) authenticated() bool { return p.Kind == "user" || p.Kind == "kiosk" }
+func (p principal) authenticated() bool { return p.Kind == kindUser || p.Kind == kindKiosk }
 
 const principalKey = "syncmon.principal"
 
@@ -44,37 +64,119 @@ func principalOf(c echo.Context) principal {
 	return p
 }
 
-// identify works out who is asking. Sessions, kiosk tokens and HTTP Basic
-// credentials come with accounts; until then, anonymous viewing when enabled.
-func (s *Server) identify(c echo.Context) principal {
-	if s.opt.AnonymousViewer {
-		return principal{Name: "anonymous", Role: RoleViewer, Kind: "anonymous"}
+// errBadCredentials: the request carried credentials, and they are wrong
+// (or the account is locked out for a while). Never downgraded to anonymous.
+var errBadCredentials = errors.New("bad credentials")
+
+// identify works out who is asking, from (in this order) HTTP Basic
+// credentials on machine paths, the session cookie, then anonymous viewing
+// when it is on. Wrong Basic credentials are an error, not anonymity; a
+// stale session cookie is simply no session.
+func (s *Server) identify(c echo.Context) (principal, error) {
+	r := c.Request()
+	if name, password, ok := r.BasicAuth(); ok && isMachinePath(r.URL.Path) {
+		return s.basicPrincipal(c, name, password)
 	}
-	return principal{Kind: "none"}
+	if token := sessionToken(r); token != "" {
+		sess, err := s.store.Session(r.Context(), token)
+		switch {
+		case err == nil:
+			return principalOfSession(sess), nil
+		case !errors.Is(err, store.ErrNotFound):
+			return principal{}, err
+		}
+		// Ended, expired or revoked: forget the cookie, go on as anonymous.
+		s.clearSessionCookie(c)
+	}
+	if s.opt.AnonymousViewer {
+		return principal{Name: "anonymous", Role: RoleViewer, Kind: kindAnonymous}, nil
+	}
+	return principal{Kind: kindNone}, nil
 }
 
-// authorize enforces a route's role: the one place access is decided.
-func (s *Server) authorize(rt route) echo.MiddlewareFunc {
+func principalOfSession(sess store.Session) principal {
+	if sess.Kind == store.SessionKiosk {
+		return principal{Name: "kiosk:" + sess.Name, Role: RoleViewer, Kind: kindKiosk, KioskID: sess.KioskID, SessionID: sess.ID}
+	}
+	return principal{Name: sess.Name, Role: roleOf(sess.Role), Kind: kindUser, UserID: sess.UserID, SessionID: sess.ID}
+}
+
+func roleOf(role string) Role {
+	if role == store.RoleAdmin {
+		return RoleAdmin
+	}
+	return RoleViewer
+}
+
+// authorize is the one place access is decided. In order: who is asking
+// (wrong credentials: 401); the Origin of an event transport (foreign: 403,
+// whatever the credentials); no credentials where some are needed (401 on
+// machine paths, a redirect to /login on pages); the CSRF check of a
+// browser's state-changing request (403); the route's role (403).
+func (s *Server) authorize(rt route, csrf echo.MiddlewareFunc) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		withRole := s.requireRole(rt, next)
+		withCSRF := csrf(withRole)
 		return func(c echo.Context) error {
-			p := s.identify(c)
+			if rt.path == "/kiosk" && c.QueryParam("token") != "" {
+				return s.exchangeKioskToken(c)
+			}
+			p, err := s.identify(c)
+			if errors.Is(err, errBadCredentials) {
+				return s.refuseCredentials(c)
+			}
+			if err != nil {
+				return err
+			}
 			c.Set(principalKey, p)
 			if rt.stream && !s.originAllowed(c.Request()) {
 				return echo.NewHTTPError(http.StatusForbidden, "origin not allowed")
 			}
-			if p.Role >= rt.role {
-				return next(c)
+			if rt.role == RoleMetrics {
+				if s.metricsAllowed(c, p) {
+					return next(c)
+				}
+				if p.authenticated() {
+					return echo.NewHTTPError(http.StatusForbidden, "your role may not read metrics")
+				}
+				return s.refuseCredentials(c)
 			}
-			if p.authenticated() {
-				return echo.NewHTTPError(http.StatusForbidden, "your role may not do this")
+			if !p.authenticated() && p.Role < rt.role {
+				if isMachinePath(c.Request().URL.Path) {
+					return s.refuseCredentials(c)
+				}
+				return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 			}
-			if isMachinePath(c.Request().URL.Path) {
-				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Basic realm="SyncMon", charset="UTF-8"`)
-				return echo.NewHTTPError(http.StatusUnauthorized, "credentials required")
+			if rt.stream {
+				return s.trackStream(c, p, withRole)
 			}
-			return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+			if p.Basic && c.Request().Header.Get(echo.HeaderOrigin) == "" {
+				// A script with its own credentials: no ambient cookie to forge with.
+				return withRole(c)
+			}
+			return withCSRF(c)
 		}
 	}
+}
+
+// requireRole lets the request through when the principal holds the route's role.
+func (s *Server) requireRole(rt route, next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if principalOf(c).Role >= rt.role {
+			return next(c)
+		}
+		return echo.NewHTTPError(http.StatusForbidden, "your role may not do this")
+	}
+}
+
+// refuseCredentials answers a request without valid credentials: 401 with
+// a Basic challenge on machine paths, a redirect to the sign-in page else.
+func (s *Server) refuseCredentials(c echo.Context) error {
+	if isMachinePath(c.Request().URL.Path) {
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Basic realm="SyncMon", charset="UTF-8"`)
+		return echo.NewHTTPError(http.StatusUnauthorized, "credentials required")
+	}
+	return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 }
 
 // isMachinePath: scripts and transports get status codes, not redirects.
@@ -112,4 +214,14 @@ func (s *Server) originAllowed(r *http.Request) bool {
 		}
 	}
 	return false
+}
+
+// clientAddress is the peer's IP address: what rate limits and the audit log
+// use. X-Forwarded-For is not trusted (anyone can send it).
+func clientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }

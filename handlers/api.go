@@ -109,6 +109,7 @@ func (s *Server) apiAck(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.audit(c, store.AuditAck, fmt.Sprintf("alert %d", id), in.Comment)
 	return c.JSON(http.StatusOK, map[string]monitor.Alert{"alert": a})
 }
 
@@ -121,6 +122,7 @@ func (s *Server) apiUnack(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.audit(c, store.AuditUnack, fmt.Sprintf("alert %d", id), "")
 	return c.JSON(http.StatusOK, map[string]monitor.Alert{"alert": a})
 }
 
@@ -138,6 +140,7 @@ func (s *Server) apiTestAlert(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.audit(c, store.AuditTestAlert, fmt.Sprintf("alert %d", a.ID), in.Message)
 	return c.JSON(http.StatusCreated, map[string]any{"alert": a, "seq": seq})
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/syncmon/syncmon/monitor"
+	"github.com/syncmon/syncmon/store"
 	"github.com/syncmon/syncmon/templates"
 )
 
@@ -96,6 +97,7 @@ type base struct {
 	Page      string
 	User      string
 	IsAdmin   bool
+	SignedIn  bool // a session to sign out of
 	CSRF      string
 	Version   string
 	Head      int64
@@ -115,7 +117,7 @@ func (s *Server) base(c echo.Context, title string) base {
 	p := principalOf(c)
 	csrf, _ := c.Get("csrf").(string)
 	return base{
-		Lang: langOf(c), Title: title, User: p.Name, IsAdmin: p.Role >= RoleAdmin, CSRF: csrf,
+		Lang: langOf(c), Title: title, User: p.Name, IsAdmin: p.Role >= RoleAdmin, SignedIn: p.SessionID != 0, CSRF: csrf,
 		Version: s.opt.Version, Head: s.store.Head(), Path: c.Request().URL.RequestURI(), Refresh: 30,
 		SpeechSec: int(s.opt.SpeechRepeat.Seconds()), assets: assetURLs(),
 	}
@@ -272,6 +274,7 @@ func (s *Server) ackForm(c echo.Context) error {
 	if _, err := s.store.Ack(c.Request().Context(), id, principalOf(c).Name, in.Comment); err != nil {
 		return err
 	}
+	s.audit(c, store.AuditAck, fmt.Sprintf("alert %d", id), in.Comment)
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/alerts/%d", id))
 }
 
@@ -283,6 +286,7 @@ func (s *Server) unackForm(c echo.Context) error {
 	if _, err := s.store.Unack(c.Request().Context(), id, principalOf(c).Name); err != nil {
 		return err
 	}
+	s.audit(c, store.AuditUnack, fmt.Sprintf("alert %d", id), "")
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/alerts/%d", id))
 }
 
@@ -295,6 +299,7 @@ func (s *Server) testAlertForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.audit(c, store.AuditTestAlert, fmt.Sprintf("alert %d", a.ID), msg)
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/alerts/%d", a.ID))
 }
 

@@ -34,6 +34,19 @@ func (s *Server) routes() []route {
 		{method: http.MethodGet, path: "/screens", role: RoleAdmin, h: s.screensPage},
 		{method: http.MethodPost, path: "/lang", role: RolePublic, form: true, h: s.setLang},
 
+		// Accounts: sign-in, kiosk tokens, users, the audit log.
+		{method: http.MethodGet, path: "/login", role: RolePublic, h: s.loginForm},
+		{method: http.MethodPost, path: "/login", role: RolePublic, form: true, h: s.login},
+		{method: http.MethodPost, path: "/logout", role: RolePublic, form: true, h: s.logout},
+		{method: http.MethodGet, path: "/tokens", role: RoleAdmin, h: s.tokenList},
+		{method: http.MethodPost, path: "/tokens", role: RoleAdmin, form: true, h: s.tokenCreate},
+		{method: http.MethodPost, path: "/tokens/:id/revoke", role: RoleAdmin, form: true, h: s.tokenRevoke},
+		{method: http.MethodGet, path: "/users", role: RoleAdmin, h: s.userList},
+		{method: http.MethodPost, path: "/users", role: RoleAdmin, form: true, h: s.userCreate},
+		{method: http.MethodPost, path: "/users/:name/remove", role: RoleAdmin, form: true, h: s.userRemove},
+		{method: http.MethodPost, path: "/users/:name/logout", role: RoleAdmin, form: true, h: s.userSignOut},
+		{method: http.MethodGet, path: "/audit", role: RoleAdmin, h: s.auditLog},
+
 		// Event transports: the same events, the same seq.
 		{method: http.MethodGet, path: "/ws", role: RoleViewer, stream: true, h: s.serveWS},
 		{method: http.MethodGet, path: "/events", role: RoleViewer, stream: true, h: s.serveSSE},
@@ -54,6 +67,7 @@ func (s *Server) routes() []route {
 		{method: http.MethodGet, path: "/healthz", role: RolePublic, h: s.healthz},
 		{method: http.MethodGet, path: "/readyz", role: RolePublic, h: s.readyz},
 		{method: http.MethodGet, path: "/static/:hash/:file", role: RolePublic, h: s.static},
+		{method: http.MethodGet, path: "/metrics", role: RoleMetrics, h: s.metricsPlaceholder},
 	}
 }
 
@@ -74,35 +88,18 @@ func (s *Server) newEcho() *echo.Echo {
 		CookieHTTPOnly: true,
 		CookieSameSite: http.SameSiteLaxMode,
 		ContextKey:     "csrf",
+		CookieSecure:   s.opt.Auth.SecureCookies,
+		// Missing, wrong, or a cross-site Sec-Fetch-Site: one answer, 403.
+		ErrorHandler: func(error, echo.Context) error {
+			return echo.NewHTTPError(http.StatusForbidden, "the form is out of date or came from another site; reload the page and try again")
+		},
 	})
 	for _, rt := range s.routes() {
-		mw := []echo.MiddlewareFunc{csrf, s.authorize(rt)}
-		if rt.stream {
-			mw = []echo.MiddlewareFunc{s.authorize(rt)}
-		}
-		if rt.method != http.MethodGet && !rt.form {
-			// JSON API: CSRF applies to browsers (cookies), not to scripts
-			// with HTTP Basic credentials.
-			mw = []echo.MiddlewareFunc{s.apiCSRF(csrf), s.authorize(rt)}
-		}
-		e.Add(rt.method, rt.path, rt.h, mw...)
+		// authorize decides access and applies csrf where a browser could
+		// be made to act (not on event streams, not for Basic scripts).
+		e.Add(rt.method, rt.path, rt.h, s.authorize(rt, csrf))
 	}
 	return e
-}
-
-// apiCSRF applies the CSRF check to JSON API writes from browsers; a script
-// with Basic credentials and no Origin has no ambient cookie to abuse.
-func (s *Server) apiCSRF(csrf echo.MiddlewareFunc) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		withCSRF := csrf(next)
-		return func(c echo.Context) error {
-			r := c.Request()
-			if _, _, basic := r.BasicAuth(); basic && r.Header.Get("Origin") == "" {
-				return next(c)
-			}
-			return withCSRF(c)
-		}
-	}
 }
 
 // securityHeaders: a CSP with no inline scripts, no framing, no sniffing.
@@ -113,6 +110,9 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
+		if c.Request().TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		return next(c)
 	}
 }

@@ -27,6 +27,7 @@ type Options struct {
 	SpeechRepeat    time.Duration // screens repeat unacknowledged critical alerts this often
 	AnonymousViewer bool          // visitors without credentials may read
 	AllowedOrigins  []string      // browser origins besides our own
+	Auth            AuthOptions   // sessions, kiosk tokens, rate limits, /metrics
 	Now             func() time.Time
 	// Ready reports whether the server can do its job (scheduler running …).
 	Ready func(ctx context.Context) error
@@ -41,6 +42,7 @@ type Server struct {
 	melody  *melody.Melody
 	screens *screens
 	pages   *pages
+	auth    *authState
 
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -68,11 +70,15 @@ func New(opt Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load templates: %w", err)
 	}
-	s := &Server{opt: opt, store: opt.Store, log: opt.Log, screens: newScreens(), pages: pg, stop: make(chan struct{})}
+	opt.Auth.defaults()
+	s := &Server{opt: opt, store: opt.Store, log: opt.Log, screens: newScreens(), pages: pg, stop: make(chan struct{}),
+		auth: newAuthState(opt.Auth)}
 	s.echo = s.newEcho()
 	s.melody = s.newMelody()
 	s.wg.Add(1)
 	go s.heartbeat()
+	s.wg.Add(1)
+	go s.recheckStreams()
 	return s, nil
 }
 

@@ -72,7 +72,7 @@ func (s *Server) silenceForm(c echo.Context) error {
 		Duration: strings.TrimSpace(c.FormValue("duration"))}
 	sl, err := in.silence(principalOf(c).Name, s.opt.Now())
 	if err == nil {
-		_, err = s.store.CreateSilence(c.Request().Context(), sl)
+		sl, err = s.store.CreateSilence(c.Request().Context(), sl)
 	}
 	if err != nil {
 		if errors.Is(err, store.ErrInvalid) || isUnprocessable(err) {
@@ -80,6 +80,7 @@ func (s *Server) silenceForm(c echo.Context) error {
 		}
 		return err
 	}
+	s.audit(c, store.AuditSilence, silenceSubject(sl.ID), silenceDetail(sl))
 	return c.Redirect(http.StatusSeeOther, "/silences")
 }
 
@@ -91,6 +92,7 @@ func (s *Server) expireSilenceForm(c echo.Context) error {
 	if err := s.store.ExpireSilence(c.Request().Context(), id); err != nil {
 		return err
 	}
+	s.audit(c, store.AuditSilenceExpire, silenceSubject(id), "")
 	return c.Redirect(http.StatusSeeOther, "/silences")
 }
 
@@ -118,6 +120,7 @@ func (s *Server) apiCreateSilence(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.audit(c, store.AuditSilence, silenceSubject(sl.ID), silenceDetail(sl))
 	return c.JSON(http.StatusCreated, map[string]monitor.Silence{"silence": sl})
 }
 
@@ -129,6 +132,7 @@ func (s *Server) apiExpireSilence(c echo.Context) error {
 	if err := s.store.ExpireSilence(c.Request().Context(), id); err != nil {
 		return err
 	}
+	s.audit(c, store.AuditSilenceExpire, silenceSubject(id), "")
 	return c.NoContent(http.StatusNoContent)
 }
 
