@@ -21,10 +21,13 @@ type hello struct {
 	Transport string `json:"transport"`
 	Version   string `json:"version"`
 	Speech    int    `json:"speech_repeat_seconds"`
+	// Ping is the heartbeat cadence, so that a page's watchdog matches the
+	// server's configured interval instead of assuming 10 s.
+	Ping float64 `json:"ping_seconds"`
 }
 
 func (s *Server) helloMessage(head int64, transport string) []byte {
 	b, _ := json.Marshal(hello{Type: "hello", Head: head, Transport: transport, Version: s.opt.Version,
-		Speech: int(s.opt.SpeechRepeat.Seconds())})
+		Speech: int(s.opt.SpeechRepeat.Seconds()), Ping: s.opt.PingInterval.Seconds()})
 	return b
 }

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -14,20 +15,42 @@ import (
 // WebSocket limits. melody's own buffer is wsBuffer messages; we keep our
 // count of unsent messages below it, so a client that stops reading is cut
 // off (and resumes by seq) instead of melody silently dropping a message.
+// The buffer is a channel of 40-byte envelopes allocated per connection, so
+// its size is most of what an idle connection costs us: 64 slots hold a
+// burst of 56 events per client, far beyond 20 alerts a second.
 const (
-	wsBuffer       = 256
-	wsMaxInflight  = 200
-	wsReplayWindow = 128
+	wsBuffer       = 64
+	wsMaxInflight  = 56
+	wsReplayWindow = 32
 	wsMaxInbound   = 1024 // bytes: clients have nothing to say beyond a short keep-alive
+	// wsSocketBuffer caps the kernel's send buffer per connection (Linux
+	// doubles it). Autotuned, it grows to megabytes, which a client that
+	// stopped reading fills silently for minutes before anything here can
+	// tell; capped, such a client exceeds wsMaxInflight after about a
+	// hundred alerts and is cut. 64 KiB still moves a 10 000-event replay
+	// in seconds over a WAN.
+	wsSocketBuffer = 64 << 10
 )
+
+// wsWriteBuffers are shared: a connection holds a write buffer only while it
+// writes a message, not while it idles.
+var wsWriteBuffers = &sync.Pool{}
 
 func (s *Server) newMelody() *melody.Melody {
 	m := melody.New()
 	m.Config.MaxMessageSize = wsMaxInbound
 	m.Config.MessageBufferSize = wsBuffer
+	// Protocol pings at our heartbeat cadence; a client that has not answered
+	// one for three intervals (it stopped reading, or the line is dead) is
+	// closed by its read deadline and resumes by seq when it comes back.
+	m.Config.PingPeriod = s.opt.PingInterval
+	m.Config.PongWait = 3*s.opt.PingInterval + time.Second
 	m.Upgrader.CheckOrigin = func(r *http.Request) bool { return s.originAllowed(r) }
-	m.Upgrader.ReadBufferSize = 512
-	m.Upgrader.WriteBufferSize = 1024
+	// ReadBufferSize 0 reuses the 4 KiB reader net/http already holds for
+	// the connection; writes borrow pooled buffers.
+	m.Upgrader.ReadBufferSize = 0
+	m.Upgrader.WriteBufferSize = 2048
+	m.Upgrader.WriteBufferPool = wsWriteBuffers
 	m.HandleConnect(s.wsConnect)
 	m.HandleDisconnect(s.wsDisconnect)
 	m.HandleSentMessage(func(sess *melody.Session, _ []byte) {
@@ -128,6 +151,9 @@ func (s *Server) wsConnect(sess *melody.Session) {
 	c := &wsConn{sess: sess, drained: make(chan struct{}, 1)}
 	c.screen = s.screens.add(who, "ws", sess.Request)
 	sess.Set("conn", c)
+	if nc, ok := sess.WebsocketConnection().NetConn().(interface{ SetWriteBuffer(int) error }); ok {
+		_ = nc.SetWriteBuffer(wsSocketBuffer)
+	}
 
 	sub, backlog, err := s.store.Subscribe(since)
 	reset := errors.Is(err, store.ErrTooOld)

@@ -1,11 +1,13 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/syncmon/syncmon/monitor"
@@ -114,23 +116,59 @@ func (w *writeTx) appendEvent(ctx context.Context, e Event) error {
 	return nil
 }
 
-// Subscribe implements EventLog.
+// Subscribe implements EventLog. A since within the newest ringSize events
+// is served from memory: the backlog is cut and the subscription registered
+// under the feed's lock, so nothing committed in between can slip past. An
+// older since reads the log: registered first, then the backlog read, and
+// live events the backlog already holds are skipped by seq in Start.
 func (s *Store) Subscribe(since int64) (*Subscription, []Event, error) {
-	sub := s.feed.subscribe()
-	// Registered first: anything committed from now on reaches sub, and
-	// anything committed before is in what we read next. Duplicates are
-	// skipped by seq in Start.
-	head := s.Head()
+	f := s.feed
+	f.mu.Lock()
+	if f.closed {
+		f.mu.Unlock()
+		return nil, nil, errors.New("subscribe: store closed")
+	}
+	if !f.loaded {
+		recent, err := s.recentEvents(context.Background(), ringSize)
+		if err != nil {
+			f.mu.Unlock()
+			return nil, nil, err
+		}
+		f.loadLocked(recent, s.Head())
+	}
+	sub := f.newSub()
 	if since < 0 {
-		sub.after = head
+		sub.after = f.last
+		f.registerLocked(sub)
+		f.mu.Unlock()
 		return sub, nil, nil
 	}
+	// The head may be one commit ahead of the feed (stored before publish);
+	// a since up to it is valid, not "ahead of the log".
+	if since > max(f.last, s.Head()) {
+		f.mu.Unlock()
+		return nil, nil, ErrTooOld
+	}
+	if backlog, ok := f.sinceLocked(since); ok {
+		sub.after = since
+		if n := len(backlog); n > 0 {
+			sub.after = backlog[n-1].Seq
+		}
+		f.registerLocked(sub)
+		f.mu.Unlock()
+		return sub, backlog, nil
+	}
+	f.registerLocked(sub)
+	f.mu.Unlock()
+
+	// Older than the ring: registered, now read the log.
+	head := s.Head()
 	oldest, err := s.oldestSeq()
 	if err != nil {
 		sub.Close()
 		return nil, nil, err
 	}
-	if since > head || (oldest > 0 && since+1 < oldest) || (oldest == 0 && since < head) || head-since > MaxBacklog {
+	if (oldest > 0 && since+1 < oldest) || (oldest == 0 && since < head) || head-since > MaxBacklog {
 		sub.Close()
 		return nil, nil, ErrTooOld
 	}
@@ -139,11 +177,25 @@ func (s *Store) Subscribe(since int64) (*Subscription, []Event, error) {
 		sub.Close()
 		return nil, nil, err
 	}
-	sub.after = since
+	last := since
 	if n := len(backlog); n > 0 {
-		sub.after = backlog[n-1].Seq
+		last = backlog[n-1].Seq
 	}
+	sub.skipThrough(last)
 	return sub, backlog, nil
+}
+
+// recentEvents reads the newest n events, oldest first.
+func (s *Store) recentEvents(ctx context.Context, n int) ([]Event, error) {
+	var oldest int64
+	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MIN(seq), 0) FROM (SELECT seq FROM events ORDER BY seq DESC LIMIT ?)`, n).Scan(&oldest)
+	if err != nil {
+		return nil, fmt.Errorf("read recent events: %w", err)
+	}
+	if oldest == 0 {
+		return nil, nil
+	}
+	return s.EventsAfter(ctx, oldest-1, n)
 }
 
 func (s *Store) oldestSeq() (int64, error) {
@@ -175,10 +227,28 @@ func (s *Store) EventsAfter(ctx context.Context, since int64, limit int) ([]Even
 			return nil, fmt.Errorf("decode event %d: %w", seq, err)
 		}
 		e.Seq = seq
-		if e.raw, err = json.Marshal(e); err != nil {
-			return nil, fmt.Errorf("encode event %d: %w", seq, err)
+		if e.raw = withSeq(body, seq); e.raw == nil {
+			if e.raw, err = json.Marshal(e); err != nil {
+				return nil, fmt.Errorf("encode event %d: %w", seq, err)
+			}
 		}
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// storedPrefix is how a stored body begins: it is encoded before the insert
+// gives it a seq.
+const storedPrefix = `{"seq":0,`
+
+// withSeq returns the wire form of a stored body: the same bytes with the
+// seq written in, or nil when the body does not start as expected.
+func withSeq(body []byte, seq int64) []byte {
+	if !bytes.HasPrefix(body, []byte(storedPrefix)) {
+		return nil
+	}
+	out := make([]byte, 0, len(body)+20)
+	out = append(out, `{"seq":`...)
+	out = strconv.AppendInt(out, seq, 10)
+	return append(out, body[len(storedPrefix)-1:]...)
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"sort"
 	"sync"
 )
 
@@ -8,30 +9,86 @@ import (
 // is being sent; a subscriber further behind is dropped and resumes by seq.
 const maxPending = 1024
 
+// ringSize is how many of the newest events the feed keeps in memory. A
+// subscriber resuming from within them (every reconnect after a short drop,
+// every long-poll) is served without touching SQLite, and atomically: the
+// backlog is cut and the subscription registered under one lock.
+const ringSize = 1024
+
 // feed is the live tail of the event log: it hands each committed event to
 // every subscription, in seq order, without ever blocking the writer.
 type feed struct {
 	mu   sync.Mutex
 	subs map[*Subscription]struct{}
-	// Dropped counts subscriptions dropped for not keeping up.
+	// dropped counts subscriptions dropped for not keeping up.
 	dropped int64
+	closed  bool
+
+	// loaded: ring and last were read from the log (on the first Subscribe).
+	loaded bool
+	// ring holds the newest published events, oldest first; it grows to
+	// 2*ringSize and is then cut back to ringSize (amortised O(1) appends).
+	ring []Event
+	// last is the seq of the newest event in the ring or the log.
+	last int64
 }
 
 func newFeed() *feed { return &feed{subs: make(map[*Subscription]struct{})} }
 
-func (f *feed) subscribe() *Subscription {
-	sub := &Subscription{feed: f, done: make(chan struct{})}
-	f.mu.Lock()
-	f.subs[sub] = struct{}{}
-	f.mu.Unlock()
-	return sub
+func (f *feed) newSub() *Subscription {
+	return &Subscription{feed: f, done: make(chan struct{})}
+}
+
+// registerLocked adds sub; the caller holds f.mu.
+func (f *feed) registerLocked(sub *Subscription) { f.subs[sub] = struct{}{} }
+
+// loadLocked fills the ring from the log, once. No subscription exists yet,
+// so an event committed but not yet published can be taken from the log
+// now and skipped when publish hands it over.
+func (f *feed) loadLocked(events []Event, head int64) {
+	f.ring = events
+	f.last = head
+	if n := len(events); n > 0 && events[n-1].Seq > f.last {
+		f.last = events[n-1].Seq
+	}
+	f.loaded = true
+}
+
+// since returns a copy of the ring's events after seq, and whether the ring
+// reaches back that far (otherwise the caller must read the log).
+func (f *feed) sinceLocked(seq int64) ([]Event, bool) {
+	if seq >= f.last {
+		return nil, true
+	}
+	if len(f.ring) == 0 || seq < f.ring[0].Seq-1 {
+		return nil, false
+	}
+	i := sort.Search(len(f.ring), func(i int) bool { return f.ring[i].Seq > seq })
+	out := make([]Event, len(f.ring)-i)
+	copy(out, f.ring[i:])
+	return out, true
 }
 
 // publish hands events (in seq order) to every subscription. Called by the
-// writer after commit, under the writer lock.
+// writer after commit, under the writer lock, so publish order is seq order.
 func (f *feed) publish(events []Event) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.loaded {
+		// Skip what the ring already holds (read from the log by the first
+		// Subscribe while this commit was on its way here).
+		for len(events) > 0 && events[0].Seq <= f.last {
+			events = events[1:]
+		}
+		if len(events) == 0 {
+			return
+		}
+		f.ring = append(f.ring, events...)
+		if len(f.ring) >= 2*ringSize {
+			f.ring = append([]Event(nil), f.ring[len(f.ring)-ringSize:]...)
+		}
+		f.last = events[len(events)-1].Seq
+	}
 	for sub := range f.subs {
 		for _, e := range events {
 			if !sub.offer(e) {
@@ -53,13 +110,15 @@ func (f *feed) closeAll() {
 	f.mu.Lock()
 	subs := f.subs
 	f.subs = make(map[*Subscription]struct{})
+	f.closed = true
 	f.mu.Unlock()
 	for sub := range subs {
 		sub.end()
 	}
 }
 
-// Stats reports the number of live subscriptions and how many were dropped.
+// FeedStats reports the number of live subscriptions and how many were
+// dropped for not keeping up.
 func (s *Store) FeedStats() (subscribers int, dropped int64) {
 	s.feed.mu.Lock()
 	defer s.feed.mu.Unlock()
@@ -102,6 +161,16 @@ func (sub *Subscription) Start(deliver func(Event) bool) {
 	}
 }
 
+// skipThrough marks events up to seq as already sent (they are in the
+// backlog read from the log after registering).
+func (sub *Subscription) skipThrough(seq int64) {
+	sub.mu.Lock()
+	if seq > sub.after {
+		sub.after = seq
+	}
+	sub.mu.Unlock()
+}
+
 // offer is called by the feed with each committed event; false drops sub.
 func (sub *Subscription) offer(e Event) bool {
 	sub.mu.Lock()
@@ -133,6 +202,16 @@ func (sub *Subscription) handLocked(e Event) bool {
 	}
 	sub.after = e.Seq
 	return sub.deliver(e)
+}
+
+// Position is the newest seq the subscription accounts for: where it
+// joined, the end of its backlog, or the last event it handed over. After
+// Close it no longer moves, so a client told Position misses nothing by
+// resuming from it.
+func (sub *Subscription) Position() int64 {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	return sub.after
 }
 
 // Done is closed when the subscription ends: closed by its owner, dropped
