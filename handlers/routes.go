@@ -27,6 +27,7 @@ func (s *Server) routes() []route {
 		{method: http.MethodPost, path: "/alerts/:id/ack", role: RoleAdmin, form: true, h: s.ackForm},
 		{method: http.MethodPost, path: "/alerts/:id/unack", role: RoleAdmin, form: true, h: s.unackForm},
 		{method: http.MethodPost, path: "/alerts/test", role: RoleAdmin, form: true, h: s.testAlertForm},
+		{method: http.MethodGet, path: "/targets/:name", role: RoleViewer, h: s.targetDetail},
 		{method: http.MethodGet, path: "/silences", role: RoleViewer, h: s.silencesPage},
 		{method: http.MethodPost, path: "/silences", role: RoleAdmin, form: true, h: s.silenceForm},
 		{method: http.MethodPost, path: "/silences/:id/expire", role: RoleAdmin, form: true, h: s.expireSilenceForm},
@@ -60,6 +61,7 @@ func (s *Server) routes() []route {
 		{method: http.MethodPost, path: "/api/alerts/:id/unack", role: RoleAdmin, h: s.apiUnack},
 		{method: http.MethodPost, path: "/api/alerts/test", role: RoleAdmin, h: s.apiTestAlert},
 		{method: http.MethodGet, path: "/api/silences", role: RoleViewer, h: s.apiSilences},
+		{method: http.MethodGet, path: "/api/tts", role: RoleViewer, h: s.apiTTS},
 		{method: http.MethodPost, path: "/api/silences", role: RoleAdmin, h: s.apiCreateSilence},
 		{method: http.MethodDelete, path: "/api/silences/:id", role: RoleAdmin, h: s.apiExpireSilence},
 

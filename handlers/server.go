@@ -42,6 +42,7 @@ type Server struct {
 	melody  *melody.Melody
 	screens *screens
 	pages   *pages
+	tts     *ttsEngine
 	auth    *authState
 
 	stop     chan struct{}
@@ -71,7 +72,7 @@ func New(opt Options) (*Server, error) {
 		return nil, fmt.Errorf("load templates: %w", err)
 	}
 	opt.Auth.defaults()
-	s := &Server{opt: opt, store: opt.Store, log: opt.Log, screens: newScreens(), pages: pg, stop: make(chan struct{}),
+	s := &Server{opt: opt, store: opt.Store, log: opt.Log, screens: newScreens(), pages: pg, tts: newTTS(), stop: make(chan struct{}),
 		auth: newAuthState(opt.Auth)}
 	s.echo = s.newEcho()
 	s.melody = s.newMelody()

@@ -1,0 +1,149 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/http"
+	"os/exec"
+	"strconv"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+)
+
+// Server-side speech for screens whose browser has no voice for the page's
+// language: espeak-ng speaks the alert's own text (never text from the
+// request), read on stdin (never argv), bounded in length, time and
+// concurrency, cached.
+const (
+	ttsMaxRunes    = 300
+	ttsTimeout     = 10 * time.Second
+	ttsConcurrency = 2
+	ttsCacheSize   = 64
+)
+
+type ttsEngine struct {
+	path  string // espeak-ng; empty when not installed
+	slots chan struct{}
+
+	mu    sync.Mutex
+	cache map[string][]byte
+	order []string
+}
+
+func newTTS() *ttsEngine {
+	path, _ := exec.LookPath("espeak-ng")
+	return &ttsEngine{path: path, slots: make(chan struct{}, ttsConcurrency), cache: map[string][]byte{}}
+}
+
+var errNoTTS = errors.New("espeak-ng is not installed")
+
+// speak returns a WAV of text in lang ("ko" or "en").
+func (t *ttsEngine) speak(ctx context.Context, lang, text string) ([]byte, error) {
+	if t.path == "" {
+		return nil, errNoTTS
+	}
+	if utf8.RuneCountInString(text) > ttsMaxRunes {
+		text = string([]rune(text)[:ttsMaxRunes])
+	}
+	key := lang + "\x00" + text
+	t.mu.Lock()
+	if wav, ok := t.cache[key]; ok {
+		t.mu.Unlock()
+		return wav, nil
+	}
+	t.mu.Unlock()
+
+	select {
+	case t.slots <- struct{}{}:
+		defer func() { <-t.slots }()
+	case <-ctx.Done():
+		return nil, fmt.Errorf("tts: wait for a slot: %w", ctx.Err())
+	}
+	ctx, cancel := context.WithTimeout(ctx, ttsTimeout)
+	defer cancel()
+	voice := "en-us"
+	if lang == "ko" {
+		voice = "ko"
+	}
+	cmd := exec.CommandContext(ctx, t.path, "-v", voice, "-s", "150", "--stdout")
+	cmd.Stdin = bytes.NewBufferString(text)
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.WaitDelay = time.Second
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("tts: espeak-ng: %w", err)
+	}
+	wav, err := fixWAVHeader(out.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("tts: %w", err)
+	}
+	t.mu.Lock()
+	if _, ok := t.cache[key]; !ok {
+		t.cache[key] = wav
+		t.order = append(t.order, key)
+		if len(t.order) > ttsCacheSize {
+			delete(t.cache, t.order[0])
+			t.order = t.order[1:]
+		}
+	}
+	t.mu.Unlock()
+	return wav, nil
+}
+
+// fixWAVHeader writes the real RIFF and data chunk sizes: espeak-ng writing
+// to a pipe cannot seek back and leaves placeholders that some players reject.
+func fixWAVHeader(b []byte) ([]byte, error) {
+	if len(b) < 12 || string(b[0:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
+		return nil, errors.New("espeak-ng output is not a WAV file")
+	}
+	out := append([]byte(nil), b...)
+	binary.LittleEndian.PutUint32(out[4:8], uint32(len(out)-8))
+	for i := 12; i+8 <= len(out); {
+		id, size := string(out[i:i+4]), int(binary.LittleEndian.Uint32(out[i+4:i+8]))
+		if id == "data" {
+			binary.LittleEndian.PutUint32(out[i+4:i+8], uint32(len(out)-i-8))
+			return out, nil
+		}
+		if size < 0 || i+8+size > len(out) {
+			break
+		}
+		i += 8 + size + size%2
+	}
+	return nil, errors.New("espeak-ng output has no data chunk")
+}
+
+// apiTTS answers GET /api/tts?alert=ID&lang=ko|en with the alert's own
+// speech text as audio/wav; 404 when espeak-ng is not installed.
+func (s *Server) apiTTS(c echo.Context) error {
+	id, err := strconv.ParseInt(c.QueryParam("alert"), 10, 64)
+	if err != nil || id <= 0 {
+		return echo.NewHTTPError(http.StatusBadRequest, "alert must be an alert id")
+	}
+	lang := c.QueryParam("lang")
+	if lang != "ko" && lang != "en" {
+		return echo.NewHTTPError(http.StatusBadRequest, "lang must be ko or en")
+	}
+	if s.tts.path == "" {
+		return echo.NewHTTPError(http.StatusNotFound, "server-side speech is not available")
+	}
+	a, err := s.store.Alert(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	text := a.Speech.En
+	if lang == "ko" {
+		text = a.Speech.Ko
+	}
+	wav, err := s.tts.speak(c.Request().Context(), lang, text)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "private, max-age=3600")
+	return c.Blob(http.StatusOK, "audio/wav", wav)
+}

@@ -1,0 +1,88 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Sample is one observed lag and checkpoint age of a process.
+type Sample struct {
+	At                   time.Time
+	Status               string
+	LagSeconds           *int64
+	CheckpointAgeSeconds *int64
+}
+
+// Series is the samples of one process, oldest first.
+type Series struct {
+	Program string
+	Group   string
+	Samples []Sample
+}
+
+// maxSamplesPerSeries bounds a chart: longer ranges are thinned evenly.
+const maxSamplesPerSeries = 600
+
+// Samples returns each process's samples of target since the given time.
+func (s *Store) Samples(ctx context.Context, target string, since time.Time) ([]Series, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT program, grp, at, status, lag_seconds, checkpoint_age_seconds
+		FROM samples WHERE target = ? AND at >= ? ORDER BY program, grp, at`, target, formatTime(since))
+	if err != nil {
+		return nil, fmt.Errorf("samples of %s: %w", target, err)
+	}
+	defer rows.Close()
+	var out []Series
+	for rows.Next() {
+		var (
+			program, group, at, status string
+			lag, age                   sql.NullInt64
+		)
+		if err := rows.Scan(&program, &group, &at, &status, &lag, &age); err != nil {
+			return nil, fmt.Errorf("samples of %s: %w", target, err)
+		}
+		if n := len(out); n == 0 || out[n-1].Program != program || out[n-1].Group != group {
+			out = append(out, Series{Program: program, Group: group})
+		}
+		smp := Sample{At: parseTime(at), Status: status}
+		if lag.Valid {
+			v := lag.Int64
+			smp.LagSeconds = &v
+		}
+		if age.Valid {
+			v := age.Int64
+			smp.CheckpointAgeSeconds = &v
+		}
+		out[len(out)-1].Samples = append(out[len(out)-1].Samples, smp)
+	}
+	for i := range out {
+		out[i].Samples = thin(out[i].Samples, maxSamplesPerSeries)
+	}
+	return out, rows.Err()
+}
+
+// thin keeps at most n samples, evenly spaced, always keeping the last one,
+// and keeping the highest lag of each span so that a spike is not lost.
+func thin(in []Sample, n int) []Sample {
+	if len(in) <= n {
+		return in
+	}
+	out := make([]Sample, 0, n)
+	step := float64(len(in)) / float64(n)
+	for i := 0; i < n; i++ {
+		lo, hi := int(float64(i)*step), int(float64(i+1)*step)
+		if hi > len(in) {
+			hi = len(in)
+		}
+		best := in[lo]
+		for _, smp := range in[lo:hi] {
+			if smp.LagSeconds != nil && (best.LagSeconds == nil || *smp.LagSeconds > *best.LagSeconds) {
+				best = smp
+			}
+		}
+		out = append(out, best)
+	}
+	out[len(out)-1] = in[len(in)-1]
+	return out
+}
