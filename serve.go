@@ -97,7 +97,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log := newLogger(cfg, stderr)
 
-	st, err := store.Open(ctx, cfg.Database)
+	metrics := handlers.NewMetrics()
+	st, err := store.Open(ctx, cfg.Database, store.WithObserver(metrics.StoreObserver()))
 	if err != nil {
 		return err
 	}
@@ -124,10 +125,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	sched.OnCheck = metrics.ObserveCheck
 	sched.FollowLogs(checks, st)
 
 	srv, err := handlers.New(handlers.Options{
-		Store: st, Log: log, Version: version(), PingInterval: cfg.PingInterval, SpeechRepeat: cfg.SpeechRepeat,
+		Metrics: metrics,
+		Store:   st, Log: log, Version: version(), PingInterval: cfg.PingInterval, SpeechRepeat: cfg.SpeechRepeat,
 		AnonymousViewer: cfg.Auth.AnonymousViewer, AllowedOrigins: cfg.AllowedOrigins,
 		Auth: handlers.AuthOptions{SessionIdle: cfg.Auth.SessionIdle, SessionMax: cfg.Auth.SessionMax,
 			KioskSessionMax: cfg.Auth.KioskSession, SecureCookies: tlsConfig != nil, MetricsToken: cfg.Auth.MetricsToken},

@@ -35,9 +35,3 @@ func isLoopback(r *http.Request) bool {
 	ip := net.ParseIP(clientAddress(r))
 	return ip != nil && ip.IsLoopback()
 }
-
-// metricsPlaceholder holds /metrics' place in the route table until the
-// Prometheus exposition replaces it: an empty, valid exposition.
-func (s *Server) metricsPlaceholder(c echo.Context) error {
-	return c.Blob(http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", []byte("# SyncMon metrics are not exported yet.\n"))
-}

@@ -69,7 +69,7 @@ func (s *Server) routes() []route {
 		{method: http.MethodGet, path: "/healthz", role: RolePublic, h: s.healthz},
 		{method: http.MethodGet, path: "/readyz", role: RolePublic, h: s.readyz},
 		{method: http.MethodGet, path: "/static/:hash/:file", role: RolePublic, h: s.static},
-		{method: http.MethodGet, path: "/metrics", role: RoleMetrics, h: s.metricsPlaceholder},
+		{method: http.MethodGet, path: "/metrics", role: RoleMetrics, h: s.serveMetrics},
 	}
 }
 
@@ -108,7 +108,7 @@ func (s *Server) newEcho() *echo.Echo {
 func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' blob:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")

@@ -31,6 +31,8 @@ type Options struct {
 	Now             func() time.Time
 	// Ready reports whether the server can do its job (scheduler running …).
 	Ready func(ctx context.Context) error
+	// Metrics is the Prometheus exposition; New makes one when nil.
+	Metrics *Metrics
 }
 
 // Server holds the HTTP surface's state.
@@ -43,7 +45,9 @@ type Server struct {
 	screens *screens
 	pages   *pages
 	tts     *ttsEngine
-	auth    *authState
+
+	metricsHandler http.Handler
+	auth           *authState
 
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -74,6 +78,7 @@ func New(opt Options) (*Server, error) {
 	opt.Auth.defaults()
 	s := &Server{opt: opt, store: opt.Store, log: opt.Log, screens: newScreens(), pages: pg, tts: newTTS(), stop: make(chan struct{}),
 		auth: newAuthState(opt.Auth)}
+	s.metricsHandler = s.newMetricsHandler()
 	s.echo = s.newEcho()
 	s.melody = s.newMelody()
 	s.wg.Add(1)

@@ -3,6 +3,7 @@ package store
 import (
 	"sort"
 	"sync"
+	"time"
 )
 
 // maxPending bounds the live events a subscription holds while its backlog
@@ -23,6 +24,8 @@ type feed struct {
 	// dropped counts subscriptions dropped for not keeping up.
 	dropped int64
 	closed  bool
+	// delivered, when set, is told each hand-off's latency since commit.
+	delivered func(time.Duration)
 
 	// loaded: ring and last were read from the log (on the first Subscribe).
 	loaded bool
@@ -201,6 +204,9 @@ func (sub *Subscription) handLocked(e Event) bool {
 		return true
 	}
 	sub.after = e.Seq
+	if obs := sub.feed.delivered; obs != nil {
+		obs(time.Since(e.At))
+	}
 	return sub.deliver(e)
 }
 

@@ -29,6 +29,8 @@ type Store struct {
 	now  func() time.Time
 	feed *feed
 
+	observe Observer
+
 	// mu serialises writers, so that seq order is commit order is publish order.
 	mu   sync.Mutex
 	head atomic.Int64
@@ -39,6 +41,15 @@ type Option func(*Store)
 
 // WithClock makes the store read time from now (tests).
 func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
+// Observer is told how long things took, for metrics.
+type Observer struct {
+	Write    func(time.Duration) // one write transaction, lock wait included
+	Delivery func(time.Duration) // from an event's commit to its hand-off to a subscriber
+}
+
+// WithObserver reports write and delivery latencies to o.
+func WithObserver(o Observer) Option { return func(s *Store) { s.observe = o } }
 
 // DSN returns the data source name for the database at path: every pooled
 // connection gets WAL, foreign keys, a busy timeout and immediate write
@@ -63,6 +74,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	for _, o := range opts {
 		o(s)
 	}
+	s.feed.delivered = s.observe.Delivery
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -132,6 +144,10 @@ func nullString(v sql.NullString) *string {
 // write runs fn in one write transaction; after commit it publishes the
 // events fn recorded, in seq order, while still holding the writer lock.
 func (s *Store) write(ctx context.Context, fn func(w *writeTx) error) error {
+	if s.observe.Write != nil {
+		start := time.Now()
+		defer func() { s.observe.Write(time.Since(start)) }()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)
