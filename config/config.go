@@ -33,6 +33,37 @@ type Config struct {
 	// TLSCert and TLSKey are PEM files: when set, SyncMon serves HTTPS itself.
 	TLSCert string
 	TLSKey  string
+	// PublicURL is where people reach SyncMon (e.g. https://syncmon.example):
+	// notifications link back to the alert there. Empty: no link.
+	PublicURL string
+	// Notifications are the outbound channels (chat, webhooks) alerts go to.
+	Notifications []Notification
+}
+
+// Notification kinds.
+const (
+	NotifyWebhook = "webhook" // generic JSON: the event as on the wire, plus an idempotency key
+	NotifySlack   = "slack"   // Slack incoming webhook
+	NotifyTeams   = "teams"   // Microsoft Teams incoming webhook or Workflows webhook (Adaptive Card)
+)
+
+// Notification is one outbound channel and its route: which alert events
+// reach it. Its URL holds a token; it comes only from url_env.
+type Notification struct {
+	Name        string
+	Kind        string
+	URL         monitor.Secret
+	MinSeverity string   // warning or critical
+	Targets     []string // empty: every target
+	IncludeTest bool     // test alerts too
+	IncludeAcks bool     // acknowledgements (and taking them back) too
+	Timeout     time.Duration
+	MaxAge      time.Duration // an event not delivered by then is given up, visibly
+}
+
+// NotificationDefaults is what a notifications entry leaves out.
+func NotificationDefaults() Notification {
+	return Notification{MinSeverity: monitor.SeverityWarning, Timeout: 10 * time.Second, MaxAge: 24 * time.Hour}
 }
 
 // Retention is how long history is kept before it is pruned.
@@ -96,6 +127,25 @@ type file struct {
 	AllowedOrigins []string          `yaml:"allowed_origins"`
 	Targets        []fileTarget      `yaml:"targets"`
 	Retention      map[string]string `yaml:"retention"`
+	fileOutbound   `yaml:",inline"`
+}
+
+// fileOutbound is the part of the file about outbound notifications.
+type fileOutbound struct {
+	PublicURL     string             `yaml:"public_url"`
+	Notifications []fileNotification `yaml:"notifications"`
+}
+
+type fileNotification struct {
+	Name        string   `yaml:"name"`
+	Kind        string   `yaml:"kind"`
+	URLEnv      string   `yaml:"url_env"`
+	MinSeverity string   `yaml:"min_severity"`
+	Targets     []string `yaml:"targets"`
+	IncludeTest bool     `yaml:"include_test"`
+	IncludeAcks bool     `yaml:"include_acks"`
+	Timeout     string   `yaml:"timeout"`
+	MaxAge      string   `yaml:"max_age"`
 }
 
 type fileAuth struct {

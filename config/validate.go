@@ -103,6 +103,7 @@ func (v *validator) build(f file, getenv func(string) string) Config {
 		}
 		cfg.Targets = append(cfg.Targets, t)
 	}
+	v.outbound(f.fileOutbound, names, getenv, &cfg) // notifications.go
 	return cfg
 }
 
