@@ -1,10 +1,12 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -149,7 +151,12 @@ func (s *Server) healthz(c echo.Context) error {
 }
 
 func (s *Server) readyz(c echo.Context) error {
-	ctx := c.Request().Context()
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
+	defer cancel()
+	if pending, err := s.store.PendingMigrations(ctx); err != nil || len(pending) > 0 {
+		s.log.Warn("not ready: migrations", "pending", pending, "err", err)
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "migrations not applied"})
+	}
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.Warn("not ready: database", "err", err)
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "database not writable"})

@@ -18,15 +18,17 @@ import (
 )
 
 type testServer struct {
-	URL   string
-	Store *store.Store
-	srv   *handlers.Server
-	http  *httptest.Server
+	URL    string
+	DBPath string
+	Store  *store.Store
+	srv    *handlers.Server
+	http   *httptest.Server
 }
 
 func newTestServer(t *testing.T, opt handlers.Options) *testServer {
 	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"))
+	dbPath := filepath.Join(t.TempDir(), "h.db")
+	st, err := store.Open(context.Background(), dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +50,7 @@ func newTestServer(t *testing.T, opt handlers.Options) *testServer {
 		hs.Close()
 		st.Close()
 	})
-	return &testServer{URL: hs.URL, Store: st, srv: srv, http: hs}
+	return &testServer{URL: hs.URL, DBPath: dbPath, Store: st, srv: srv, http: hs}
 }
 
 // wire is an event or ephemeral message as a client reads it.

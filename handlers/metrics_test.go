@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"testing"
 	"time"
@@ -65,5 +66,44 @@ func TestMetricsExposeOGGAndDelivery(t *testing.T) {
 	}
 	if got := families["syncmon_check_duration_seconds"].GetMetric()[0].GetHistogram().GetSampleCount(); got != 1 {
 		t.Errorf("check duration samples = %d, want 1", got)
+	}
+}
+
+// /readyz fails while the database takes no writes (another process holds
+// it locked) and recovers when it does; /healthz stays up.
+func TestReadyzFailsWhenDatabaseUnwritable(t *testing.T) {
+	ts := newTestServer(t, handlers.Options{})
+	get := func(path string) int {
+		resp, err := http.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := get("/readyz"); got != 200 {
+		t.Fatalf("readyz = %d, want 200", got)
+	}
+	lock, err := sql.Open("sqlite3", "file:"+ts.DBPath+"?_txlock=exclusive&_busy_timeout=100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	tx, err := lock.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(`INSERT INTO health (id, at) VALUES (1, 'x') ON CONFLICT (id) DO UPDATE SET at = 'x'`); err != nil {
+		t.Fatal(err)
+	}
+	if got := get("/readyz"); got != http.StatusServiceUnavailable {
+		t.Fatalf("readyz with the database locked = %d, want 503", got)
+	}
+	if got := get("/healthz"); got != 200 {
+		t.Fatalf("healthz = %d, want 200 (the process is alive)", got)
+	}
+	tx.Rollback()
+	if got := get("/readyz"); got != 200 {
+		t.Fatalf("readyz after unlock = %d, want 200", got)
 	}
 }

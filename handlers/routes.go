@@ -83,6 +83,7 @@ func (s *Server) newEcho() *echo.Echo {
 			return err
 		}}))
 	e.Use(s.securityHeaders)
+	e.Use(s.requestLogger())
 	csrf := middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
 		CookieName:     "syncmon_csrf",

@@ -78,3 +78,26 @@ func (s *Store) Migrations(ctx context.Context) ([]string, error) {
 	}
 	return out, rows.Err()
 }
+
+// PendingMigrations returns the embedded migrations not recorded as applied.
+func (s *Store) PendingMigrations(ctx context.Context) ([]string, error) {
+	applied, err := s.Migrations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	done := map[string]bool{}
+	for _, n := range applied {
+		done[n] = true
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return nil, fmt.Errorf("list migrations: %w", err)
+	}
+	var pending []string
+	for _, n := range names {
+		if !done[n] {
+			pending = append(pending, n)
+		}
+	}
+	return pending, nil
+}
