@@ -20,13 +20,14 @@ import (
 func (s *Server) exchangeKioskToken(c echo.Context) error {
 	r := c.Request()
 	addr := clientAddress(r)
-	rest := c.QueryParams()
+	secret := c.QueryParam("token")
+	rest := r.URL.Query() // a copy: the context's own stays intact
 	rest.Del("token")
 	if wait := s.auth.limits.wait(s.opt.Now(), "", addr); wait > 0 {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		return echo.NewHTTPError(http.StatusTooManyRequests, "too many failed attempts from this address; try again later")
 	}
-	token, sess, err := s.store.ExchangeKioskToken(r.Context(), c.QueryParam("token"),
+	token, sess, err := s.store.ExchangeKioskToken(r.Context(), secret,
 		store.Lifetime{Max: s.opt.Auth.KioskSessionMax}, addr, sessionToken(r))
 	if errors.Is(err, store.ErrNotFound) {
 		s.auth.limits.fail(s.opt.Now(), "", addr)

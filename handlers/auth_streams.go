@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -79,7 +80,8 @@ func (s *Server) trackStream(c echo.Context, p principal, next echo.HandlerFunc)
 	s.auth.streams.add(ls)
 	defer s.auth.streams.remove(ls)
 	err := next(c)
-	if ls.revoked.Load() && !c.Response().Committed {
+	upgraded := strings.EqualFold(c.Request().Header.Get("Upgrade"), "websocket") // hijacked: nothing more to write
+	if ls.revoked.Load() && !c.Response().Committed && !upgraded {
 		return echo.NewHTTPError(http.StatusUnauthorized, "credentials revoked")
 	}
 	return err
