@@ -6,5 +6,5 @@ import "embed"
 
 // FS holds the assets, served under content-hashed URLs.
 //
-//go:embed *.js *.css
+//go:embed *.js *.css *.wav
 var FS embed.FS
