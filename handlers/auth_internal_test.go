@@ -1,0 +1,74 @@
+package handlers
+
+import (
+	"testing"
+	"time"
+)
+
+func TestLimiterSlidingWindow(t *testing.T) {
+	l := newLimiter(10*time.Minute, 3, 5)
+	t0 := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	for i := range 3 {
+		if w := l.wait(t0.Add(time.Duration(i)*time.Minute), "Vera", "10.0.0.1"); w != 0 {
+			t.Fatalf("attempt %d: wait %v, want none", i+1, w)
+		}
+		l.fail(t0.Add(time.Duration(i)*time.Minute), "Vera", "10.0.0.1")
+	}
+	// Names are compared without case, as accounts are.
+	if w := l.wait(t0.Add(3*time.Minute), "vera", "10.0.0.2"); w != 7*time.Minute {
+		t.Fatalf("4th attempt: wait %v, want 7m (until the first failure ages out)", w)
+	}
+	if w := l.wait(t0.Add(10*time.Minute), "vera", "10.0.0.2"); w != 0 {
+		t.Fatalf("after the first failure aged out: wait %v", w)
+	}
+	// The address limit counts every account.
+	l.fail(t0.Add(4*time.Minute), "adam", "10.0.0.1")
+	l.fail(t0.Add(4*time.Minute), "tess", "10.0.0.1")
+	if w := l.wait(t0.Add(5*time.Minute), "olga", "10.0.0.1"); w == 0 {
+		t.Fatal("5 failures from one address: want a wait for any account")
+	}
+	// Success clears the account, not the address.
+	l.succeed("adam")
+	if _, ok := l.fails[accountKey("adam")]; ok {
+		t.Fatal("account failures kept after success")
+	}
+	if len(l.fails[addressKey("10.0.0.1")]) != 5 {
+		t.Fatal("address failures dropped after one account's success")
+	}
+}
+
+func TestBasicCacheBoundedAndForgetsUsers(t *testing.T) {
+	b := newBasicCache()
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	if b.sum("a", "b") == newBasicCache().sum("a", "b") {
+		t.Fatal("two caches derive the same key: the HMAC key must be drawn per process")
+	}
+	for i := range basicCacheSize + 100 {
+		b.put(b.sum("u", string(rune(i))), basicEntry{userID: int64(i % 7), expires: now.Add(time.Minute)}, now)
+	}
+	if n := len(b.entries); n > basicCacheSize {
+		t.Fatalf("%d entries, want at most %d", n, basicCacheSize)
+	}
+	b.forgetUser(3)
+	for _, e := range b.entries {
+		if e.userID == 3 {
+			t.Fatal("entry of a forgotten user kept")
+		}
+	}
+	k := b.sum("x", "y")
+	b.put(k, basicEntry{userID: 1, expires: now.Add(time.Minute)}, now)
+	if _, ok := b.get(k, now.Add(2*time.Minute)); ok {
+		t.Fatal("expired entry returned")
+	}
+}
+
+func TestScreensFlagQuiet(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	p := screensPage{Now: now}
+	if p.Quiet(screen{LastSeen: now.Add(-29 * time.Second)}) {
+		t.Fatal("29 s since the last heartbeat: flagged quiet")
+	}
+	if !p.Quiet(screen{LastSeen: now.Add(-31 * time.Second)}) {
+		t.Fatal("31 s since the last heartbeat: not flagged")
+	}
+}

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"math/big"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/syncmon/syncmon/store"
+)
+
+// user runs `syncmon user ARGS…` with stdin and returns stdout, stderr and the error.
+func user(t *testing.T, stdin string, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	env := func(k string) string {
+		if k == "USER" {
+			return "ops"
+		}
+		return ""
+	}
+	err := run(context.Background(), append([]string{"user"}, args...), env, strings.NewReader(stdin), &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+func exitCode(err error) int {
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	if err != nil {
+		return 1
+	}
+	return 0
+}
+
+func TestUserAddPasswdListRemove(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "users.db")
+	// The database comes from the config; a secret the config names by
+	// environment variable need not be set to manage accounts.
+	cfg := filepath.Join(dir, "syncmon.yaml")
+	doc := "database: " + db + "\ntargets:\n  - name: ma\n    kind: rest\n    url: https://ogg:9011\n    username: u\n    password_env: OGG_PW_NOT_SET\n"
+	if err := os.WriteFile(cfg, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	if out, errOut, err := user(t, "alice-password\n", "add", "alice", "--role", "admin", "--config", cfg); err != nil || !strings.Contains(out, "added alice (admin)") {
+		t.Fatalf("add: %v %q %q", err, out, errOut)
+	}
+	if _, _, err := user(t, "bob-password\r\n", "add", "--role", "viewer", "--config", cfg, "bob"); err != nil {
+		t.Fatalf("add with the name after the flags, CRLF: %v", err)
+	}
+	for _, tc := range []struct {
+		name  string
+		stdin string
+		args  []string
+		code  int
+		says  string
+	}{
+		{"duplicate", "whatever-pw\n", []string{"add", "ALICE", "--role", "viewer", "--config", cfg}, 1, "exists"},
+		{"no role", "whatever-pw\n", []string{"add", "carol", "--config", cfg}, 2, "--role"},
+		{"bad role", "whatever-pw\n", []string{"add", "carol", "--role", "root", "--config", cfg}, 2, "--role"},
+		{"short password", "short\n", []string{"add", "carol", "--role", "viewer", "--config", cfg}, 1, "at least 8"},
+		{"no password", "", []string{"add", "carol", "--role", "viewer", "--config", cfg}, 1, "no password on stdin"},
+		{"bad name", "whatever-pw\n", []string{"add", "a:b", "--role", "viewer", "--config", cfg}, 1, "user name"},
+		{"no name", "", []string{"remove", "--config", cfg}, 2, "usage"},
+		{"unknown", "", []string{"rename", "x", "--config", cfg}, 2, "unknown user command"},
+		{"last admin", "", []string{"remove", "alice", "--config", cfg}, 1, "last admin"},
+		{"no such user", "some-password\n", []string{"passwd", "nobody", "--config", cfg}, 1, "not found"},
+	} {
+		_, errOut, err := user(t, tc.stdin, tc.args...)
+		msg := errOut
+		if err != nil {
+			msg += err.Error()
+		}
+		if exitCode(err) != tc.code || !strings.Contains(msg, tc.says) {
+			t.Errorf("%s: exit %d (%v) %q; want exit %d saying %q", tc.name, exitCode(err), err, errOut, tc.code, tc.says)
+		}
+	}
+
+	out, _, err := user(t, "", "list", "--config", cfg)
+	if err != nil || !regexp.MustCompile(`(?m)^alice\s+admin\s`).MatchString(out) || !regexp.MustCompile(`(?m)^bob\s+viewer\s`).MatchString(out) {
+		t.Fatalf("list: %v\n%s", err, out)
+	}
+	if _, _, err := user(t, "bob-new-password\n", "passwd", "bob", "--database", db); err != nil {
+		t.Fatalf("passwd: %v", err)
+	}
+	if _, _, err := user(t, "", "remove", "alice", "--config", cfg); exitCode(err) != 1 {
+		t.Fatalf("removing the last admin: %v", err)
+	}
+	if out, _, err := user(t, "", "remove", "bob", "--config", cfg); err != nil || !strings.Contains(out, "removed bob") {
+		t.Fatalf("remove: %v %q", err, out)
+	}
+
+	st, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Authenticate(context.Background(), "alice", "alice-password"); err != nil {
+		t.Fatalf("alice: %v", err)
+	}
+	if _, err := st.User(context.Background(), "bob"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("bob after remove: %v", err)
+	}
+	entries, _ := st.AuditLog(context.Background(), 10, 0)
+	if len(entries) != 4 || entries[0].Action != store.AuditUserRemove || entries[1].Action != store.AuditUserPassword || entries[0].Actor != "cli:ops" {
+		t.Fatalf("audit = %+v", entries)
+	}
+}
+
+var adminPasswordRE = regexp.MustCompile(`created the admin account.* password=(\S+)`)
+
+func TestFirstStartCreatesAdminOnceAndPrintsItsPasswordOnce(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "first.db")
+	base, logs, stop := startServer(t, "--database", db)
+	pw := logs.waitFor(t, adminPasswordRE, 5*time.Second)
+	if strings.Count(logs.String(), pw) != 1 {
+		t.Fatalf("the password appears %d times in the log", strings.Count(logs.String(), pw))
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, _ := http.NewRequest(http.MethodPost, base+"/login", strings.NewReader(url.Values{"name": {"admin"}, "password": {pw}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || len(resp.Cookies()) == 0 {
+		t.Fatalf("sign in with the printed password: %d", resp.StatusCode)
+	}
+	// The demo lets anonymous visitors read, never act.
+	if resp, err := http.Get(base + "/api/state"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("anonymous read in the demo: %v %v", resp, err)
+	}
+	resp, err = http.Post(base+"/api/alerts/test", "application/json", strings.NewReader(`{}`))
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("anonymous test alert in the demo: %v %v, want 401", resp, err)
+	}
+	stop()
+
+	_, logs2, _ := startServer(t, "--database", db)
+	if strings.Contains(logs2.String(), "created the admin account") {
+		t.Fatal("a second start created another admin")
+	}
+}
+
+// selfSigned writes a certificate and key for 127.0.0.1 and returns their paths.
+func selfSigned(t *testing.T, dir string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "syncmon test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return certFile, keyFile
+}
+
+func TestServeHTTPSWithTLSCertAndKey(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cert, key := selfSigned(t, dir)
+	cfg := filepath.Join(dir, "tls.yaml")
+	doc := "tls_cert: " + cert + "\ntls_key: " + key + "\ntargets: [{name: demo, kind: simulator}]\n"
+	if err := os.WriteFile(cfg, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base, logs, _ := startServer(t, "--config", cfg)
+	if !strings.Contains(logs.String(), "scheme=https") {
+		t.Fatalf("log does not say https:\n%s", logs.String())
+	}
+	pool := x509.NewCertPool()
+	pemBytes, _ := os.ReadFile(cert)
+	pool.AppendCertsFromPEM(pemBytes)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := client.Get("https://" + strings.TrimPrefix(base, "http://") + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Strict-Transport-Security") == "" || resp.TLS == nil || resp.TLS.Version < tls.VersionTLS12 {
+		t.Fatalf("https: %d, HSTS %q", resp.StatusCode, resp.Header.Get("Strict-Transport-Security"))
+	}
+	// A config file turns anonymous viewing off: no credentials, no state.
+	resp, err = client.Get("https://" + strings.TrimPrefix(base, "http://") + "/api/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("anonymous /api/state with a config file: %d, want 401", resp.StatusCode)
+	}
+}
