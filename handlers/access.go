@@ -154,6 +154,13 @@ func (s *Server) authorize(rt route, csrf echo.MiddlewareFunc) echo.MiddlewareFu
 				// A script with its own credentials: no ambient cookie to forge with.
 				return withRole(c)
 			}
+			if r := c.Request(); r.Method == http.MethodGet || r.Method == http.MethodHead {
+				// Echo hands browsers that send Sec-Fetch-Site a placeholder
+				// instead of a token. Every page gets a real token, so that
+				// its forms still work when a proxy strips Sec-Fetch-* from
+				// the POST; the POST itself is judged by that header first.
+				r.Header.Del(echo.HeaderSecFetchSite)
+			}
 			return withCSRF(c)
 		}
 	}
