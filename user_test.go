@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/syncmon/syncmon/store"
 )
 
@@ -203,6 +204,7 @@ func TestServeHTTPSWithTLSCertAndKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	base, logs, _ := startServer(t, "--config", cfg)
+	pw := logs.waitFor(t, adminPasswordRE, 5*time.Second)
 	if !strings.Contains(logs.String(), "scheme=https") {
 		t.Fatalf("log does not say https:\n%s", logs.String())
 	}
@@ -226,5 +228,20 @@ func TestServeHTTPSWithTLSCertAndKey(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("anonymous /api/state with a config file: %d, want 401", resp.StatusCode)
+	}
+	// WebSocket over TLS (wss), with the first admin's Basic credentials.
+	dialer := websocket.Dialer{TLSClientConfig: &tls.Config{RootCAs: pool}, HandshakeTimeout: 5 * time.Second}
+	hdr := http.Header{}
+	req, _ := http.NewRequest(http.MethodGet, "/", nil)
+	req.SetBasicAuth("admin", pw)
+	hdr.Set("Authorization", req.Header.Get("Authorization"))
+	ws, _, err := dialer.Dial("wss://"+strings.TrimPrefix(base, "http://")+"/ws", hdr)
+	if err != nil {
+		t.Fatalf("wss: %v", err)
+	}
+	defer ws.Close()
+	ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, msg, err := ws.ReadMessage(); err != nil || !strings.Contains(string(msg), `"type":"hello"`) {
+		t.Fatalf("wss first message %s, %v", msg, err)
 	}
 }

@@ -121,6 +121,12 @@ func (s *Server) authorize(rt route, csrf echo.MiddlewareFunc) echo.MiddlewareFu
 			if rt.path == "/kiosk" && c.QueryParam("token") != "" {
 				return s.exchangeKioskToken(c)
 			}
+			if rt.role == RolePublic && !rt.form && rt.path != "/login" {
+				// Static files and health probes: nobody to identify, so
+				// no session lookup and no bcrypt for stray credentials.
+				c.Set(principalKey, principal{Kind: kindNone})
+				return next(c)
+			}
 			p, err := s.identify(c)
 			if errors.Is(err, errBadCredentials) {
 				return s.refuseCredentials(c)
