@@ -16,7 +16,7 @@
   var lang = body.getAttribute('data-lang') === 'ko' ? 'ko' : 'en';
   var version = body.getAttribute('data-version');
   var lastSeq = parseInt(body.getAttribute('data-head'), 10) || 0;
-  var pingMs = 10000;
+  var pingMs = 10000; /* the server's heartbeat cadence; hello and polls say the real one */
   var repeatMs = (parseInt(body.getAttribute('data-speech-repeat'), 10) || 60) * 1000;
   var clientId = Math.random().toString(36).slice(2);
   var T = {
@@ -77,17 +77,25 @@
   setInterval(scheduleRefresh, 30000);
 
   /* ---- events ---------------------------------------------------------- */
-  var lastHeard = 0, gapHead = 0, gapSince = 0, burst = [], burstTimer = null, conn = null;
+  var lastHeard = 0, gapHead = 0, gapSince = 0, burst = [], burstTimer = null, conn = null, resetting = false;
+  var started = now();
 
-  function handle(msg, transport) {
+  function setPing(sec) {
+    var ms = Math.round(sec * 1000);
+    if (ms >= 200 && ms <= 300000) { pingMs = ms; pollWait = Math.min(pollWait, pollMax()); }
+  }
+
+  /* handle one message of connection c; messages of a replaced connection are ignored */
+  function handle(msg, c) {
     var e;
     try { e = typeof msg === 'string' ? JSON.parse(msg) : msg; } catch (err) { return; }
-    if (!e || !e.type) { return; }
+    if (!e || !e.type || c !== conn) { return; }
     lastHeard = now();
-    if (conn && conn.name === transport) { conn.delivered = true; }
+    if (!c.delivered) { c.delivered = true; backoff = 1000; used.push(c.name); showConn(); }
     if (e.type === 'hello') {
       if (version && e.version && e.version !== version && page === 'kiosk') { location.reload(); }
       if (e.speech_repeat_seconds) { repeatMs = e.speech_repeat_seconds * 1000; }
+      if (e.ping_seconds) { setPing(e.ping_seconds); }
       return;
     }
     if (e.type === 'ping') {
@@ -96,7 +104,15 @@
       } else { gapHead = 0; }
       return;
     }
-    if (e.type === 'reset') { loadState(function () { scheduleRefresh(); reconnect(); }); return; }
+    if (e.type === 'reset') {
+      /* our seq is not in the server's log (too old, or the database went back):
+         reload the snapshot, then resume from its head */
+      if (resetting) { return; }
+      resetting = true;
+      loadState(function () { resetting = false; scheduleRefresh(); reconnect(); });
+      return;
+    }
+    if (resetting) { return; }
     if (typeof e.seq !== 'number' || e.seq <= lastSeq) { return; } /* already seen */
     if (e.seq > lastSeq + 1) { reconnect(); return; }                /* gap: resume from lastSeq */
     lastSeq = e.seq;
@@ -225,46 +241,71 @@
   }
 
   /* ---- transports ------------------------------------------------------ */
-  var order = ['ws', 'sse', 'poll'], level = 0, backoff = 1000, pollWait = 10, retryUpTimer = null;
+  /* WebSocket, then SSE, then long-poll. A transport counts once it delivers
+     (hello, a ping or a poll answer), not when it opens: a proxy may let a
+     socket open and then hold everything back. */
+  var order = ['ws', 'sse', 'poll'], level = 0, used = [];
+  var backoff = 1000, maxBackoff = 15000, firstMs = 5000, probeMs = 60000;
+  var pollWait = 10; /* seconds a poll may be held; below any proxy idle timeout seen so far */
 
+  function pollMax() { return Math.max(1, Math.min(25, Math.floor(pingMs / 1000))); }
+  function jitter(ms) { return Math.round(ms / 2 + Math.random() * ms / 2); }
+  function slower() { backoff = Math.min(backoff * 2, maxBackoff); }
+  /* retry at level lvl after a jittered, growing pause; c stays current (and quiet) meanwhile */
+  function later(c, lvl) {
+    c.waiting = true;
+    setTimeout(function () { if (conn === c) { connect(lvl); } }, jitter(backoff));
+    slower();
+  }
   function base() { return location.protocol === 'https:' ? 'wss://' + location.host : 'ws://' + location.host; }
 
   function openWS(c) {
     if (!window.WebSocket) { return false; }
     var ws;
     try { ws = new WebSocket(base() + '/ws?since=' + lastSeq); } catch (e) { return false; }
-    ws.onmessage = function (m) { if (conn === c) { handle(m.data, 'ws'); } else if (c.probe) { c.probe(m.data); } };
+    ws.onmessage = function (m) { if (c.probe) { c.probe(m.data); } else { handle(m.data, c); } };
     ws.onclose = function () { if (conn === c) { lost(c); } };
-    c.close = function () { ws.onclose = null; try { ws.close(); } catch (e) { /* closed */ } };
+    c.close = function () { ws.onclose = null; ws.onmessage = null; try { ws.close(); } catch (e) { /* closed */ } };
     return true;
   }
   function openSSE(c) {
     if (!window.EventSource) { return false; }
     var es = new EventSource('/events?since=' + lastSeq);
-    es.onmessage = function (m) { if (conn === c) { handle(m.data, 'sse'); } else if (c.probe) { c.probe(m.data); } };
+    es.onmessage = function (m) { if (c.probe) { c.probe(m.data); } else { handle(m.data, c); } };
+    /* EventSource would retry by itself, from the URL's since; we resume ourselves */
     es.onerror = function () { if (conn === c) { es.close(); lost(c); } };
-    c.close = function () { es.close(); };
+    c.close = function () { es.onmessage = null; es.onerror = null; es.close(); };
     return true;
   }
   function openPoll(c) {
-    var stopped = false, x = null;
+    var stopped = false, x = null, first = true;
     function loop() {
-      if (stopped) { return; }
-      x = get('/poll?since=' + lastSeq + '&wait=' + pollWait + '&client=' + clientId, (pollWait + 10) * 1000, function (status, text) {
-        if (stopped) { return; }
-        if (status !== 200) {
-          /* a proxy cut the hold (504) or the server is away: hold shorter, back off */
+      if (stopped || conn !== c) { return; }
+      /* the first poll answers at once: proof that this path delivers */
+      var wait = first ? 0 : pollWait, asked = now();
+      x = get('/poll?since=' + lastSeq + '&wait=' + wait + '&client=' + clientId, (wait + 10) * 1000, function (status, text) {
+        if (stopped || conn !== c) { return; }
+        var r = null;
+        if (status === 200) { try { r = JSON.parse(text); } catch (e) { r = null; } }
+        if (!r || !r.events) {
+          /* a proxy cut the hold (504), or the server is away: hold shorter, back off */
           pollWait = Math.max(2, Math.floor(pollWait / 2));
-          if (conn === c && c.delivered) { setTimeout(loop, jitter(backoff)); backoff = Math.min(backoff * 2, 30000); } else if (conn === c) { lost(c); }
+          if (!c.delivered) { lost(c); return; }
+          /* it delivered before: keep polling, after a pause (the watchdog leaves a waiting poll alone) */
+          c.waiting = true;
+          setTimeout(function () { c.waiting = false; loop(); }, jitter(backoff));
+          slower();
           return;
         }
-        var r;
-        try { r = JSON.parse(text); } catch (e) { lost(c); return; }
+        first = false;
         backoff = 1000;
-        handle({ type: 'ping', head: r.head }, 'poll');
+        if (r.ping_seconds) { setPing(r.ping_seconds); }
+        /* a full hold went through: lengthen it again, up to the heartbeat */
+        if (!r.events.length && wait > 0 && now() - asked >= wait * 1000 - 500) { pollWait = Math.min(pollWait + 1, pollMax()); }
         if (r.version && version && r.version !== version && page === 'kiosk') { location.reload(); }
-        for (var i = 0; i < r.events.length; i++) { handle(r.events[i], 'poll'); }
-        setTimeout(loop, 0);
+        handle({ type: 'ping', head: r.head }, c);
+        for (var i = 0; i < r.events.length; i++) { handle(r.events[i], c); }
+        if (!resetting) { setTimeout(loop, 0); }
       });
     }
     c.close = function () { stopped = true; if (x) { try { x.abort(); } catch (e) { /* gone */ } } };
@@ -273,58 +314,54 @@
   }
   var openers = { ws: openWS, sse: openSSE, poll: openPoll };
 
-  function jitter(ms) { return Math.round(ms / 2 + Math.random() * ms / 2); }
-
   function connect(i) {
     level = i;
     var c = { name: order[i], delivered: false, opened: now() };
     conn = c;
     if (!openers[c.name](c)) { next(c); return; }
     showConn();
-    /* the transport must deliver (hello or a heartbeat), not just open */
-    setTimeout(function () { if (conn === c && !c.delivered) { c.close(); next(c); } }, Math.min(pingMs, 8000));
+    setTimeout(function () { if (conn === c && !c.delivered) { c.close(); next(c); } }, firstMs);
   }
+  /* c failed to deliver: the next transport, or after the last one, start over later */
   function next(c) {
     if (conn !== c) { return; }
     if (level < order.length - 1) { connect(level + 1); return; }
-    setTimeout(function () { if (conn === c) { connect(0); } }, jitter(backoff));
-    backoff = Math.min(backoff * 2, 30000);
+    later(c, 0);
   }
+  /* c was closed under us */
   function lost(c) {
     if (conn !== c) { return; }
     c.close();
-    if (c.delivered) {
-      /* it worked before: try the same transport again, with backoff */
-      setTimeout(function () { if (conn === c) { connect(level); } }, jitter(backoff));
-      backoff = Math.min(backoff * 2, 30000);
-    } else { next(c); }
+    /* it worked before: the same transport again, after a while */
+    if (c.delivered) { later(c, level); } else { next(c); }
   }
-  function reconnect() { if (conn) { var c = conn; c.close(); conn = null; connect(level); } }
+  /* resume from lastSeq on the same transport, now */
+  function reconnect() { if (conn) { var c = conn; conn = null; c.close(); connect(level); } }
 
-  /* now and then, try the better transport; move up when it delivers */
+  /* now and then, try a better transport; move up when it delivers */
+  var probeNext = 0;
   setInterval(function () {
     if (!conn || level === 0 || !conn.delivered) { return; }
-    var probe = { name: order[level - 1], delivered: false };
-    var tried = now();
+    if (probeNext >= level) { probeNext = 0; }
+    var target = probeNext++, timer = null;
+    var probe = { name: order[target], delivered: false };
     probe.probe = function (data) {
       var e; try { e = JSON.parse(data); } catch (err) { return; }
       if (e.type !== 'hello' && e.type !== 'ping') { return; }
-      probe.close();
-      if (now() - tried < 8000 && conn) { conn.close(); conn = null; connect(level - 1); }
+      clearTimeout(timer); probe.close();
+      if (conn && level > target) { var old = conn; conn = null; old.close(); connect(target); }
     };
     if (!openers[probe.name](probe)) { return; }
-    setTimeout(function () { probe.close(); }, 8000);
-  }, 60000);
+    timer = setTimeout(function () { probe.close(); }, firstMs);
+  }, probeMs);
 
   /* watchdog: stale after 2 missed heartbeats, next transport after 3 */
+  function isStale() { return now() - (lastHeard || started) > 2 * pingMs + 2000; }
   setInterval(function () {
-    var quiet = now() - (lastHeard || (conn ? conn.opened : now()));
-    show($('stale'), !!lastHeard && quiet > 2 * pingMs + 2000 || (!lastHeard && quiet > 3 * pingMs));
-    if (conn && conn.delivered && quiet > 3 * pingMs + 2000) {
-      var c = conn; c.close(); c.delivered = false; lastHeard = now() - 2 * pingMs; next(c);
-    }
+    show($('stale'), isStale());
+    if (conn && conn.delivered && !conn.waiting && now() - lastHeard > 3 * pingMs + 2000) { var c = conn; c.close(); next(c); }
     if (gapHead && now() - gapSince > 3000 && lastSeq < gapHead) { gapHead = 0; reconnect(); }
-    if (page === 'kiosk' && lastHeard && quiet > 10 * 60 * 1000) { location.reload(); }
+    if (page === 'kiosk' && lastHeard && now() - lastHeard > 10 * 60 * 1000) { location.reload(); }
     showConn();
   }, 1000);
 
@@ -337,6 +374,12 @@
     el.className = 'conn' + (lastHeard && now() - lastHeard > pingMs + 3000 ? ' late' : '');
   }
 
-  window.syncmon = { state: function () { return { seq: lastSeq, transport: conn && conn.delivered ? conn.name : '', alerts: alerts }; } };
+  /* for tests and the curious: what this screen has and how it gets it */
+  window.syncmon = {
+    state: function () {
+      return { seq: lastSeq, transport: conn && conn.delivered ? conn.name : '', used: used.slice(),
+        stale: isStale(), pingMs: pingMs, pollWait: pollWait, alerts: alerts };
+    }
+  };
   loadState(function () { connect(0); });
 }());
