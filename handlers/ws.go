@@ -12,45 +12,46 @@ import (
 	"github.com/syncmon/syncmon/store"
 )
 
-// WebSocket limits. melody's own buffer is wsBuffer messages; we keep our
-// count of unsent messages below it, so a client that stops reading is cut
-// off (and resumes by seq) instead of melody silently dropping a message.
-// The buffer is a channel of 40-byte envelopes allocated per connection, so
-// its size is most of what an idle connection costs us: 64 slots hold a
-// burst of 56 events per client, far beyond 20 alerts a second.
+// WebSocket limits. We hand melody at most wsWindow messages at a time
+// (its buffer holds a few more, so it never drops one silently); the rest
+// wait in our queue per connection, which costs nothing while empty. A
+// burst of alerts or a long replay is then paced by what reaches the wire
+// instead of cutting every screen, and melody's buffer (a channel of
+// 40-byte envelopes allocated per connection, most of what an idle
+// connection costs us) stays small.
 const (
-	wsBuffer       = 64
-	wsMaxInflight  = 56
-	wsReplayWindow = 32
-	wsMaxInbound   = 1024 // bytes: clients have nothing to say beyond a short keep-alive
+	wsWindow = 16
+	wsBuffer = wsWindow + 4 // room for the close message at shutdown
+	// wsMaxQueued is how many live messages may wait beyond the window (on
+	// top of a replayed backlog); more, and the client is cut and resumes.
+	wsMaxQueued  = 1024
+	wsMaxInbound = 1024 // bytes: clients have nothing to say beyond a short keep-alive
 	// wsSocketBuffer caps the kernel's send buffer per connection (Linux
 	// doubles it). Autotuned, it grows to megabytes, which a client that
-	// stopped reading fills silently for minutes before anything here can
-	// tell; capped, such a client exceeds wsMaxInflight after about a
-	// hundred alerts and is cut. 64 KiB still moves a 10 000-event replay
-	// in seconds over a WAN.
+	// stopped reading fills silently for minutes; capped, its socket is
+	// full after about a hundred alerts, melody's write then blocks, and
+	// the write deadline closes the connection. 64 KiB still moves a
+	// 10 000-event replay in seconds over a WAN.
 	wsSocketBuffer = 64 << 10
 )
-
-// wsWriteBuffers are shared: a connection holds a write buffer only while it
-// writes a message, not while it idles.
-var wsWriteBuffers = &sync.Pool{}
 
 func (s *Server) newMelody() *melody.Melody {
 	m := melody.New()
 	m.Config.MaxMessageSize = wsMaxInbound
 	m.Config.MessageBufferSize = wsBuffer
-	// Protocol pings at our heartbeat cadence; a client that has not answered
-	// one for three intervals (it stopped reading, or the line is dead) is
-	// closed by its read deadline and resumes by seq when it comes back.
+	// A client that stops reading is closed either way it shows: a write
+	// that cannot complete for a heartbeat interval (its socket is full),
+	// or no pong for three intervals (nothing to send, line dead). Either
+	// way it resumes by seq when it comes back.
+	m.Config.WriteWait = s.opt.PingInterval + time.Second
 	m.Config.PingPeriod = s.opt.PingInterval
 	m.Config.PongWait = 3*s.opt.PingInterval + time.Second
 	m.Upgrader.CheckOrigin = func(r *http.Request) bool { return s.originAllowed(r) }
-	// ReadBufferSize 0 reuses the 4 KiB reader net/http already holds for
-	// the connection; writes borrow pooled buffers.
+	// Zero sizes: gorilla reads and writes through the 4 KiB buffers that
+	// net/http already holds for the hijacked connection, instead of
+	// allocating more beside them.
 	m.Upgrader.ReadBufferSize = 0
-	m.Upgrader.WriteBufferSize = 2048
-	m.Upgrader.WriteBufferPool = wsWriteBuffers
+	m.Upgrader.WriteBufferSize = 0
 	m.HandleConnect(s.wsConnect)
 	m.HandleDisconnect(s.wsDisconnect)
 	m.HandleSentMessage(func(sess *melody.Session, _ []byte) {
@@ -80,12 +81,15 @@ func (s *Server) newMelody() *melody.Melody {
 
 // wsConn is our state for one WebSocket session.
 type wsConn struct {
-	sess     *melody.Session
-	sub      *store.Subscription
-	screen   *screen
-	inflight atomic.Int64 // written to melody, not yet on the wire
-	broken   atomic.Bool
-	drained  chan struct{}
+	sess   *melody.Session
+	sub    *store.Subscription
+	screen *screen
+	broken atomic.Bool // cut: nothing more is sent
+
+	mu       sync.Mutex
+	inflight int      // handed to melody, not yet written
+	queue    [][]byte // waiting for room in the window, oldest first
+	limit    int      // the most that may wait: the backlog plus wsMaxQueued
 }
 
 func wsConnOf(sess *melody.Session) (*wsConn, bool) {
@@ -97,16 +101,30 @@ func wsConnOf(sess *melody.Session) (*wsConn, bool) {
 	return c, ok
 }
 
-// send queues msg unless the client is too far behind, in which case the
-// connection is cut so that the client resumes by seq. Never blocks.
+// send hands msg to melody when the window has room, else queues it behind
+// the others. A client with more than limit messages waiting is cut, so
+// that it resumes by seq. Never blocks.
 func (c *wsConn) send(msg []byte) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.broken.Load() {
 		return false
 	}
-	if c.inflight.Add(1) > wsMaxInflight {
+	if c.inflight < wsWindow && len(c.queue) == 0 {
+		return c.writeLocked(msg)
+	}
+	if len(c.queue) >= c.limit {
 		c.cut()
 		return false
 	}
+	c.queue = append(c.queue, msg)
+	return true
+}
+
+// writeLocked hands msg to melody. melody reports a full buffer through the
+// error handler, synchronously, which cuts (without taking c.mu).
+func (c *wsConn) writeLocked(msg []byte) bool {
+	c.inflight++
 	if err := c.sess.Write(msg); err != nil {
 		c.cut()
 		return false
@@ -114,11 +132,22 @@ func (c *wsConn) send(msg []byte) bool {
 	return !c.broken.Load()
 }
 
+// sent is called by melody's writer after each message reached the socket:
+// the window has room for the next queued one.
 func (c *wsConn) sent() {
-	c.inflight.Add(-1)
-	select {
-	case c.drained <- struct{}{}:
-	default:
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.inflight--
+	for c.inflight < wsWindow && len(c.queue) > 0 && !c.broken.Load() {
+		msg := c.queue[0]
+		c.queue[0] = nil
+		c.queue = c.queue[1:]
+		if !c.writeLocked(msg) {
+			return
+		}
+	}
+	if len(c.queue) == 0 {
+		c.queue = nil // a drained backlog is let go
 	}
 }
 
@@ -148,7 +177,7 @@ func (s *Server) serveWS(c echo.Context) error {
 func (s *Server) wsConnect(sess *melody.Session) {
 	since, _ := sess.Keys["since"].(int64)
 	who, _ := sess.Keys["who"].(string)
-	c := &wsConn{sess: sess, drained: make(chan struct{}, 1)}
+	c := &wsConn{sess: sess, limit: wsMaxQueued}
 	c.screen = s.screens.add(who, "ws", sess.Request)
 	sess.Set("conn", c)
 	if nc, ok := sess.WebsocketConnection().NetConn().(interface{ SetWriteBuffer(int) error }); ok {
@@ -167,41 +196,19 @@ func (s *Server) wsConnect(sess *melody.Session) {
 	}
 	c.sub = sub
 	head := s.store.Head()
+	c.mu.Lock()
+	c.limit += len(backlog) // the backlog waits in the queue too, paced by the wire
+	c.mu.Unlock()
 	c.send(s.helloMessage(head, "ws"))
 	if reset {
 		c.send(resetMessage(head))
 	}
-	if len(backlog) < wsReplayWindow-2 {
-		s.wsReplay(c, backlog)
-		return
-	}
-	// A long backlog is paced by what reaches the wire, off the read pump.
-	go s.wsReplay(c, backlog)
-}
-
-func (s *Server) wsReplay(c *wsConn, backlog []store.Event) {
 	for _, e := range backlog {
-		for c.inflight.Load() >= wsReplayWindow {
-			select {
-			case <-c.drained:
-			case <-c.sub.Done():
-				return
-			case <-time.After(10 * time.Second):
-				c.cut()
-				return
-			}
-		}
 		if !c.send(e.JSON()) {
 			return
 		}
 	}
-	c.sub.Start(func(e store.Event) bool {
-		if !c.send(e.JSON()) {
-			c.cut()
-			return false
-		}
-		return true
-	})
+	sub.Start(func(e store.Event) bool { return c.send(e.JSON()) })
 }
 
 func (s *Server) wsDisconnect(sess *melody.Session) {
