@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/syncmon/syncmon/monitor"
 )
@@ -23,7 +24,7 @@ func (v *validator) outbound(f fileOutbound, targets map[string]int, getenv func
 	names := map[string]int{}
 	for i, fn := range f.Notifications {
 		key := fmt.Sprintf("notifications[%d]", i)
-		n := v.notification(key, fn, targets, getenv)
+		n := v.notification(key, fn, targets, cfg.Retention.Events, getenv)
 		if prev, dup := names[n.Name]; dup && n.Name != "" {
 			v.fail(key+".name", "duplicate notification name %q (also notifications[%d])", n.Name, prev)
 		}
@@ -32,7 +33,7 @@ func (v *validator) outbound(f fileOutbound, targets map[string]int, getenv func
 	}
 }
 
-func (v *validator) notification(key string, fn fileNotification, targets map[string]int, getenv func(string) string) Notification {
+func (v *validator) notification(key string, fn fileNotification, targets map[string]int, events time.Duration, getenv func(string) string) Notification {
 	n := NotificationDefaults()
 	n.Name, n.Kind, n.IncludeTest, n.IncludeAcks = fn.Name, fn.Kind, fn.IncludeTest, fn.IncludeAcks
 	switch {
@@ -76,6 +77,10 @@ func (v *validator) notification(key string, fn fileNotification, targets map[st
 	n.MaxAge = v.duration(key+".max_age", fn.MaxAge, n.MaxAge)
 	if n.MaxAge < n.Timeout {
 		v.fail(key+".max_age", "must not be shorter than timeout (%s)", n.Timeout)
+	}
+	if events > 0 && n.MaxAge > events {
+		// A pruned event could never be delivered nor given up visibly.
+		v.fail(key+".max_age", "must not exceed retention.events (%s)", events)
 	}
 	return n
 }

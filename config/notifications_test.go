@@ -76,6 +76,7 @@ func TestNotificationErrorsNameKeyAndLine(t *testing.T) {
 		{"unknown target", "  - name: a\n    kind: slack\n    url_env: U\n    targets: [east, weast]\n", []string{"line 6", "notifications[0].targets[1]", `"weast"`}},
 		{"bad timeout", "  - name: a\n    kind: slack\n    url_env: U\n    timeout: soon\n", []string{"line 6", "notifications[0].timeout", "invalid duration"}},
 		{"max_age below timeout", "  - name: a\n    kind: slack\n    url_env: U\n    timeout: 30s\n    max_age: 10s\n", []string{"line 7", "notifications[0].max_age"}},
+		{"max_age beyond retention", "  - name: a\n    kind: slack\n    url_env: U\n    max_age: 200h\n", []string{"line 6", "notifications[0].max_age", "retention.events"}},
 		{"unknown key", "  - name: a\n    kind: slack\n    url_env: U\n    min_sev: warning\n", []string{"line 6", `unknown key "min_sev"`}},
 		{"bad public_url", "public_url_placeholder", []string{"line 1", "public_url"}},
 	}
