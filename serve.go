@@ -18,6 +18,7 @@ import (
 	"github.com/syncmon/syncmon/config"
 	"github.com/syncmon/syncmon/handlers"
 	"github.com/syncmon/syncmon/monitor"
+	"github.com/syncmon/syncmon/notify"
 	"github.com/syncmon/syncmon/static"
 	"github.com/syncmon/syncmon/store"
 	"github.com/syncmon/syncmon/templates"
@@ -127,6 +128,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	sched.OnCheck = metrics.ObserveCheck
 	sched.FollowLogs(checks, st)
+	// Notifications follow the event log (the outbox) from each channel's
+	// cursor; deferred after st.Close, so stopped (cancel + wait) before it.
+	notifier := notify.New(st, cfg.Notifications, notify.Options{Log: log, PublicURL: cfg.PublicURL})
+	if err := notifier.Start(context.Background()); err != nil {
+		return err
+	}
+	defer notifier.Stop()
 
 	srv, err := handlers.New(handlers.Options{
 		Metrics: metrics,
