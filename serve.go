@@ -170,9 +170,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	log.Info("listening", "addr", ln.Addr().String(), "database", cfg.Database, "targets", len(cfg.Targets), "version", version(), "scheme", scheme)
 
 	sched.Start()
-	for _, c := range checks { // a first look at every target now, not at the first tick
-		go sched.RunOnce(ctx, c)
-	}
 	houseDone := make(chan struct{})
 	houseCtx, stopHouse := context.WithCancel(context.Background())
 	go func() {

@@ -48,6 +48,8 @@ func TestConfigErrorsNameKeyAndLine(t *testing.T) {
 		{"missing command", "targets:\n  - name: a\n    kind: ggsci\n", []string{"line 2", "targets[0].command", "required"}},
 		{"missing url", "targets:\n  - name: a\n    kind: rest\n    username: u\n    password_env: P\n", []string{"line 2", "targets[0].url", "required"}},
 		{"unset password env", "targets:\n  - name: a\n    kind: rest\n    url: https://x:9011\n    username: u\n    password_env: NOPE\n", []string{"line 6", "targets[0].password_env", "NOPE is not set"}},
+		{"credentials in url", "targets:\n  - name: a\n    kind: rest\n    url: https://u:p@x:9011\n    username: u\n    password_env: P\n", []string{"line 4", "targets[0].url", "must not carry credentials"}},
+		{"bad error code", "targets:\n  - name: a\n    kind: simulator\n    error_codes: {\"01668\": critical}\n", []string{"targets[0].error_codes.01668", "OGG-01668"}},
 		{"unknown kind", "targets:\n  - name: a\n    kind: oracle\n", []string{"line 3", "targets[0].kind", "unknown kind"}},
 		{"no targets", "listen: \":1\"\n", []string{"targets", "at least one target"}},
 		{"wrong type", "targets: 5\n", []string{"line 1"}},

@@ -1,9 +1,11 @@
 package config
 
 import (
+	"crypto/x509"
 	"fmt"
 	"net/url"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -147,6 +149,8 @@ func (v *validator) target(key string, ft fileTarget, getenv func(string) string
 	case monitor.KindREST:
 		if u, err := url.Parse(ft.URL); ft.URL == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			v.fail(key+".url", "required for kind rest: an http(s) URL such as https://ogg-ma:9011")
+		} else if u.User != nil {
+			v.fail(key+".url", "must not carry credentials: use username and password_env")
 		}
 		if ft.Username == "" {
 			v.fail(key+".username", "required for kind rest")
@@ -159,8 +163,10 @@ func (v *validator) target(key string, ft fileTarget, getenv func(string) string
 			t.Password = monitor.Secret(pw)
 		}
 		if ft.CAFile != "" {
-			if _, err := os.Stat(ft.CAFile); err != nil {
+			if pem, err := os.ReadFile(ft.CAFile); err != nil {
 				v.fail(key+".ca_file", "cannot read %q", ft.CAFile)
+			} else if !x509.NewCertPool().AppendCertsFromPEM(pem) {
+				v.fail(key+".ca_file", "%q holds no PEM certificate", ft.CAFile)
 			}
 		}
 	default:
@@ -208,6 +214,8 @@ var knownRules = map[string]bool{
 	monitor.RuleFlapping: true, monitor.RuleGroupGone: true, monitor.RuleGroupNew: true, monitor.RuleOGGError: true,
 }
 
+var oggCode = regexp.MustCompile(`^OGG-\d{5}$`)
+
 func (v *validator) policy(key string, ft fileTarget) monitor.Policy {
 	p := monitor.DefaultPolicy()
 	for _, g := range ft.ExpectedStopped {
@@ -229,6 +237,10 @@ func (v *validator) policy(key string, ft fileTarget) monitor.Policy {
 	counts("open_after", ft.OpenAfter, p.OpenAfter)
 	counts("resolve_after", ft.ResolveAfter, p.ResolveAfter)
 	for code, sev := range ft.ErrorCodes {
+		if !oggCode.MatchString(strings.ToUpper(code)) {
+			v.fail(key+".error_codes."+code, "must be an OGG message code like OGG-01668")
+			continue
+		}
 		if sev != monitor.SeverityWarning && sev != monitor.SeverityCritical {
 			v.fail(key+".error_codes."+code, "severity must be warning or critical, not %q", sev)
 			continue

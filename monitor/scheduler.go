@@ -62,8 +62,9 @@ func RunCheck(ctx context.Context, c Check, now func() time.Time) Observation {
 	obs := Observation{Target: c.Target.Name, Kind: c.Target.Kind, ObservedAt: now().UTC(), Processes: procs, Err: err}
 	if lc, ok := c.Collector.(LogCollector); ok && err == nil {
 		entries, lerr := lc.CollectLog(ctx)
-		if lerr == nil {
-			obs.Log = entries
+		obs.Log = entries
+		if lerr != nil {
+			obs.LogErr = fmt.Errorf("read messages of %s: %w", c.Target.Name, lerr)
 		}
 	}
 	return obs
@@ -81,7 +82,8 @@ type Scheduler struct {
 	cancel    context.CancelFunc
 	running   atomic.Bool
 	follow    []followJob
-	followers sync.WaitGroup
+	followers sync.WaitGroup // errlog followers and the first checks at Start
+	jobs      []cron.Job
 	// OnCheck, when set, is told of every finished check (metrics).
 	OnCheck func(obs Observation, took time.Duration)
 }
@@ -94,10 +96,12 @@ func NewScheduler(checks []Check, rec Recorder, log *slog.Logger, now func() tim
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Scheduler{cron: cron.New(cron.WithParser(cronParser)), rec: rec, log: log, now: now, ctx: ctx, cancel: cancel}
 	for _, c := range checks {
-		if _, err := s.cron.AddJob(c.Target.Schedule, s.job(c)); err != nil {
+		j := s.job(c)
+		if _, err := s.cron.AddJob(c.Target.Schedule, j); err != nil {
 			cancel()
 			return nil, fmt.Errorf("schedule target %s: %w", c.Target.Name, err)
 		}
+		s.jobs = append(s.jobs, j)
 	}
 	return s, nil
 }
@@ -122,6 +126,9 @@ func (s *Scheduler) RunOnce(ctx context.Context, c Check) {
 	if obs.Err != nil {
 		s.log.Warn("check failed", "target", c.Target.Name, "err", obs.Err)
 	}
+	if obs.LogErr != nil {
+		s.log.Warn("check could not read the target's messages; OGG errors there are not seen", "target", c.Target.Name, "err", obs.LogErr)
+	}
 	if s.OnCheck != nil {
 		s.OnCheck(obs, took)
 	}
@@ -145,10 +152,18 @@ type followJob struct {
 	f      *Follower
 }
 
-// Start begins scheduling (and following logs).
+// Start begins scheduling (and following logs), and takes a first look at
+// every target at once rather than at its first tick.
 func (s *Scheduler) Start() {
 	s.running.Store(true)
 	s.cron.Start()
+	for _, j := range s.jobs {
+		s.followers.Add(1)
+		go func() {
+			defer s.followers.Done()
+			j.Run() // the job's own flag keeps it from overlapping a tick
+		}()
+	}
 	for _, j := range s.follow {
 		s.followers.Add(1)
 		go func() {

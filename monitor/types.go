@@ -59,6 +59,9 @@ type Observation struct {
 	// Err is why the target could not be (fully) read; nil when it could.
 	// Classify it with errors.Is against ErrUnreachable, ErrCredentials, ErrUnreadable.
 	Err error `json:"-"`
+	// LogErr is why the target's message log could not be read (the
+	// process table may still be fine).
+	LogErr error `json:"-"`
 }
 
 // Errors a collector returns, wrapped with context. Rules tell them apart.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -24,6 +25,9 @@ func migrate(ctx context.Context, db *sql.DB, now string) error {
 		return fmt.Errorf("list migrations: %w", err)
 	}
 	sort.Strings(names)
+	if err := refuseDowngrade(ctx, db, names); err != nil {
+		return err
+	}
 	for _, name := range names {
 		if err := applyMigration(ctx, db, name, now); err != nil {
 			return err
@@ -101,3 +105,30 @@ func (s *Store) PendingMigrations(ctx context.Context) ([]string, error) {
 	}
 	return pending, nil
 }
+
+// refuseDowngrade stops an older binary from running on a database a newer
+// one has migrated: it would not know the newer schema.
+func refuseDowngrade(ctx context.Context, db *sql.DB, known []string) error {
+	rows, err := db.QueryContext(ctx, `SELECT name FROM schema_migrations ORDER BY name`)
+	if err != nil {
+		return fmt.Errorf("read applied migrations: %w", err)
+	}
+	defer rows.Close()
+	have := map[string]bool{}
+	for _, n := range known {
+		have[n] = true
+	}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return fmt.Errorf("read applied migrations: %w", err)
+		}
+		if !have[n] {
+			return fmt.Errorf("the database was migrated by a newer SyncMon (%s); run that version or restore a backup: %w", n, ErrNewerSchema)
+		}
+	}
+	return rows.Err()
+}
+
+// ErrNewerSchema: the database has migrations this binary does not know.
+var ErrNewerSchema = errors.New("database schema is newer than this binary")

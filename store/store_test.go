@@ -208,3 +208,20 @@ func TestExpireTestAlerts(t *testing.T) {
 		t.Fatalf("after 6 min: %s, want resolved", a.State)
 	}
 }
+
+func TestOpenRefusesANewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "newer.db")
+	s := mustOpen(t, path)
+	s.Close()
+	db, err := sql.Open("sqlite3", store.DSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO schema_migrations (name, applied_at) VALUES ('migrations/9999_future.sql', 'x')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := store.Open(context.Background(), path); !errors.Is(err, store.ErrNewerSchema) {
+		t.Fatalf("open = %v, want ErrNewerSchema", err)
+	}
+}
