@@ -79,6 +79,9 @@ func (v *validator) build(f file, getenv func(string) string) Config {
 		v.fail("log.level", "must be debug, info, warn or error, not %q", cfg.Log.Level)
 	}
 	cfg.PingInterval = v.duration("ping_interval", f.PingInterval, cfg.PingInterval)
+	if cfg.PingInterval < time.Second || cfg.PingInterval > time.Minute {
+		v.fail("ping_interval", "must be from 1s to 1m (idle proxies cut quiet lines; screens call a line dead after 3 missed pings)")
+	}
 	cfg.SpeechRepeat = v.duration("speech_repeat", f.SpeechRepeat, cfg.SpeechRepeat)
 	for i, o := range f.AllowedOrigins {
 		u, err := url.Parse(o)
