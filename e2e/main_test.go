@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -141,11 +142,21 @@ func openTab(t *testing.T, url string, scripts ...string) *tab {
 // within passes, and fails with what the page shows.
 func (p *tab) waitFor(t *testing.T, within time.Duration, what, expr string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, within+10*time.Second)
-	defer cancel()
-	_, err := chromedp.Run(ctx, chromedp.Poll[bool](expr,
-		chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(within)))
-	if err != nil {
+	deadline := time.Now().Add(within)
+	for {
+		left := time.Until(deadline)
+		ctx, cancel := context.WithTimeout(p.ctx, left+10*time.Second)
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](expr,
+			chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(max(left, time.Millisecond))))
+		cancel()
+		if err == nil {
+			return
+		}
+		// A navigation (a kiosk reloading itself) ends the poll with the
+		// document it ran in: poll the new one, within the same deadline.
+		if time.Now().Before(deadline) && !errors.Is(err, chromedp.ErrPollingTimeout) && p.ctx.Err() == nil {
+			continue
+		}
 		t.Fatalf("%s: not within %v (%v)\npage: %s", what, within, err, p.dump())
 	}
 }

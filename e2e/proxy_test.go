@@ -156,3 +156,54 @@ func TestServerStopShowsStaleThenRecoversWithoutLoss(t *testing.T) {
 		})
 	}
 }
+
+// wsBlockedAtFirst makes every WebSocket of the page's first 6 s fail as a
+// blocked upgrade does; later ones go through.
+const wsBlockedAtFirst = `(function () {
+  var W = window.WebSocket, until = Date.now() + 6000;
+  if (!W) { return; }
+  var F = function (url, protocols) {
+    if (Date.now() < until) {
+      var fake = { readyState: 3, close: function () {}, send: function () {} };
+      setTimeout(function () { if (fake.onerror) { fake.onerror({}); } if (fake.onclose) { fake.onclose({ code: 1006 }); } }, 50);
+      return fake;
+    }
+    return protocols === undefined ? new W(url) : new W(url, protocols);
+  };
+  F.prototype = W.prototype;
+  F.CONNECTING = 0; F.OPEN = 1; F.CLOSING = 2; F.CLOSED = 3;
+  window.WebSocket = F;
+}());`
+
+// A page that had to settle for SSE tries WebSocket again every six
+// heartbeats and moves up once it delivers, resuming without a gap.
+func TestPageMovesUpToWebSocketWhenItStartsWorking(t *testing.T) {
+	needTools(t)
+	t.Parallel()
+	r := newRig(t, func(a *app) { a.ping = 2 * time.Second }) // a probe every 12 s
+	p := openTab(t, r.friendly+"/", wsBlockedAtFirst)
+	p.waitFor(t, 15*time.Second, "on SSE while WebSocket fails", `window.syncmon.state().transport === 'sse'`)
+	before := r.app.alert(t, "over SSE")
+	p.waitFor(t, 2*time.Second, "alert over SSE shown", shownJS(before, "over SSE"))
+	p.waitFor(t, 30*time.Second, "moved up to WebSocket", `window.syncmon.state().transport === 'ws'`)
+	after := r.app.alert(t, "over WebSocket")
+	p.waitFor(t, 2*time.Second, "alert over WebSocket shown", shownJS(after, "over WebSocket"))
+	s := p.state(t)
+	if !slices.Equal(s.Used, []string{"sse", "ws"}) || s.Seq != r.app.head() || len(s.Alerts) != 2 {
+		t.Fatalf("used %v, at seq %d of %d with %d alerts; want sse then ws, at the head, 2 alerts", s.Used, s.Seq, r.app.head(), len(s.Alerts))
+	}
+}
+
+// A wall display reloads itself when the server it reconnects to runs a
+// new version, so that a kiosk left for weeks picks up an upgrade.
+func TestKioskReloadsOnANewServerVersion(t *testing.T) {
+	needTools(t)
+	t.Parallel()
+	r := newRig(t)
+	p := openTab(t, r.friendly+"/kiosk")
+	p.waitFor(t, 10*time.Second, "kiosk on WebSocket", `window.syncmon.state().transport === 'ws' && document.body.getAttribute('data-version') === 'e2e'`)
+	r.app.stop(t)
+	r.app.version = "e2e-2"
+	r.app.start(t)
+	p.waitFor(t, 30*time.Second, "kiosk reloaded into the new version", `document.body.getAttribute('data-version') === 'e2e-2' && !!window.syncmon && window.syncmon.state().transport !== ''`)
+}

@@ -32,12 +32,15 @@ type rig struct {
 	proxyDir string
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T, configure ...func(*app)) *rig {
 	t.Helper()
 	for attempt := 0; ; attempt++ {
 		strict, friendly := freePort(t), freePort(t)
-		a := &app{db: filepath.Join(t.TempDir(), "e2e.db"), addr: "127.0.0.1:0", origins: []string{
+		a := &app{db: filepath.Join(t.TempDir(), "e2e.db"), addr: "127.0.0.1:0", version: "e2e", origins: []string{
 			"http://127.0.0.1:" + strconv.Itoa(strict), "http://127.0.0.1:" + strconv.Itoa(friendly)}}
+		for _, f := range configure {
+			f(a)
+		}
 		a.start(t)
 		t.Cleanup(func() {
 			a.stop(t)
@@ -84,6 +87,8 @@ type app struct {
 	db      string
 	addr    string
 	origins []string
+	version string        // what hello says; change it between restarts to upgrade
+	ping    time.Duration // heartbeat; 0: the default 10 s
 
 	mu  sync.Mutex
 	st  *store.Store
@@ -102,7 +107,7 @@ func (a *app) start(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv, err := handlers.New(handlers.Options{
-		Store: st, Log: slog.New(slog.NewTextHandler(&a.logs, nil)), Version: "e2e",
+		Store: st, Log: slog.New(slog.NewTextHandler(&a.logs, nil)), Version: a.version, PingInterval: a.ping,
 		AnonymousViewer: true, AllowedOrigins: a.origins,
 	})
 	if err != nil {

@@ -245,7 +245,7 @@
      (hello, a ping or a poll answer), not when it opens: a proxy may let a
      socket open and then hold everything back. */
   var order = ['ws', 'sse', 'poll'], level = 0, used = [];
-  var backoff = 1000, maxBackoff = 15000, firstMs = 5000, probeMs = 60000;
+  var backoff = 1000, maxBackoff = 15000, firstMs = 5000, probeBeats = 6; /* a probe a minute at the default 10 s heartbeat */
   var pollWait = 10; /* seconds a poll may be held; below any proxy idle timeout seen so far */
 
   function pollMax() { return Math.max(1, Math.min(25, Math.floor(pingMs / 1000))); }
@@ -338,10 +338,11 @@
   /* resume from lastSeq on the same transport, now */
   function reconnect() { if (conn) { var c = conn; conn = null; c.close(); connect(level); } }
 
-  /* now and then, try a better transport; move up when it delivers */
-  var probeNext = 0;
-  setInterval(function () {
-    if (!conn || level === 0 || !conn.delivered) { return; }
+  /* every probeBeats heartbeats, try a better transport; move up when it delivers */
+  var probeNext = 0, lastProbe = now();
+  function probeUp() {
+    if (!conn || level === 0 || !conn.delivered || now() - lastProbe < probeBeats * pingMs) { return; }
+    lastProbe = now();
     if (probeNext >= level) { probeNext = 0; }
     var target = probeNext++, timer = null;
     var probe = { name: order[target], delivered: false };
@@ -353,7 +354,7 @@
     };
     if (!openers[probe.name](probe)) { return; }
     timer = setTimeout(function () { probe.close(); }, firstMs);
-  }, probeMs);
+  }
 
   /* watchdog: stale after 2 missed heartbeats, next transport after 3 */
   function isStale() { return now() - (lastHeard || started) > 2 * pingMs + 2000; }
@@ -362,6 +363,7 @@
     if (conn && conn.delivered && !conn.waiting && now() - lastHeard > 3 * pingMs + 2000) { var c = conn; c.close(); next(c); }
     if (gapHead && now() - gapSince > 3000 && lastSeq < gapHead) { gapHead = 0; reconnect(); }
     if (page === 'kiosk' && lastHeard && now() - lastHeard > 10 * 60 * 1000) { location.reload(); }
+    probeUp();
     showConn();
   }, 1000);
 
