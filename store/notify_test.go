@@ -127,3 +127,46 @@ func TestNotifyDoneClearsAttemptsAndKeepsAlertState(t *testing.T) {
 		t.Fatalf("after forget: %+v, want nothing", k)
 	}
 }
+
+func TestPruneDropsOldNotifyFailuresAndStateOfResolvedAlerts(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "n.db"), store.WithClock(func() time.Time { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	gone, _, err := s.CreateTestAlert(ctx, "admin", "resolves")
+	if err != nil {
+		t.Fatal(err)
+	}
+	told := &store.NotifyChange{AlertID: gone.ID, NotifyAlert: store.NotifyAlert{Seen: "critical", Told: "critical"}}
+	if err := s.NotifyGiveUp(ctx, store.NotifyDelivery{Channel: "chat", Seq: 1, EventType: "alert.opened", AlertID: gone.ID, Attempts: 3}, told); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(store.TestAlertLifetime + time.Minute)
+	if err := s.ExpireTestAlerts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	kept, _, err := s.CreateTestAlert(ctx, "admin", "still open")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.NotifyDone(ctx, "chat", 3, &store.NotifyChange{AlertID: kept.ID, NotifyAlert: store.NotifyAlert{Seen: "critical", Told: "critical"}}); err != nil {
+		t.Fatal(err)
+	}
+
+	now = now.Add(2 * time.Hour)
+	if _, err := s.Prune(ctx, store.Retention{Events: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	if fs, _ := s.NotifyFailures(ctx, 10); len(fs) != 0 {
+		t.Errorf("failures older than the event log kept: %+v", fs)
+	}
+	if k, _ := s.NotifyKnown(ctx, "chat", gone.ID); k != (store.NotifyAlert{}) {
+		t.Errorf("state of a long-resolved alert kept: %+v", k)
+	}
+	if k, _ := s.NotifyKnown(ctx, "chat", kept.ID); k.Told != "critical" {
+		t.Errorf("state of an open alert pruned: %+v", k)
+	}
+}

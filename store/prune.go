@@ -29,6 +29,11 @@ func (s *Store) Prune(ctx context.Context, r Retention) (int64, error) {
 		{"events", r.Events, `DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE at < ? ORDER BY seq LIMIT ?)`},
 		{"samples", r.Samples, `DELETE FROM samples WHERE id IN (SELECT id FROM samples WHERE at < ? ORDER BY id LIMIT ?)`},
 		{"resolved alerts", r.ResolvedAlerts, `DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE state = 'resolved' AND resolved_at < ? ORDER BY id LIMIT ?)`},
+		// Notifications: failures as long as the log they point into; what a
+		// channel knew of an alert once the alert is gone or long resolved.
+		{"notification failures", r.Events, `DELETE FROM notify_deliveries WHERE rowid IN (SELECT rowid FROM notify_deliveries WHERE gave_up_at < ? LIMIT ?)`},
+		{"notification alert state", r.Events, `DELETE FROM notify_alerts WHERE rowid IN (SELECT n.rowid FROM notify_alerts n
+			LEFT JOIN alerts a ON a.id = n.alert_id WHERE a.id IS NULL OR (a.state = 'resolved' AND a.resolved_at < ?) LIMIT ?)`},
 	}
 	var total int64
 	for _, j := range jobs {
