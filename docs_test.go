@@ -1,9 +1,16 @@
 package main
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"math/big"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -194,7 +201,7 @@ func TestExampleConfigOptionalFileKeys(t *testing.T) {
 	enabled := re.ReplaceAllStringFunc(string(data), func(line string) string {
 		m := re.FindStringSubmatch(line)
 		f := filepath.Join(dir, filepath.Base(m[3]))
-		if err := os.WriteFile(f, []byte("placeholder\n"), 0o600); err != nil {
+		if err := os.WriteFile(f, testPEM(t), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		files[m[2]] = f
@@ -288,4 +295,21 @@ func yamlKeysOf(t *testing.T, dir string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// testPEM is a freshly made self-signed certificate, PEM-encoded: a CA file
+// must hold a real certificate.
+func testPEM(t *testing.T) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "ogg-ca"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
