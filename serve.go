@@ -137,8 +137,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer notifier.Stop()
 
 	srv, err := handlers.New(handlers.Options{
-		Metrics: metrics,
-		Store:   st, Log: log, Version: version(), PingInterval: cfg.PingInterval, SpeechRepeat: cfg.SpeechRepeat,
+		Metrics: metrics, Notifications: notifier.Stats,
+		Store: st, Log: log, Version: version(), PingInterval: cfg.PingInterval, SpeechRepeat: cfg.SpeechRepeat,
 		AnonymousViewer: cfg.Auth.AnonymousViewer, AllowedOrigins: cfg.AllowedOrigins,
 		Auth: handlers.AuthOptions{SessionIdle: cfg.Auth.SessionIdle, SessionMax: cfg.Auth.SessionMax,
 			KioskSessionMax: cfg.Auth.KioskSession, SecureCookies: tlsConfig != nil, MetricsToken: cfg.Auth.MetricsToken},

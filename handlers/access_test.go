@@ -319,12 +319,13 @@ var matrix = map[string]matrixRow{
 	"GET /targets/:name": {readPageOff, readPageOn, 200, func(t testing.TB, ts *authServer) call {
 		return call{target: "/targets/" + ts.target(t)}
 	}},
-	"GET /kiosk":   {readPageOff, readPageOn, 200, fixed("/kiosk")},
-	"GET /screens": {adminPage, adminPage, 200, fixed("/screens")},
-	"GET /tokens":  {adminPage, adminPage, 200, fixed("/tokens")},
-	"GET /users":   {adminPage, adminPage, 200, fixed("/users")},
-	"GET /audit":   {adminPage, adminPage, 200, fixed("/audit")},
-	"GET /login":   {publicPage, publicPage, 200, fixed("/login")},
+	"GET /kiosk":         {readPageOff, readPageOn, 200, fixed("/kiosk")},
+	"GET /screens":       {adminPage, adminPage, 200, fixed("/screens")},
+	"GET /tokens":        {adminPage, adminPage, 200, fixed("/tokens")},
+	"GET /users":         {adminPage, adminPage, 200, fixed("/users")},
+	"GET /notifications": {adminPage, adminPage, 200, fixed("/notifications")},
+	"GET /audit":         {adminPage, adminPage, 200, fixed("/audit")},
+	"GET /login":         {publicPage, publicPage, 200, fixed("/login")},
 	"POST /login": {publicForm, publicForm, 303, func(testing.TB, *authServer) call {
 		return form("/login", url.Values{"name": {"tess"}, "password": {passwords["tess"]}})
 	}},

@@ -105,6 +105,16 @@ var catalog = map[string][2]string{ // key: {en, ko}
 	"expire":           {"End now", "지금 종료"},
 	"create_silence":   {"Silence", "경보 중지"},
 	"no_silences":      {"No silences.", "경보 중지가 없습니다."},
+	"notifications":    {"Notifications", "외부 알림"},
+	"channel":          {"Channel", "채널"},
+	"kind":             {"Kind", "종류"},
+	"delivered":        {"Delivered", "전달됨"},
+	"failed_attempts":  {"Failed attempts", "실패한 시도"},
+	"given_up":         {"Given up", "전달 포기"},
+	"attempts":         {"Attempts", "시도"},
+	"last_error":       {"Last error", "마지막 오류"},
+	"no_channels":      {"No notification channels are configured.", "설정된 알림 채널이 없습니다."},
+	"no_failures":      {"Nothing was given up.", "전달을 포기한 알림이 없습니다."},
 }
 
 // T translates a catalog key into lang; unknown keys come back as they are.

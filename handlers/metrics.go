@@ -157,5 +157,8 @@ func (s *Server) newMetricsHandler() http.Handler {
 		s.opt.Metrics = m
 	}
 	m.reg.MustRegister(newStateCollector(s))
+	if s.opt.Notifications != nil {
+		m.reg.MustRegister(newNotifyCollector(s.opt.Notifications))
+	}
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorLog: nil, ErrorHandling: promhttp.ContinueOnError})
 }

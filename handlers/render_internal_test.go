@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/syncmon/syncmon/monitor"
+	"github.com/syncmon/syncmon/notify"
 	"github.com/syncmon/syncmon/store"
 )
 
@@ -53,6 +54,8 @@ func TestEveryTemplateRendersAndEscapes(t *testing.T) {
 			"login.html":  loginPage{base: b, Next: "/", Name: hostile, Problem: hostile, Notice: hostile},
 			"users.html":  usersPage{base: b, Users: []store.User{{ID: 1, Name: hostile, Role: "admin", CreatedAt: now}}, Name: hostile, Problems: []string{hostile}},
 			"audit.html":  auditPage{base: b, Entries: []store.AuditEntry{{ID: 1, At: now, Actor: hostile, Action: "ack", Subject: hostile, Address: hostile, Detail: hostile}}},
+			"notifications.html": notificationsPage{base: b, Channels: []notify.ChannelStats{{Name: hostile, Kind: "slack", Delivered: 3}},
+				Failures: []store.NotifyDelivery{{Channel: hostile, Seq: 4, EventType: "alert.opened", AlertID: 7, Attempts: 9, GaveUpAt: &now, LastError: hostile}}},
 			"tokens.html": tokensPage{base: b, Tokens: []store.KioskToken{token}, Created: &token, Link: "/kiosk?token=" + hostile, Name: hostile, Problems: []string{hostile}},
 		}
 		for name := range p.byName {

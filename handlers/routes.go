@@ -47,6 +47,7 @@ func (s *Server) routes() []route {
 		{method: http.MethodPost, path: "/users/:name/remove", role: RoleAdmin, form: true, h: s.userRemove},
 		{method: http.MethodPost, path: "/users/:name/logout", role: RoleAdmin, form: true, h: s.userSignOut},
 		{method: http.MethodGet, path: "/audit", role: RoleAdmin, h: s.auditLog},
+		{method: http.MethodGet, path: "/notifications", role: RoleAdmin, h: s.notificationsPage},
 
 		// Event transports: the same events, the same seq.
 		{method: http.MethodGet, path: "/ws", role: RoleViewer, stream: true, h: s.serveWS},

@@ -15,6 +15,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/olahol/melody"
+	"github.com/syncmon/syncmon/notify"
 	"github.com/syncmon/syncmon/store"
 )
 
@@ -33,6 +34,8 @@ type Options struct {
 	Ready func(ctx context.Context) error
 	// Metrics is the Prometheus exposition; New makes one when nil.
 	Metrics *Metrics
+	// Notifications reports the outbound channels' counters; nil: none.
+	Notifications func() []notify.ChannelStats
 }
 
 // Server holds the HTTP surface's state.
