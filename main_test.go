@@ -62,7 +62,9 @@ func (b *syncBuffer) waitFor(t *testing.T, re *regexp.Regexp, within time.Durati
 
 var listeningRE = regexp.MustCompile(`msg=listening addr=(\S+)`)
 
-// startServer runs syncmon as main does, on 127.0.0.1:0 with a temp database.
+// startServer runs syncmon as main does, on 127.0.0.1:0 with a temp
+// database unless args name one. stop cancels its context, which is what
+// SIGTERM and SIGINT do in main; it is safe to call more than once.
 func startServer(t *testing.T, args ...string) (base string, logs *syncBuffer, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -71,21 +73,19 @@ func startServer(t *testing.T, args ...string) (base string, logs *syncBuffer, s
 	args = append([]string{"serve", "--listen", "127.0.0.1:0", "--database", filepath.Join(t.TempDir(), "e2e.db")}, args...)
 	go func() { done <- run(ctx, args, os.Getenv, strings.NewReader(""), io.Discard, logs) }()
 	addr := logs.waitFor(t, listeningRE, 10*time.Second)
-	stopped := false
+	var once sync.Once
 	stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("run: %v", err)
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("run: %v", err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Error("server did not stop within 20 s")
 			}
-		case <-time.After(20 * time.Second):
-			t.Error("server did not stop within 20 s")
-		}
+		})
 	}
 	t.Cleanup(stop)
 	return "http://" + addr, logs, stop

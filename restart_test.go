@@ -9,40 +9,17 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 )
 
-// serveAt runs the server as main does on a given database; stop cancels its
-// context, which is what SIGTERM and SIGINT do in main.
+// serveAt runs the server as main does on the given database.
 func serveAt(t *testing.T, db string) (base string, stop func()) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	logs := newSyncBuffer()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--database", db}, os.Getenv, strings.NewReader(""), io.Discard, logs)
-	}()
-	addr := logs.waitFor(t, listeningRE, 10*time.Second)
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("run: %v", err)
-				}
-			case <-time.After(20 * time.Second):
-				t.Error("server did not stop within 20 s")
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return "http://" + addr, stop
+	base, _, stop = startServer(t, "--database", db)
+	return base, stop
 }
 
 // A graceful stop in the middle of a stream of events, then a restart on the

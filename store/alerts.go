@@ -171,31 +171,29 @@ const MaxCommentLen = 1000
 // Ack acknowledges an open alert: it stops asking for attention and stays
 // visible until resolved.
 func (s *Store) Ack(ctx context.Context, id int64, user, comment string) (monitor.Alert, error) {
-	var out monitor.Alert
-	err := s.write(ctx, func(w *writeTx) error {
-		a, err := scanAlert(w.QueryRowContext(ctx, `SELECT `+alertColumns+` FROM alerts WHERE id = ?`, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		if a.State != monitor.StateOpen {
-			return fmt.Errorf("alert is %s: %w", a.State, ErrConflict)
-		}
-		now := w.now
-		a.State, a.AckedBy, a.AckedAt, a.Comment, a.UpdatedAt = monitor.StateAcked, &user, &now, &comment, now
-		out = a
-		return w.applyTransition(ctx, monitor.Transition{Type: monitor.AlertAcked, Alert: a}, user)
+	a, err := s.changeAlert(ctx, id, user, monitor.StateOpen, monitor.AlertAcked, func(a *monitor.Alert, now time.Time) {
+		a.State, a.AckedBy, a.AckedAt, a.Comment = monitor.StateAcked, &user, &now, &comment
 	})
 	if err != nil {
-		return out, fmt.Errorf("ack alert %d: %w", id, err)
+		return a, fmt.Errorf("ack alert %d: %w", id, err)
 	}
-	return out, nil
+	return a, nil
 }
 
 // Unack takes an acknowledgement back: the alert asks for attention again.
 func (s *Store) Unack(ctx context.Context, id int64, user string) (monitor.Alert, error) {
+	a, err := s.changeAlert(ctx, id, user, monitor.StateAcked, monitor.AlertUnacked, func(a *monitor.Alert, _ time.Time) {
+		a.State, a.AckedBy, a.AckedAt, a.Comment = monitor.StateOpen, nil, nil, nil
+	})
+	if err != nil {
+		return a, fmt.Errorf("unack alert %d: %w", id, err)
+	}
+	return a, nil
+}
+
+// changeAlert applies a person's change to an alert that must be in state
+// from, recording it as transition typ by user.
+func (s *Store) changeAlert(ctx context.Context, id int64, user, from, typ string, change func(*monitor.Alert, time.Time)) (monitor.Alert, error) {
 	var out monitor.Alert
 	err := s.write(ctx, func(w *writeTx) error {
 		a, err := scanAlert(w.QueryRowContext(ctx, `SELECT `+alertColumns+` FROM alerts WHERE id = ?`, id))
@@ -205,17 +203,15 @@ func (s *Store) Unack(ctx context.Context, id int64, user string) (monitor.Alert
 		if err != nil {
 			return err
 		}
-		if a.State != monitor.StateAcked {
+		if a.State != from {
 			return fmt.Errorf("alert is %s: %w", a.State, ErrConflict)
 		}
-		a.State, a.AckedBy, a.AckedAt, a.Comment, a.UpdatedAt = monitor.StateOpen, nil, nil, nil, w.now
+		change(&a, w.now)
+		a.UpdatedAt = w.now
 		out = a
-		return w.applyTransition(ctx, monitor.Transition{Type: monitor.AlertUnacked, Alert: a}, user)
+		return w.applyTransition(ctx, monitor.Transition{Type: typ, Alert: a}, user)
 	})
-	if err != nil {
-		return out, fmt.Errorf("unack alert %d: %w", id, err)
-	}
-	return out, nil
+	return out, err
 }
 
 // TestAlertLifetime is how long an unacknowledged test alert stays open.
