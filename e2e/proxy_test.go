@@ -207,3 +207,37 @@ func TestKioskReloadsOnANewServerVersion(t *testing.T) {
 	r.app.start(t)
 	p.waitFor(t, 30*time.Second, "kiosk reloaded into the new version", `document.body.getAttribute('data-version') === 'e2e-2' && !!window.syncmon && window.syncmon.state().transport !== ''`)
 }
+
+// dropOneMessage loses the first WebSocket message that mentions "drop me",
+// as a buggy proxy or a server that dropped one to a full buffer would.
+const dropOneMessage = `(function () {
+  var d = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'onmessage');
+  Object.defineProperty(WebSocket.prototype, 'onmessage', {
+    configurable: true, get: d.get,
+    set: function (fn) {
+      d.set.call(this, fn && function (m) {
+        if (!window.__dropped && typeof m.data === 'string' && m.data.indexOf('drop me') >= 0) { window.__dropped = true; return; }
+        return fn.call(this, m);
+      });
+    }
+  });
+}());`
+
+// A page that silently missed an event notices from the next heartbeat's
+// head (the line is otherwise quiet, so no later seq gives it away) and
+// resumes from its last seq, within a heartbeat and the page's 3 s grace.
+func TestPageNoticesAMissedEventFromTheHeartbeatHead(t *testing.T) {
+	needTools(t)
+	t.Parallel()
+	r := newRig(t, func(a *app) { a.ping = 2 * time.Second })
+	p := openTab(t, r.friendly+"/", dropOneMessage)
+	p.waitFor(t, 10*time.Second, "on WebSocket", `window.syncmon.state().transport === 'ws'`)
+	start := time.Now()
+	id := r.app.alert(t, "drop me")
+	p.waitFor(t, 2*time.Second, "the event lost on the way", `window.__dropped === true`)
+	p.waitFor(t, 2*time.Second+3*time.Second+3*time.Second, "the missed alert shown after all", shownJS(id, "drop me"))
+	t.Logf("missed event recovered %v after its commit", time.Since(start).Round(100*time.Millisecond))
+	if s := p.state(t); s.Seq != r.app.head() {
+		t.Fatalf("page at seq %d, head %d", s.Seq, r.app.head())
+	}
+}

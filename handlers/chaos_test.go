@@ -265,38 +265,67 @@ func TestTransportsHeartbeatCadence(t *testing.T) {
 	})
 }
 
-// A since the log does not hold (ahead of its head: a client of a database
-// that was restored from an older copy) gets reset with the head, then live
-// events from there.
+// A since the log does not hold gets reset with the head, then live events
+// from there: ahead of the head (a client of a database that was restored
+// from an older copy), or older than what is retained (pruned away).
 func TestTransportsResetWhenSinceOutsideLog(t *testing.T) {
 	forEachTransport(t, func(t *testing.T, tr transport) {
-		l := startLive(t, filepath.Join(t.TempDir(), "t.db"), handlers.Options{})
-		testAlert(t, l.St, "x")
-		testAlert(t, l.St, "y")
+		path := filepath.Join(t.TempDir(), "t.db")
+		// Three events, then a prune two days later takes them all: the
+		// log is empty and its head stays 3.
+		st, err := store.Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			testAlert(t, st, "x")
+		}
+		st.Close()
+		later, err := store.Open(context.Background(), path, store.WithClock(func() time.Time { return time.Now().Add(48 * time.Hour) }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := later.Prune(context.Background(), store.Retention{Events: 24 * time.Hour}); err != nil || n != 3 {
+			t.Fatalf("prune: %d events, %v; want all 3", n, err)
+		}
+		later.Close()
+
+		l := startLive(t, path, handlers.Options{})
+		for _, tc := range []struct {
+			name  string
+			since int64
+			reset bool
+		}{
+			{"ahead of the head", 99, true},
+			{"older than the retained log", 1, true},
+			{"at the head", 3, false},
+		} {
+			c, err := tr.dial(l.URL, tc.since, time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hello, err := c.recv(5 * time.Second)
+			if err != nil || hello.Type != "hello" || hello.Head != 3 {
+				t.Fatalf("%s: first message %+v (%v), want hello with head 3", tc.name, hello, err)
+			}
+			m, err := c.recv(time.Second)
+			switch {
+			case tc.reset && (err != nil || m.Type != "reset" || m.Head != 3):
+				t.Fatalf("%s: got %+v (%v), want reset with head 3", tc.name, m, err)
+			case !tc.reset && m.Type == "reset":
+				t.Fatalf("%s: reset, but since is the head", tc.name)
+			}
+			c.close()
+		}
 		c, err := tr.dial(l.URL, 99, time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer c.close()
-		var got wire
-		for {
-			m, err := c.recv(5 * time.Second)
-			if err != nil {
-				t.Fatalf("no reset: %v", err)
-			}
-			if m.Type == "reset" {
-				got = m
-				break
-			}
-			if m.Type != "hello" {
-				t.Fatalf("got %+v before reset", m)
-			}
-		}
-		if got.Head != 2 {
-			t.Fatalf("reset = %+v, want head 2", got)
-		}
+		c.recv(5 * time.Second) // hello
+		c.recv(5 * time.Second) // reset
 		testAlert(t, l.St, "after")
-		expectSeqs(t, c, 3)
+		expectSeqs(t, c, 4)
 	})
 }
 

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"net"
 	"net/http"
 	"sort"
 	"sync"
@@ -24,6 +25,7 @@ type screens struct {
 	all  map[*screen]struct{}
 	// polls are long-poll screens by client key; they expire, having no connection.
 	polls map[string]*screen
+	swept time.Time // when expired poll screens were last removed
 }
 
 func newScreens() *screens { return &screens{all: make(map[*screen]struct{})} }
@@ -91,20 +93,27 @@ func (sc *screens) poll(who string, r *http.Request, client string) {
 	if who == "" {
 		who = "anonymous"
 	}
-	key := who + "|" + r.RemoteAddr + "|" + client
-	if client == "" {
-		key = who + "|" + r.RemoteAddr
+	// A page's polls arrive on new connections whenever a proxy opens one
+	// per request, so the client's port is no part of which screen it is.
+	host := r.RemoteAddr
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
 	}
+	key := who + "|" + host + "|" + client
 	now := time.Now()
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	if sc.polls == nil {
 		sc.polls = make(map[string]*screen)
 	}
-	for k, s := range sc.polls {
-		if now.Sub(s.LastSeen) > pollScreenTTL {
-			delete(sc.polls, k)
-			delete(sc.all, s)
+	// Expire now and then, not on every poll: a sweep visits every screen.
+	if now.Sub(sc.swept) > pollScreenTTL/4 {
+		sc.swept = now
+		for k, s := range sc.polls {
+			if now.Sub(s.LastSeen) > pollScreenTTL {
+				delete(sc.polls, k)
+				delete(sc.all, s)
+			}
 		}
 	}
 	if s, ok := sc.polls[key]; ok {
@@ -112,7 +121,7 @@ func (sc *screens) poll(who string, r *http.Request, client string) {
 		return
 	}
 	sc.next++
-	s := &screen{ID: sc.next, Who: who, Transport: "poll", Address: r.RemoteAddr, Since: now, LastSeen: now}
+	s := &screen{ID: sc.next, Who: who, Transport: "poll", Address: host, Since: now, LastSeen: now}
 	sc.polls[key] = s
 	sc.all[s] = struct{}{}
 }

@@ -71,8 +71,10 @@ func (q *eventQueue) take() []store.Event {
 	return out
 }
 
-// sseQueue bounds the events an SSE stream may have waiting for the socket.
-const sseQueue = 256
+// sseQueue bounds the events an SSE stream may have waiting for the socket:
+// a burst of alerts from one check fits; a client further behind is
+// dropped and EventSource resumes from Last-Event-ID.
+const sseQueue = 1024
 
 // serveSSE streams events as Server-Sent Events: id = seq, a retry hint,
 // hello first, the backlog after since (or Last-Event-ID), then live events,
