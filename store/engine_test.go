@@ -142,3 +142,45 @@ func TestPruneKeepsSeqAndRecentRows(t *testing.T) {
 		t.Fatalf("seq after prune = %d, want 1202 (never reused)", seq)
 	}
 }
+
+func TestSamplesAreBucketedForLongRanges(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	clock := now
+	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "samples.db"), store.WithClock(func() time.Time { return clock }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	target := targetNamed("east")
+	// 2000 checks 10 s apart, one lag spike in the middle.
+	for i := range 2000 {
+		lag := int64(5)
+		if i == 1000 {
+			lag = 999
+		}
+		at := now.Add(time.Duration(i-2000) * 10 * time.Second)
+		obs := monitor.Observation{Target: "east", Kind: "ggsci", ObservedAt: at, Processes: []monitor.Process{
+			{Program: "EXTRACT", Group: "E1", Status: monitor.StatusRunning, LagSeconds: &lag}}}
+		if err := s.Record(ctx, target, obs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	series, err := s.Samples(ctx, "east", now.Add(-24*time.Hour))
+	if err != nil || len(series) != 1 {
+		t.Fatalf("series = %v, %v", series, err)
+	}
+	got := series[0].Samples
+	if len(got) > 600 || len(got) < 50 {
+		t.Fatalf("%d samples, want bucketed to at most 600", len(got))
+	}
+	var peak int64
+	for _, smp := range got {
+		if smp.LagSeconds != nil && *smp.LagSeconds > peak {
+			peak = *smp.LagSeconds
+		}
+	}
+	if peak != 999 {
+		t.Fatalf("peak lag %d, want the 999 s spike kept", peak)
+	}
+}

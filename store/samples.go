@@ -25,10 +25,19 @@ type Series struct {
 // maxSamplesPerSeries bounds a chart: longer ranges are thinned evenly.
 const maxSamplesPerSeries = 600
 
-// Samples returns each process's samples of target since the given time.
+// Samples returns each process's samples of target since the given time,
+// at most maxSamplesPerSeries a process: SQLite buckets longer ranges into
+// time slots, keeping each slot's highest lag and checkpoint age, so that a
+// 7-day chart of a busy deployment costs hundreds of rows, not millions.
 func (s *Store) Samples(ctx context.Context, target string, since time.Time) ([]Series, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT program, grp, at, status, lag_seconds, checkpoint_age_seconds
-		FROM samples WHERE target = ? AND at >= ? ORDER BY program, grp, at`, target, formatTime(since))
+	slot := int64(s.now().Sub(since).Seconds()) / maxSamplesPerSeries
+	if slot < 1 {
+		slot = 1
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT program, grp, MAX(at), MAX(status), MAX(lag_seconds), MAX(checkpoint_age_seconds)
+		FROM samples WHERE target = ? AND at >= ?
+		GROUP BY program, grp, CAST(strftime('%s', at) AS INTEGER) / ?
+		ORDER BY program, grp, MAX(at)`, target, formatTime(since), slot)
 	if err != nil {
 		return nil, fmt.Errorf("samples of %s: %w", target, err)
 	}

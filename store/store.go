@@ -26,6 +26,7 @@ var (
 // Store is SyncMon's SQLite database and its event feed.
 type Store struct {
 	db   *sql.DB
+	rdb  *sql.DB // snapshot reads: no write lock
 	now  func() time.Time
 	feed *feed
 
@@ -64,6 +65,18 @@ func DSN(path string) string {
 	return "file:" + url.PathEscape(path) + "?" + q.Encode()
 }
 
+// readDSN is the pool for snapshot reads: deferred transactions that take
+// no write lock (in WAL mode readers never wait for the writer, nor it for
+// them), and refuse to write.
+func readDSN(path string) string {
+	q := url.Values{}
+	q.Set("_foreign_keys", "on")
+	q.Set("_busy_timeout", "5000")
+	q.Set("_txlock", "deferred")
+	q.Set("_query_only", "1")
+	return "file:" + url.PathEscape(path) + "?" + q.Encode()
+}
+
 // Open opens (creating if needed) the database at path and applies migrations.
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	db, err := sql.Open("sqlite3", DSN(path))
@@ -89,12 +102,19 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	s.head.Store(head)
+	if s.rdb, err = sql.Open("sqlite3", readDSN(path)); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s for reading: %w", path, err)
+	}
 	return s, nil
 }
 
 // Close closes the feed (ending every subscription) and the database.
 func (s *Store) Close() error {
 	s.feed.closeAll()
+	if s.rdb != nil {
+		s.rdb.Close()
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close database: %w", err)
 	}

@@ -21,7 +21,7 @@ type State struct {
 // effect, never zero times).
 func (s *Store) State(ctx context.Context) (State, error) {
 	st := State{Head: s.Head()}
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := s.rdb.BeginTx(ctx, nil)
 	if err != nil {
 		return st, fmt.Errorf("read state: %w", err)
 	}
