@@ -93,7 +93,7 @@ func NewFollower(path string, offsets OffsetStore, log *slog.Logger) *Follower {
 // Run follows the file until ctx is done, calling emit (from Run's own
 // goroutine) with each batch of new entries. It returns nil when ctx is
 // done, and an error only when the stored offset cannot be loaded.
-func (f *Follower) Run(ctx context.Context, emit func([]LogEntry)) error {
+func (f *Follower) Run(ctx context.Context, emit func([]LogEntry) error) error {
 	stored, err := f.offsets.LoadOffset(ctx, f.path)
 	if err != nil {
 		return fmt.Errorf("errlog %s: load offset: %w", f.path, err)
@@ -161,7 +161,7 @@ func (f *Follower) Run(ctx context.Context, emit func([]LogEntry)) error {
 // tail is the state of one Run.
 type tail struct {
 	f      *Follower
-	emit   func([]LogEntry)
+	emit   func([]LogEntry) error
 	stored ErrLogOffset // what LoadOffset said when Run began
 	saved  ErrLogOffset // the last offset saved
 	buf    []byte
@@ -296,10 +296,26 @@ func (t *tail) drain(ctx context.Context) {
 	}
 }
 
-// publish emits entries, then saves the offset after them.
+// publish emits entries, then saves the offset after them. An emit that
+// fails (the database busy, say) is retried with backoff; the offset moves
+// only past entries that were recorded, so a line is never lost: if Run ends
+// first, the next start reads it again.
 func (t *tail) publish(ctx context.Context, entries []LogEntry) {
 	if len(entries) > 0 {
-		t.emit(entries)
+		wait := 100 * time.Millisecond
+		for {
+			err := t.emit(entries)
+			if err == nil {
+				break
+			}
+			t.f.log.Warn("errlog: record entries; will retry", slog.Any("err", err))
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+			wait = min(2*wait, 10*time.Second)
+		}
 	}
 	t.save(ctx)
 }

@@ -3,12 +3,15 @@ package monitor_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -106,10 +109,11 @@ func follow(t *testing.T, path string, store monitor.OffsetStore) *following {
 	fl := &following{entries: make(chan monitor.LogEntry, 1000), logs: logs, cancel: cancel, done: make(chan error, 1)}
 	f := monitor.NewFollower(path, store, log)
 	go func() {
-		fl.done <- f.Run(ctx, func(es []monitor.LogEntry) {
+		fl.done <- f.Run(ctx, func(es []monitor.LogEntry) error {
 			for _, e := range es {
 				fl.entries <- e
 			}
+			return nil
 		})
 	}()
 	t.Cleanup(func() { fl.stop(t) })
@@ -387,4 +391,63 @@ func TestFollowerStopsCleanly(t *testing.T) {
 	}
 	fl.expect(t, "one")
 	fl.stop(t)
+}
+
+// A batch the recorder cannot take (the database busy) is retried, and the
+// offset never moves past a line that was not recorded: a follower stopped
+// while failing reads the line again after a restart.
+func TestFollowerRetriesAndNeverSkipsAnUnrecordedLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ggserr.log")
+	appendFile(t, path, errLine(0, "history"))
+	store := newMemOffsetStore()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+	var fails atomic.Int32
+	fails.Store(2)
+	got := make(chan string, 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- monitor.NewFollower(path, store, log).Run(ctx, func(es []monitor.LogEntry) error {
+			if fails.Add(-1) >= 0 {
+				return errors.New("database is locked")
+			}
+			for _, e := range es {
+				got <- e.Message
+			}
+			return nil
+		})
+	}()
+	startedAt(t, store, path)
+	appendFile(t, path, errLine(1, "recorded on the third try"))
+	select {
+	case m := <-got:
+		if !strings.Contains(m, "recorded on the third try") {
+			t.Fatalf("got %q", m)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the entry was never recorded")
+	}
+	cancel()
+	<-done
+
+	// Now a recorder that always fails, stopped while failing.
+	before, _ := store.get(path)
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	attempted := make(chan struct{}, 100)
+	go func() {
+		done <- monitor.NewFollower(path, store, log).Run(ctx2, func([]monitor.LogEntry) error {
+			attempted <- struct{}{}
+			return errors.New("database is locked")
+		})
+	}()
+	appendFile(t, path, errLine(2, "must survive a restart"))
+	<-attempted
+	cancel2()
+	<-done
+	if after, _ := store.get(path); after.Offset != before.Offset {
+		t.Fatalf("offset moved from %d to %d past an unrecorded line", before.Offset, after.Offset)
+	}
+	fl := follow(t, path, store)
+	fl.expect(t, "must survive a restart")
 }

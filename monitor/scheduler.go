@@ -168,10 +168,8 @@ func (s *Scheduler) Start() {
 		s.followers.Add(1)
 		go func() {
 			defer s.followers.Done()
-			err := j.f.Run(s.ctx, func(entries []LogEntry) {
-				if err := s.rec.RecordLog(s.ctx, j.target, entries); err != nil {
-					s.log.Error("record errlog", "target", j.target.Name, "err", err)
-				}
+			err := j.f.Run(s.ctx, func(entries []LogEntry) error {
+				return s.rec.RecordLog(s.ctx, j.target, entries)
 			})
 			if err != nil {
 				s.log.Error("follow errlog", "target", j.target.Name, "path", j.target.ErrLog, "err", err)
