@@ -87,8 +87,9 @@ type app struct {
 	db      string
 	addr    string
 	origins []string
-	version string        // what hello says; change it between restarts to upgrade
-	ping    time.Duration // heartbeat; 0: the default 10 s
+	version string                  // what hello says; change it between restarts to upgrade
+	ping    time.Duration           // heartbeat; 0: the default 10 s
+	options func(*handlers.Options) // further options (speech repeat, page refresh …)
 
 	mu  sync.Mutex
 	st  *store.Store
@@ -106,10 +107,14 @@ func (a *app) start(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := handlers.New(handlers.Options{
+	opt := handlers.Options{
 		Store: st, Log: slog.New(slog.NewTextHandler(&a.logs, nil)), Version: a.version, PingInterval: a.ping,
 		AnonymousViewer: true, AllowedOrigins: a.origins,
-	})
+	}
+	if a.options != nil {
+		a.options(&opt)
+	}
+	srv, err := handlers.New(opt)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -118,7 +118,7 @@ func (s *Server) base(c echo.Context, title string) base {
 	csrf, _ := c.Get("csrf").(string)
 	return base{
 		Lang: langOf(c), Title: title, User: p.Name, IsAdmin: p.Role >= RoleAdmin, SignedIn: p.SessionID != 0, CSRF: csrf,
-		Version: s.opt.Version, Head: s.store.Head(), Path: c.Request().URL.RequestURI(), Refresh: 30,
+		Version: s.opt.Version, Head: s.store.Head(), Path: c.Request().URL.RequestURI(), Refresh: max(1, int(s.opt.PageRefresh.Seconds())),
 		SpeechSec: int(s.opt.SpeechRepeat.Seconds()), assets: assetURLs(),
 	}
 }
@@ -179,9 +179,16 @@ type historyView struct {
 
 type kioskPage struct {
 	base
-	Alerts  []monitor.Alert
+	Alerts  []monitor.Alert // the first kioskTiles, most urgent first
+	More    int             // active alerts beyond those tiles
 	Targets []targetView
+	// Critical and Warning count the unacknowledged, unsilenced alerts.
+	Critical, Warning int
 }
+
+// kioskTiles is how many alerts a wall display shows as tiles: few enough
+// to read from across the room.
+const kioskTiles = 6
 
 type screensPage struct {
 	base
@@ -231,7 +238,7 @@ func (s *Server) alertList(c echo.Context) error {
 		return err
 	}
 	page := alertListPage{base: s.base(c, T(langOf(c), "alerts")), State: state, Alerts: alerts,
-		States: []string{"active", monitor.StateOpen, monitor.StateAcked, monitor.StateResolved, "all"}}
+		States: []string{"active", monitor.StateOpen, monitor.StateAcked, "silenced", monitor.StateResolved, "all"}}
 	page.Page = "alerts"
 	return s.render(c, http.StatusOK, "alerts.html", page)
 }
@@ -256,6 +263,9 @@ func (s *Server) renderAlert(c echo.Context, code int, id int64, comment string,
 	}
 	page := alertPage{base: s.base(c, a.Message), Alert: a, Problems: problems, Comment: comment}
 	page.Page = "alert"
+	if page.IsAdmin && a.State == monitor.StateOpen {
+		page.Refresh = 0 // a reload would throw away a comment being typed
+	}
 	for _, h := range hist {
 		page.History = append(page.History, historyView(h))
 	}
@@ -310,19 +320,38 @@ func (s *Server) kiosk(c echo.Context) error {
 	}
 	page := kioskPage{base: s.base(c, T(langOf(c), "kiosk")), Alerts: sortForKiosk(st.Alerts)}
 	page.Page, page.Head = "kiosk", st.Head
+	for _, a := range st.Alerts {
+		if a.State != monitor.StateOpen || a.Silenced {
+			continue
+		}
+		switch a.Severity {
+		case monitor.SeverityCritical:
+			page.Critical++
+		case monitor.SeverityWarning:
+			page.Warning++
+		}
+	}
+	if len(page.Alerts) > kioskTiles {
+		page.More = len(page.Alerts) - kioskTiles
+		page.Alerts = page.Alerts[:kioskTiles]
+	}
 	for _, t := range st.Targets {
 		page.Targets = append(page.Targets, viewTarget(t.Name, t.Kind, t.Reachable, t.Error, t.ObservedAt, t.Processes, st.Alerts))
 	}
 	return s.render(c, http.StatusOK, "kiosk.html", page)
 }
 
-// sortForKiosk: unacknowledged first, then by severity, newest first.
+// sortForKiosk orders the wall's tiles: by severity, unacknowledged before
+// acknowledged, newest first; silenced alerts (maintenance) after all others.
 func sortForKiosk(alerts []monitor.Alert) []monitor.Alert {
 	out := append([]monitor.Alert(nil), alerts...)
 	rank := func(a monitor.Alert) int {
 		r := monitor.SeverityRank(a.Severity) * 2
 		if a.State == monitor.StateOpen {
 			r++
+		}
+		if !a.Silenced {
+			r += 10
 		}
 		return r
 	}

@@ -26,6 +26,7 @@ type Options struct {
 	Version         string
 	PingInterval    time.Duration // heartbeat on every transport (default 10 s)
 	SpeechRepeat    time.Duration // screens repeat unacknowledged critical alerts this often
+	PageRefresh     time.Duration // pages reload themselves this often when JS is off (default 30 s)
 	AnonymousViewer bool          // visitors without credentials may read
 	AllowedOrigins  []string      // browser origins besides our own
 	Auth            AuthOptions   // sessions, kiosk tokens, rate limits, /metrics
@@ -64,6 +65,9 @@ func New(opt Options) (*Server, error) {
 	}
 	if opt.SpeechRepeat <= 0 {
 		opt.SpeechRepeat = 60 * time.Second
+	}
+	if opt.PageRefresh <= 0 {
+		opt.PageRefresh = 30 * time.Second
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now

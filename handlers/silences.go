@@ -63,6 +63,9 @@ func (s *Server) renderSilences(c echo.Context, code int, in silenceInput, probl
 			monitor.RuleOGGError, monitor.RuleUnreachable, monitor.RuleLagGrowing, monitor.RuleFlapping, monitor.RuleStarting,
 			monitor.RuleGroupGone, monitor.RuleGroupNew, monitor.RuleCredentials, monitor.RuleParserBlind}}
 	page.Page = "silences"
+	if page.IsAdmin {
+		page.Refresh = 0 // a reload would throw away a silence being typed
+	}
 	return s.render(c, code, "silences.html", page)
 }
 

@@ -2,36 +2,62 @@
  *
  * It receives events over the first transport that actually delivers
  * (WebSocket, then Server-Sent Events, then long-poll), resumes by seq after
- * any drop or transport change, shows the newest alert, speaks it, repeats
- * while unacknowledged critical alerts exist, and shows plainly when the
- * line has gone quiet. The page itself is server-rendered: on a change the
- * client re-fetches it and swaps <main>, so what it shows is what the server
- * renders with JS off.
+ * any drop or transport change, shows the newest alert, announces it (a
+ * chime, then the sentence in the page's language), repeats while
+ * unacknowledged critical alerts exist, and shows plainly when the line has
+ * gone quiet. The page itself is server-rendered: on a change the client
+ * re-fetches it and swaps <main>, so what it shows is what the server renders
+ * with JS off.
  */
 (function () {
   'use strict';
   var body = document.body;
   if (!body || !body.getAttribute('data-page')) { return; }
   var page = body.getAttribute('data-page');
+  /* the sign-in form has no screen to keep live (and no credentials for one) */
+  if (page === 'login') { return; }
   var lang = body.getAttribute('data-lang') === 'ko' ? 'ko' : 'en';
   var version = body.getAttribute('data-version');
+  var chimeUrl = body.getAttribute('data-chime');
   var lastSeq = parseInt(body.getAttribute('data-head'), 10) || 0;
   var pingMs = 10000; /* the server's heartbeat cadence; hello and polls say the real one */
   var repeatMs = (parseInt(body.getAttribute('data-speech-repeat'), 10) || 60) * 1000;
   var clientId = Math.random().toString(36).slice(2);
   var T = {
-    en: { ws: 'WebSocket', sse: 'SSE', poll: 'long-poll', none: 'offline', ago: 's ago', many: ' new alerts', enabled: 'Sound on' },
-    ko: { ws: 'WebSocket', sse: 'SSE', poll: '롱폴링', none: '끊김', ago: '초 전', many: '건의 새 경보가 있습니다', enabled: '음성 알림이 켜졌습니다' }
+    en: { ws: 'WebSocket', sse: 'SSE', poll: 'long-poll', none: 'offline', ago: 's ago',
+      many: function (n) { return n + ' new alerts.'; },
+      back: function (n) { return 'Reconnected. ' + n + (n === 1 ? ' new alert' : ' new alerts') + ' while disconnected.'; },
+      enabled: 'Sound on.', mute: 'Mute 15 min', unmute: function (m) { return 'Muted, ' + m + ' min left: unmute'; } },
+    ko: { ws: 'WebSocket', sse: 'SSE', poll: '롱폴링', none: '끊김', ago: '초 전',
+      many: function (n) { return '새 경보가 ' + n + '건 있습니다.'; },
+      back: function (n) { return '연결이 복구되었습니다. 끊긴 동안 새 경보 ' + n + '건.'; },
+      enabled: '음성 알림이 켜졌습니다.', mute: '15분 음소거', unmute: function (m) { return '음소거 중, ' + m + '분 남음: 해제'; } }
   }[lang];
 
   function $(id) { return document.getElementById(id); }
   function now() { return new Date().getTime(); }
   function show(el, on) { if (el) { if (on) { el.removeAttribute('hidden'); } else { el.setAttribute('hidden', ''); } } }
+  /* per-tab memory that survives a reload (mute, reload guard); absent in some locked-down browsers */
+  function recall(k) { try { return window.sessionStorage ? window.sessionStorage.getItem(k) : null; } catch (e) { return null; } }
+  function remember(k, v) { try { if (window.sessionStorage) { window.sessionStorage.setItem(k, v); } } catch (e) { /* private mode */ } }
+  /* reload, at most once in 10 s (later, not never): a page that keeps
+     failing must not spin */
+  var reloading = false;
+  function reloadPage() {
+    if (reloading) { return; }
+    reloading = true;
+    var last = parseInt(recall('syncmon.reloaded'), 10) || 0;
+    setTimeout(function () {
+      remember('syncmon.reloaded', String(now()));
+      location.reload();
+    }, Math.max(0, Math.min(10000, last + 10000 - now())));
+  }
 
   /* ---- state: active alerts by id ---------------------------------- */
   var alerts = {};
   function loadState(done) {
     get('/api/state', 10000, function (status, text) {
+      if (status === 401) { reloadPage(); return; } /* signed out or revoked: the page goes to sign-in */
       if (status !== 200) { if (done) { done(false); } return; }
       var st;
       try { st = JSON.parse(text); } catch (e) { if (done) { done(false); } return; }
@@ -70,14 +96,14 @@
         var fresh = doc.querySelector('main'), cur = document.querySelector('main');
         var ae = document.activeElement;
         var typing = ae && cur && cur.contains(ae) && (ae.tagName === 'TEXTAREA' || ae.tagName === 'INPUT');
-        if (fresh && cur && !typing) { cur.innerHTML = fresh.innerHTML; }
+        if (fresh && cur && !typing) { cur.innerHTML = fresh.innerHTML; showMute(); showConn(); }
       });
     }, 300);
   }
   setInterval(scheduleRefresh, 30000);
 
   /* ---- events ---------------------------------------------------------- */
-  var lastHeard = 0, gapHead = 0, gapSince = 0, burst = [], burstTimer = null, conn = null, resetting = false;
+  var lastHeard = 0, gapHead = 0, gapSince = 0, conn = null, resetting = false, everDelivered = false, beats = 0;
   var started = now();
 
   function setPing(sec) {
@@ -91,14 +117,21 @@
     try { e = typeof msg === 'string' ? JSON.parse(msg) : msg; } catch (err) { return; }
     if (!e || !e.type || c !== conn) { return; }
     lastHeard = now();
-    if (!c.delivered) { c.delivered = true; backoff = 1000; used.push(c.name); showConn(); }
+    if (!c.delivered) {
+      c.delivered = true; backoff = 1000; used.push(c.name); showConn();
+      /* a connection after the first resumes with since: whatever it replays up
+         to the head it announces is backlog, summed up instead of read out */
+      if (everDelivered && typeof e.head === 'number') { c.replayUntil = e.head; }
+      everDelivered = true;
+    }
     if (e.type === 'hello') {
-      if (version && e.version && e.version !== version && page === 'kiosk') { location.reload(); }
+      if (version && e.version && e.version !== version && page === 'kiosk') { reloadPage(); }
       if (e.speech_repeat_seconds) { repeatMs = e.speech_repeat_seconds * 1000; }
       if (e.ping_seconds) { setPing(e.ping_seconds); }
       return;
     }
     if (e.type === 'ping') {
+      beats++;
       if (e.head > lastSeq) {
         if (!gapHead) { gapHead = e.head; gapSince = now(); }
       } else { gapHead = 0; }
@@ -117,90 +150,158 @@
     if (e.seq > lastSeq + 1) { reconnect(); return; }                /* gap: resume from lastSeq */
     lastSeq = e.seq;
     if (gapHead && lastSeq >= gapHead) { gapHead = 0; }
-    apply(e);
+    apply(e, !!c.replayUntil && e.seq <= c.replayUntil);
   }
 
-  function apply(e) {
+  /* worth announcing: an alert that opens, rises in severity over what this
+     page knew, or leaves a silence while still open; never a silenced one */
+  function announces(type, prev, a) {
+    if (a.state !== 'open' || a.silenced) { return false; }
+    if (type === 'alert.opened') { return true; }
+    if (type !== 'alert.updated') { return false; }
+    return !prev || rank(a) > rank(prev) || (!!prev.silenced && !a.silenced);
+  }
+
+  function apply(e, replayed) {
     var a = e.alert;
     if (a) {
+      var prev = alerts[a.id];
       if (a.state === 'resolved') { delete alerts[a.id]; } else { alerts[a.id] = a; }
-      if ((e.type === 'alert.opened' || (e.type === 'alert.updated' && a.state === 'open')) && a.state === 'open' && !a.silenced) {
-        burst.push(a);
-        if (!burstTimer) { burstTimer = setTimeout(speakBurst, 400); }
-      }
-      if (e.type === 'alert.acked' || e.type === 'alert.resolved') { stopSpeechIfQuiet(); }
+      if (announces(e.type, prev, a)) { queue(a, replayed); }
+      quietIfDone();
       refreshBanner();
     }
     scheduleRefresh();
   }
 
   /* ---- banner ---------------------------------------------------------- */
-  function worstOpen() {
+  /* the alert that most needs attention: open (not acked), not silenced,
+     worst severity, newest */
+  function worstOpen(criticalOnly) {
     var best = null;
     for (var id in alerts) {
       if (!alerts.hasOwnProperty(id)) { continue; }
       var a = alerts[id];
-      if (a.state !== 'open') { continue; }
+      if (!needsAttention(a) || (criticalOnly && a.severity !== 'critical')) { continue; }
       if (!best || rank(a) > rank(best) || (rank(a) === rank(best) && a.id > best.id)) { best = a; }
     }
     return best;
   }
+  function needsAttention(a) { return !!a && a.state === 'open' && !a.silenced; }
   function rank(a) { return a.severity === 'critical' ? 2 : a.severity === 'warning' ? 1 : 0; }
   function textOf(a) { return (a.speech && a.speech[lang]) || a.message; }
   function refreshBanner() {
-    var b = $('banner'), a = worstOpen();
+    var b = $('banner'), a = worstOpen(false);
     if (!b) { return; }
     if (!a) { show(b, false); b.className = 'banner'; return; }
     b.className = 'banner sev-' + (a.severity === 'critical' ? 'crit' : 'warn');
     while (b.firstChild) { b.removeChild(b.firstChild); }
     var link = document.createElement('a');
     link.href = '/alerts/' + a.id;
-    link.appendChild(document.createTextNode(textOf(a)));
+    link.appendChild(document.createTextNode((a.severity === 'critical' ? '\u2716 ' : '\u25B2 ') + textOf(a)));
     b.appendChild(link);
     show(b, true);
   }
 
-  /* ---- speech ---------------------------------------------------------- */
-  var mutedUntil = 0, lastSpoken = 0, speakingSince = 0;
-  function speakBurst() {
+  /* ---- what to say ------------------------------------------------------ */
+  /* Live alerts arriving together (400 ms) are one burst: one alert is read
+     out, several get one summary sentence. Replayed ones (a connection that
+     resumed with since) are never read out: one summary once the replay is in. */
+  var burst = [], burstTimer = null, replayed = [], replayTimer = null;
+  function queue(a, isReplay) {
+    if (isReplay) {
+      replayed.push(a.id);
+      if (!replayTimer) { replayTimer = setTimeout(flushReplay, 1000); }
+      return;
+    }
+    burst.push(a.id);
+    if (!burstTimer) { burstTimer = setTimeout(flushBurst, 400); }
+  }
+  /* the ids whose alerts still need attention now, worst first */
+  function stillOpen(ids) {
+    var out = [], seen = {};
+    for (var i = 0; i < ids.length; i++) {
+      var a = alerts[ids[i]];
+      if (needsAttention(a) && !seen[a.id]) { seen[a.id] = true; out.push(a); }
+    }
+    out.sort(function (x, y) { return rank(y) - rank(x) || y.id - x.id; });
+    return out;
+  }
+  function flushBurst() {
     burstTimer = null;
-    var list = burst; burst = [];
-    if (!list.length) { return; }
-    if (list.length === 1) { speak(textOf(list[0]), list[0].id); } else { speak(list.length + T.many, 0); }
+    var list = stillOpen(burst); burst = [];
+    if (list.length === 1) { announce(textOf(list[0]), list[0]); } else if (list.length > 1) { announce(T.many(list.length), list[0]); }
   }
-  function pickVoice() {
-    if (!window.speechSynthesis) { return null; }
-    var vs = window.speechSynthesis.getVoices() || [], want = lang === 'ko' ? 'ko' : 'en';
-    for (var i = 0; i < vs.length; i++) { if ((vs[i].lang || '').toLowerCase().replace('_', '-').indexOf(want) === 0) { return vs[i]; } }
-    return null;
+  function flushReplay() {
+    replayTimer = null;
+    var list = stillOpen(replayed); replayed = [];
+    if (list.length) { announce(T.back(list.length), list[0]); }
   }
-  function speak(text, alertId) {
+
+  /* ---- how it is said: chime, then voice, server speech, or chime alone ---- */
+  var mutedUntil = parseInt(recall('syncmon.mutedUntil'), 10) || 0;
+  var lastSpoken = 0, job = null, refused = false, checks = 0, announced = 0;
+  var keep = []; /* utterances referenced until they end: Chrome may drop the events of a collected one */
+  function ss() { return window.speechSynthesis && window.SpeechSynthesisUtterance ? window.speechSynthesis : null; }
+
+  /* announce says text (for alert a, whose own speech the server can render
+     when the browser has no voice). A new announcement replaces one in progress. */
+  function announce(text, a) {
     if (now() < mutedUntil || !text) { return; }
+    stopJob();
+    var j = { alertId: a ? a.id : 0, text: text, ended: false, timers: [] };
+    job = j;
     lastSpoken = now();
-    chime();
-    var ss = window.speechSynthesis;
-    if (!ss || !window.SpeechSynthesisUtterance) { serverSpeech(alertId); return; }
-    if (ss.speaking && speakingSince && now() - speakingSince > 20000) { ss.cancel(); } /* a stuck queue */
-    var u = new window.SpeechSynthesisUtterance(text);
-    u.lang = lang === 'ko' ? 'ko-KR' : 'en-US';
-    var v = pickVoice();
-    if (v) { u.voice = v; } else if (ss.getVoices().length > 0 && alertId) { serverSpeech(alertId); return; }
-    u.onstart = function () { speakingSince = now(); };
-    u.onend = function () { speakingSince = 0; };
-    u.onerror = function (ev) {
-      speakingSince = 0;
-      if (ev && ev.error === 'not-allowed') { show($('sound'), true); }
-    };
-    setTimeout(function () { ss.speak(u); }, 350);
+    announced++;
+    chime(j, function () { withVoices(function (vs) { say(j, vs); }); });
   }
-  function serverSpeech(alertId) {
-    if (!alertId || !window.Audio) { return; }
-    var audio = new window.Audio('/api/tts?alert=' + alertId + '&lang=' + lang);
-    var p = audio.play();
-    if (p && p['catch']) { p['catch'](function () { show($('sound'), true); }); }
+  function finish(j) {
+    if (j.ended) { return; }
+    j.ended = true;
+    for (var i = 0; i < j.timers.length; i++) { clearTimeout(j.timers[i]); }
+    if (j.audio) { j.audio.onended = j.audio.onerror = null; }
+    if (job === j) { job = null; }
   }
-  var audioCtx = null;
-  function chime() {
+  function stopJob() {
+    var j = job;
+    if (!j) { return; }
+    finish(j);
+    if (j.audio) { try { j.audio.pause(); } catch (e) { /* gone */ } }
+    if (j.spoke && ss()) { ss().cancel(); }
+  }
+  /* an ack, resolve or silence anywhere: stop announcing what no longer needs it */
+  function quietIfDone() {
+    if (job && job.alertId && !needsAttention(alerts[job.alertId])) { stopJob(); }
+  }
+  function refusedSound() {
+    if (refused) { return; }
+    refused = true;
+    show($('sound'), true);
+  }
+
+  var chimeEl = null, audioCtx = null;
+  /* the embedded chime through an <audio> element; the oscillator when there
+     is none or it cannot play the file; then next, whatever happened */
+  function chime(j, next) {
+    var called = false;
+    function go() { if (!called && job === j) { called = true; next(); } }
+    j.timers.push(setTimeout(go, 2500));
+    if (!chimeUrl || !window.Audio) { beep(); j.timers.push(setTimeout(go, 350)); return; }
+    try {
+      chimeEl = chimeEl || new window.Audio(chimeUrl);
+      chimeEl.onended = go;
+      chimeEl.onerror = function () { beep(); j.timers.push(setTimeout(go, 350)); };
+      try { chimeEl.currentTime = 0; } catch (e) { /* not loaded yet */ }
+      var p = chimeEl.play();
+      if (p && p.then) {
+        p.then(null, function (err) {
+          if (err && err.name === 'NotAllowedError') { refusedSound(); }
+          beep(); j.timers.push(setTimeout(go, 350));
+        });
+      }
+    } catch (e) { beep(); j.timers.push(setTimeout(go, 350)); }
+  }
+  function beep() {
     var AC = window.AudioContext || window.webkitAudioContext;
     if (!AC) { return; }
     try {
@@ -210,35 +311,142 @@
       o.frequency.value = 880; g.gain.setValueAtTime(0.0001, t);
       g.gain.exponentialRampToValueAtTime(0.3, t + 0.02); g.gain.exponentialRampToValueAtTime(0.0001, t + 0.3);
       o.connect(g); g.connect(audioCtx.destination); o.start(t); o.stop(t + 0.32);
-    } catch (err) { /* no audio: speech still runs */ }
+    } catch (err) { /* no audio at all: the page still shows the alert */ }
   }
-  function stopSpeechIfQuiet() {
-    var a = worstOpen();
-    if ((!a || a.severity !== 'critical') && window.speechSynthesis) { window.speechSynthesis.cancel(); }
+
+  /* voices load asynchronously: wait for voiceschanged (2 s at most) before
+     deciding there is none for this language */
+  var voicesWaited = false, voiceWaiters = [];
+  function voices() {
+    try { return (ss() && ss().getVoices()) || []; } catch (e) { return []; }
   }
+  function withVoices(cb) {
+    var s = ss(), vs = voices();
+    if (!s || vs.length || voicesWaited) { cb(vs); return; }
+    voiceWaiters.push(cb);
+    if (voiceWaiters.length > 1) { return; }
+    var done = false;
+    function ready() {
+      if (done) { return; }
+      done = true; voicesWaited = true;
+      var w = voiceWaiters; voiceWaiters = [];
+      for (var i = 0; i < w.length; i++) { w[i](voices()); }
+    }
+    if (s.addEventListener) { s.addEventListener('voiceschanged', ready); } else { s.onvoiceschanged = ready; }
+    setTimeout(ready, 2000);
+  }
+  /* a voice for ko-KR or en-*, local ones first (online voices fail offline) */
+  function pickVoice(vs) {
+    var want = lang === 'ko' ? 'ko' : 'en', best = null, score = -1;
+    for (var i = 0; i < vs.length; i++) {
+      var l = String(vs[i].lang || '').toLowerCase().replace('_', '-');
+      if (l !== want && l.indexOf(want + '-') !== 0) { continue; }
+      var sc = (vs[i].localService ? 4 : 0) + (l === (lang === 'ko' ? 'ko-kr' : 'en-us') ? 2 : 0) + (vs[i]['default'] ? 1 : 0);
+      if (sc > score) { best = vs[i]; score = sc; }
+    }
+    return best;
+  }
+  function say(j, vs) {
+    if (job !== j) { return; }
+    var s = ss(), v = s ? pickVoice(vs) : null;
+    if (!v) { serverSpeech(j); return; }
+    if (s.speaking || s.pending) { s.cancel(); } /* a stuck or stale queue */
+    var u = new window.SpeechSynthesisUtterance(j.text);
+    u.lang = lang === 'ko' ? 'ko-KR' : 'en-US';
+    try { u.voice = v; } catch (e) { /* lang alone then */ }
+    var begun = false;
+    keep.push(u);
+    function done() { for (var i = 0; i < keep.length; i++) { if (keep[i] === u) { keep.splice(i, 1); break; } } }
+    u.onstart = function () { begun = true; };
+    u.onend = function () { done(); finish(j); };
+    u.onerror = function (ev) {
+      done();
+      var why = ev && ev.error;
+      if (why === 'not-allowed') { refusedSound(); finish(j); return; }
+      if (why === 'interrupted' || why === 'canceled') { finish(j); return; }
+      if (job === j && !j.ended) { serverSpeech(j); } /* synthesis-failed, voice-unavailable …: the server's voice */
+    };
+    j.spoke = true;
+    s.speak(u);
+    /* a queue that never starts, or never ends, is stuck: clear it */
+    j.timers.push(setTimeout(function () {
+      if (!begun && job === j && !j.ended) { s.cancel(); done(); serverSpeech(j); }
+    }, 5000));
+    j.timers.push(setTimeout(function () { if (job === j && !j.ended) { s.cancel(); done(); finish(j); } }, 20000));
+  }
+  /* the server's espeak-ng rendering of the alert's own text; a 404 (not
+     installed) or any error leaves the chime alone */
+  function serverSpeech(j) {
+    if (job !== j || j.ended) { return; }
+    if (!j.alertId || !window.Audio || j.audio) { finish(j); return; }
+    var el;
+    try { el = new window.Audio('/api/tts?alert=' + j.alertId + '&lang=' + lang); } catch (e) { finish(j); return; }
+    j.audio = el;
+    el.onended = function () { finish(j); };
+    el.onerror = function () { finish(j); };
+    j.timers.push(setTimeout(function () { finish(j); }, 30000));
+    var p = el.play();
+    if (p && p.then) {
+      p.then(null, function (err) {
+        if (err && err.name === 'NotAllowedError') { refusedSound(); }
+        finish(j);
+      });
+    }
+  }
+
+  /* repeat while unacknowledged, unsilenced critical alerts exist */
   setInterval(function () {
-    var a = worstOpen();
-    if (a && a.severity === 'critical' && now() - lastSpoken >= repeatMs) { speak(textOf(a), a.id); }
+    checks++;
+    var a = worstOpen(true);
+    if (a && !job && now() - lastSpoken >= repeatMs) { announce(textOf(a), a); }
+    showMute();
   }, 1000);
-  var soundBtn = $('enable-sound');
-  if (soundBtn) {
-    soundBtn.onclick = function () {
-      show($('sound'), false);
-      if (window.speechSynthesis && window.SpeechSynthesisUtterance) {
-        var u = new window.SpeechSynthesisUtterance(T.enabled);
-        u.lang = lang === 'ko' ? 'ko-KR' : 'en-US';
-        window.speechSynthesis.speak(u);
-      }
-      chime();
-    };
+
+  function enableSound() {
+    show($('sound'), false);
+    refused = false;
+    /* inside the click: both unlock audio and speech for this document */
+    if (chimeUrl && window.Audio) {
+      try { chimeEl = chimeEl || new window.Audio(chimeUrl); var p = chimeEl.play(); if (p && p.then) { p.then(null, function () {}); } } catch (e) { /* none */ }
+    }
+    beep();
+    var a = worstOpen(true);
+    if (a) { lastSpoken = 0; return; } /* the repeat loop says it at once */
+    if (ss()) {
+      var u = new window.SpeechSynthesisUtterance(T.enabled);
+      u.lang = lang === 'ko' ? 'ko-KR' : 'en-US';
+      keep.push(u);
+      ss().speak(u);
+    }
   }
-  var muteBtn = $('mute');
-  if (muteBtn) {
-    muteBtn.onclick = function () {
+  function toggleMute() {
+    if (now() < mutedUntil) {
+      mutedUntil = 0;
+    } else {
       mutedUntil = now() + 15 * 60 * 1000;
-      if (window.speechSynthesis) { window.speechSynthesis.cancel(); }
-    };
+      stopJob();
+    }
+    remember('syncmon.mutedUntil', String(mutedUntil));
+    showMute();
   }
+  function showMute() {
+    var b = $('mute');
+    if (!b) { return; }
+    var left = mutedUntil - now();
+    var label = left > 0 ? T.unmute(Math.ceil(left / 60000)) : T.mute;
+    if (b.textContent !== label) { b.textContent = label; }
+    b.className = left > 0 ? 'mute on' : 'mute';
+    b.setAttribute('aria-pressed', left > 0 ? 'true' : 'false');
+    show(b, true);
+  }
+  /* delegated: the kiosk's button lives in <main>, which refreshes replace */
+  document.addEventListener('click', function (ev) {
+    var t = ev.target;
+    while (t && t !== document && !t.id) { t = t.parentNode; }
+    if (!t || !t.id) { return; }
+    if (t.id === 'mute') { toggleMute(); } else if (t.id === 'enable-sound') { enableSound(); }
+  }, false);
+  showMute();
 
   /* ---- transports ------------------------------------------------------ */
   /* WebSocket, then SSE, then long-poll. A transport counts once it delivers
@@ -264,7 +472,11 @@
     var ws;
     try { ws = new WebSocket(base() + '/ws?since=' + lastSeq); } catch (e) { return false; }
     ws.onmessage = function (m) { if (c.probe) { c.probe(m.data); } else { handle(m.data, c); } };
-    ws.onclose = function () { if (conn === c) { lost(c); } };
+    ws.onclose = function (ev) {
+      if (conn !== c) { return; }
+      if (ev && ev.code === 1008) { reloadPage(); return; } /* credentials revoked: to sign-in */
+      lost(c);
+    };
     c.close = function () { ws.onclose = null; ws.onmessage = null; try { ws.close(); } catch (e) { /* closed */ } };
     return true;
   }
@@ -285,6 +497,7 @@
       var wait = first ? 0 : pollWait, asked = now();
       x = get('/poll?since=' + lastSeq + '&wait=' + wait + '&client=' + clientId, (wait + 10) * 1000, function (status, text) {
         if (stopped || conn !== c) { return; }
+        if (status === 401) { reloadPage(); return; } /* signed out or revoked: to sign-in */
         var r = null;
         if (status === 200) { try { r = JSON.parse(text); } catch (e) { r = null; } }
         if (!r || !r.events) {
@@ -302,7 +515,7 @@
         if (r.ping_seconds) { setPing(r.ping_seconds); }
         /* a full hold went through: lengthen it again, up to the heartbeat */
         if (!r.events.length && wait > 0 && now() - asked >= wait * 1000 - 500) { pollWait = Math.min(pollWait + 1, pollMax()); }
-        if (r.version && version && r.version !== version && page === 'kiosk') { location.reload(); }
+        if (r.version && version && r.version !== version && page === 'kiosk') { reloadPage(); }
         handle({ type: 'ping', head: r.head }, c);
         for (var i = 0; i < r.events.length; i++) { handle(r.events[i], c); }
         if (!resetting) { setTimeout(loop, 0); }
@@ -362,10 +575,21 @@
     show($('stale'), isStale());
     if (conn && conn.delivered && !conn.waiting && now() - lastHeard > 3 * pingMs + 2000) { var c = conn; c.close(); next(c); }
     if (gapHead && now() - gapSince > 3000 && lastSeq < gapHead) { gapHead = 0; reconnect(); }
-    if (page === 'kiosk' && lastHeard && now() - lastHeard > 10 * 60 * 1000) { location.reload(); }
+    if (page === 'kiosk') { reloadAfterOutage(); }
     probeUp();
     showConn();
   }, 1000);
+
+  /* a wall display quiet for 10 minutes reloads itself (fresh snapshot and
+     assets), but only once the server answers: reloading into a dead
+     server would leave the browser's error page, which never comes back */
+  var outageProbe = 0;
+  function reloadAfterOutage() {
+    var since = lastHeard || started;
+    if (now() - since < 10 * 60 * 1000 || now() - outageProbe < 30000) { return; }
+    outageProbe = now();
+    get('/healthz', 10000, function (status) { if (status === 200) { reloadPage(); } });
+  }
 
   function showConn() {
     var el = $('conn'), tr = $('conn-transport'), age = $('conn-age');
@@ -380,7 +604,9 @@
   window.syncmon = {
     state: function () {
       return { seq: lastSeq, transport: conn && conn.delivered ? conn.name : '', used: used.slice(),
-        stale: isStale(), pingMs: pingMs, pollWait: pollWait, alerts: alerts };
+        stale: isStale(), pingMs: pingMs, pollWait: pollWait, alerts: alerts, beats: beats,
+        repeatMs: repeatMs, checks: checks, announced: announced, speaking: !!job, refused: refused,
+        muted: now() < mutedUntil };
     }
   };
   loadState(function () { connect(0); });

@@ -57,7 +57,7 @@ func (w *writeTx) activeAlerts(ctx context.Context, target string) ([]monitor.Al
 }
 
 // AlertFilter selects alerts: State is open, acked, resolved, active (open +
-// acked) or empty for all.
+// acked), silenced (active and inside a maintenance window) or empty for all.
 type AlertFilter struct {
 	State string
 	Limit int
@@ -74,6 +74,8 @@ func (s *Store) Alerts(ctx context.Context, f AlertFilter) ([]monitor.Alert, err
 		return queryAlerts(ctx, s.db, `ORDER BY id DESC LIMIT ?`, limit)
 	case "active":
 		return queryAlerts(ctx, s.db, `WHERE state IN ('open', 'acked') ORDER BY id DESC LIMIT ?`, limit)
+	case "silenced":
+		return queryAlerts(ctx, s.db, `WHERE state IN ('open', 'acked') AND silenced = 1 ORDER BY id DESC LIMIT ?`, limit)
 	case monitor.StateOpen, monitor.StateAcked, monitor.StateResolved:
 		return queryAlerts(ctx, s.db, `WHERE state = ? ORDER BY id DESC LIMIT ?`, f.State, limit)
 	}

@@ -83,6 +83,9 @@ func TestSilenceMarksActiveAlertsAndExpires(t *testing.T) {
 	if len(a) != 1 || !a[0].Silenced {
 		t.Fatalf("alert after silence = %+v, want silenced", a)
 	}
+	if got, err := s.Alerts(ctx, store.AlertFilter{State: "silenced"}); err != nil || len(got) != 1 || got[0].ID != a[0].ID {
+		t.Fatalf("silenced filter = %+v, %v; want the silenced alert", got, err)
+	}
 	list, _ := s.Silences(ctx, true)
 	if len(list) != 1 || list[0].Group != "REP1" || list[0].Creator != "alice" {
 		t.Fatalf("silences = %+v", list)
@@ -93,6 +96,9 @@ func TestSilenceMarksActiveAlertsAndExpires(t *testing.T) {
 	a, _ = s.Alerts(ctx, store.AlertFilter{State: "open"})
 	if len(a) != 1 || a[0].Silenced {
 		t.Fatalf("alert after expiry = %+v, want speaking again", a)
+	}
+	if got, _ := s.Alerts(ctx, store.AlertFilter{State: "silenced"}); len(got) != 0 {
+		t.Fatalf("silenced filter after expiry = %+v, want none", got)
 	}
 	if list, _ := s.Silences(ctx, true); len(list) != 0 {
 		t.Fatalf("active silences after expiry = %+v", list)

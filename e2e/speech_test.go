@@ -1,0 +1,555 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/syncmon/syncmon/handlers"
+	"github.com/syncmon/syncmon/monitor"
+	"github.com/syncmon/syncmon/store"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// These tests drive the pages' sound: what is said, in which language, how
+// often, and when it stops. The server runs in-process without the proxy
+// rig; chromium's speech and media playback are replaced by recorders (real
+// speech needs speech-dispatcher and an audio sink, and the test could not
+// hear it anyway).
+
+// soundStub records what a page says and plays instead of saying and
+// playing it. speechSynthesis keeps its real object; speak, cancel,
+// getVoices, speaking and pending are replaced, and SpeechSynthesisUtterance
+// becomes a plain object so that a test voice can be assigned to it. The
+// voices (VOICES, a JSON list) load asynchronously, as in Chrome: the first
+// getVoices() is empty and voiceschanged fires 300 ms later. An utterance
+// starts and ends asynchronously. Media play() records the element's src,
+// fetches /api/tts URLs to record what the server answered, and ends at once.
+// REFUSE makes speech fail with not-allowed and play() reject, as a browser
+// without a user gesture does.
+const soundStub = `(function () {
+  var voices = VOICES, refuse = REFUSE;
+  window.__spoken = []; window.__played = []; window.__cancels = 0;
+  var S = window.speechSynthesis;
+  if (!S) { return; }
+  var loaded = false, loading = false, speaking = false;
+  window.SpeechSynthesisUtterance = function (text) {
+    this.text = text || ''; this.lang = ''; this.voice = null;
+    this.onstart = null; this.onend = null; this.onerror = null;
+  };
+  S.getVoices = function () {
+    if (!loaded && !loading) {
+      loading = true;
+      setTimeout(function () { loaded = true; S.dispatchEvent(new Event('voiceschanged')); }, 300);
+    }
+    return loaded ? voices.slice() : [];
+  };
+  S.speak = function (u) {
+    window.__spoken.push({ text: u.text, lang: u.lang, voice: u.voice ? u.voice.lang : '', at: Date.now() });
+    if (refuse) {
+      setTimeout(function () { if (u.onerror) { u.onerror({ error: 'not-allowed' }); } }, 0);
+      return;
+    }
+    speaking = true;
+    setTimeout(function () {
+      if (u.onstart) { u.onstart({}); }
+      setTimeout(function () { speaking = false; if (u.onend) { u.onend({}); } }, 50);
+    }, 10);
+  };
+  S.cancel = function () { window.__cancels++; speaking = false; };
+  Object.defineProperty(S, 'speaking', { configurable: true, get: function () { return speaking; } });
+  Object.defineProperty(S, 'pending', { configurable: true, get: function () { return false; } });
+  HTMLMediaElement.prototype.play = function () {
+    var el = this, rec = { src: el.currentSrc || el.src, at: Date.now(), trusted: !!(navigator.userActivation && navigator.userActivation.isActive) };
+    window.__played.push(rec);
+    if (rec.src.indexOf('/api/tts') >= 0) {
+      var x = new XMLHttpRequest();
+      x.open('GET', rec.src);
+      x.onload = function () { rec.status = x.status; rec.type = x.getResponseHeader('Content-Type'); };
+      x.send();
+    }
+    if (refuse && !rec.trusted) {
+      var err = new Error('play() failed because the user did not interact with the document first.');
+      err.name = 'NotAllowedError';
+      return Promise.reject(err);
+    }
+    setTimeout(function () { el.dispatchEvent(new Event('ended')); }, 20);
+    return Promise.resolve();
+  };
+}());`
+
+// Voices a stub offers.
+var (
+	voicesBoth = []map[string]any{
+		{"name": "Korean espeak-ng", "lang": "ko-KR", "localService": true},
+		{"name": "English (America) espeak-ng", "lang": "en-US", "localService": true},
+	}
+	voicesEnglishOnly = []map[string]any{{"name": "English (America) espeak-ng", "lang": "en-US", "localService": true}}
+)
+
+func stub(voices []map[string]any, refuse bool) string {
+	v, _ := json.Marshal(voices)
+	return strings.NewReplacer("VOICES", string(v), "REFUSE", fmt.Sprint(refuse)).Replace(soundStub)
+}
+
+// noSpeechAPI takes speechSynthesis away, as on a browser without it.
+const noSpeechAPI = `Object.defineProperty(window, 'speechSynthesis', { configurable: true, value: undefined });`
+
+// spoken is one utterance the stub recorded.
+type spoken struct {
+	Text  string  `json:"text"`
+	Lang  string  `json:"lang"`
+	Voice string  `json:"voice"`
+	At    float64 `json:"at"`
+}
+
+// played is one media play() the stub recorded.
+type played struct {
+	Src    string  `json:"src"`
+	At     float64 `json:"at"`
+	Status int     `json:"status"`
+	Type   string  `json:"type"`
+}
+
+func (p *tab) spoken(t *testing.T) []spoken { return eval[[]spoken](t, p, `window.__spoken || []`) }
+func (p *tab) played(t *testing.T) []played { return eval[[]played](t, p, `window.__played || []`) }
+
+// soundState is what the page's client says of its sound.
+type soundState struct {
+	Checks    int  `json:"checks"`
+	Announced int  `json:"announced"`
+	Speaking  bool `json:"speaking"`
+	Refused   bool `json:"refused"`
+	Muted     bool `json:"muted"`
+	Beats     int  `json:"beats"`
+}
+
+func (p *tab) sound(t *testing.T) soundState {
+	return eval[soundState](t, p, `window.syncmon.state()`)
+}
+
+// startApp runs SyncMon in-process, without the proxy rig.
+func startApp(t *testing.T, options func(*handlers.Options)) *app {
+	t.Helper()
+	a := &app{db: filepath.Join(t.TempDir(), "e2e.db"), addr: "127.0.0.1:0", version: "e2e", ping: time.Second, options: options}
+	a.start(t)
+	t.Cleanup(func() {
+		a.stop(t)
+		if t.Failed() {
+			t.Logf("app log:\n%s", a.logs.String())
+		}
+	})
+	return a
+}
+
+func (a *app) url(path string) string { return "http://" + a.addr + path }
+
+func (a *app) store() *store.Store {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.st
+}
+
+// simTarget is a simulator target with the demo's thresholds and policy.
+var simTarget = monitor.Target{Name: "prod-east", Kind: monitor.KindSimulator,
+	Thresholds: monitor.DefaultThresholds(), Policy: monitor.DefaultPolicy()}
+
+// observe records one check of target with these processes, as the
+// scheduler does after a collector ran.
+func (a *app) observe(t *testing.T, target monitor.Target, procs []monitor.Process) {
+	t.Helper()
+	obs := monitor.Observation{Target: target.Name, Kind: target.Kind, ObservedAt: time.Now(), Processes: procs}
+	if err := a.store().Record(context.Background(), target, obs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// abend records the simulator's scenario healthy, then 30 s in, when its
+// REPLICAT REP1 has abended, and returns the alert that opened.
+func (a *app) abend(t *testing.T) monitor.Alert {
+	t.Helper()
+	a.observe(t, simTarget, monitor.SimulatedProcesses(0))
+	a.observe(t, simTarget, monitor.SimulatedProcesses(30*time.Second))
+	return a.openAlert(t, "REP1", monitor.RuleProcessStatus)
+}
+
+// openAlert finds the active alert of group and rule.
+func (a *app) openAlert(t *testing.T, group, rule string) monitor.Alert {
+	t.Helper()
+	alerts, err := a.store().Alerts(context.Background(), store.AlertFilter{State: "active"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, al := range alerts {
+		if al.Group == group && al.Rule == rule {
+			return al
+		}
+	}
+	t.Fatalf("no active %s alert for %s among %+v", rule, group, alerts)
+	return monitor.Alert{}
+}
+
+// addAdmin creates an admin account and returns its password.
+func (a *app) addAdmin(t *testing.T, name string) string {
+	t.Helper()
+	pw := "correct horse " + name
+	if _, err := a.store().CreateUser(context.Background(), store.Actor{Name: "e2e"},
+		store.NewUser{Name: name, Role: store.RoleAdmin, Password: pw, Cost: bcrypt.MinCost}); err != nil {
+		t.Fatal(err)
+	}
+	return pw
+}
+
+// newProfile is a browser context of its own: its own cookies (session,
+// language), so that parallel tests and their users do not meet.
+func newProfile(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("new browser context: %v", err)
+	}
+	return ctx
+}
+
+// pageOpts say how a tab opens.
+type pageOpts struct {
+	lang    string   // the language cookie, as the page's switch sets it; "" for none
+	scripts []string // init scripts, after the package's speech stub
+	noJS    bool     // script execution disabled
+	width   int64    // viewport; 0: the browser's default
+	height  int64
+}
+
+// openIn opens url in a new tab of profile.
+func openIn(t *testing.T, profile context.Context, url string, o pageOpts) *tab {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(profile)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("open a tab: %v", err)
+	}
+	setup := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		for _, src := range append([]string{speechStub}, o.scripts...) {
+			if _, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: src}); err != nil {
+				return err
+			}
+		}
+		if o.lang != "" {
+			if _, err := cdp.Call(ctx, tg, network.SetCookie, network.SetCookieParams{Name: "syncmon_lang", Value: o.lang, URL: url}); err != nil {
+				return err
+			}
+		}
+		if o.noJS {
+			if _, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	steps := []chromedp.Action[chromedp.Void]{setup}
+	if o.width > 0 {
+		steps = append(steps, chromedp.EmulateViewport(o.width, o.height))
+	}
+	nav, cancelNav := context.WithTimeout(ctx, 30*time.Second)
+	defer cancelNav()
+	if err := chromedp.Do(nav, append(steps, chromedp.Navigate(url))...); err != nil {
+		t.Fatalf("open %s: %v", url, err)
+	}
+	p := &tab{ctx: ctx}
+	if !o.noJS {
+		p.waitFor(t, 10*time.Second, "the page's client started", `!!window.syncmon && window.syncmon.state().transport !== ''`)
+	}
+	return p
+}
+
+// do runs browser actions on the tab within 20 s.
+func (p *tab) do(t *testing.T, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// signIn signs name in through the sign-in form, in a tab of profile;
+// every later tab of the profile carries the session.
+func signIn(t *testing.T, profile context.Context, a *app, name, password string) {
+	t.Helper()
+	p := openIn(t, profile, a.url("/login"), pageOpts{noJS: true})
+	p.do(t, "sign in",
+		chromedp.SendKeys(chromedp.CSS(`form.login input[name=name]`), name),
+		chromedp.SendKeys(chromedp.CSS(`form.login input[name=password]`), password),
+		chromedp.Click(chromedp.CSS(`form.login button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`header.top form.logout`)))
+}
+
+// ack acknowledges alert id with comment through the real form on
+// /alerts/{id}, in tab p (JS on or off), and waits for the redirect back.
+func (p *tab) ack(t *testing.T, a *app, id int64, comment string) {
+	t.Helper()
+	p.do(t, "open the alert", chromedp.Navigate(a.url(fmt.Sprintf("/alerts/%d", id))))
+	p.do(t, "fill and post the ack form",
+		chromedp.SendKeys(chromedp.CSS(`form.ack textarea[name=comment]`), comment),
+		chromedp.Click(chromedp.CSS(`form.ack button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form.unack`)))
+}
+
+// waitSpoken waits until the page has said text at least n times and
+// returns everything it said.
+func (p *tab) waitSpoken(t *testing.T, within time.Duration, text string, n int) []spoken {
+	t.Helper()
+	m, _ := json.Marshal(text)
+	p.waitFor(t, within, fmt.Sprintf("%q spoken %d times", text, n),
+		fmt.Sprintf(`(window.__spoken || []).filter(function (s) { return s.text === %s; }).length >= %d`, m, n))
+	return p.spoken(t)
+}
+
+// quietFor waits until the page's repeat check has run checks more times
+// (once a second) and fails if it said anything meanwhile.
+func (p *tab) quietFor(t *testing.T, checks int, why string) {
+	t.Helper()
+	before, c0 := len(p.spoken(t)), p.sound(t).Checks
+	p.waitFor(t, time.Duration(checks+5)*time.Second, fmt.Sprintf("%d more repeat checks", checks),
+		fmt.Sprintf(`window.syncmon.state().checks >= %d`, c0+checks))
+	if after := p.spoken(t); len(after) != before {
+		t.Fatalf("%s: the page said %v, want nothing more after %d utterances", why, after[before:], before)
+	}
+}
+
+func soundHidden(t *testing.T, p *tab) {
+	t.Helper()
+	if eval[bool](t, p, `!document.getElementById('sound').hidden`) {
+		t.Fatalf("the enable-sound prompt is shown, though nothing refused sound")
+	}
+}
+
+// (a) A simulator ABEND is shown on the dashboard and the wall display and
+// spoken once, after the chime, in each page's language with a voice of
+// that language; nothing else is said.
+func TestAbendShownAndSpokenOnceInThePagesLanguage(t *testing.T) {
+	needTools(t)
+	t.Parallel()
+	a := startApp(t, nil)
+	a.observe(t, simTarget, monitor.SimulatedProcesses(0))
+	type screen struct {
+		lang, path string
+		p          *tab
+	}
+	var screens []*screen
+	for _, lang := range []string{"ko", "en"} {
+		prof := newProfile(t)
+		for _, path := range []string{"/", "/kiosk"} {
+			s := &screen{lang: lang, path: path}
+			s.p = openIn(t, prof, a.url(path), pageOpts{lang: lang, scripts: []string{stub(voicesBoth, false)}})
+			screens = append(screens, s)
+		}
+	}
+	al := a.abend(t)
+	if al.Severity != monitor.SeverityCritical || al.Speech.Ko == "" || al.Speech.En == "" || al.Speech.Ko == al.Speech.En {
+		t.Fatalf("alert %+v: want a critical alert with Korean and English speech", al)
+	}
+	for _, s := range screens {
+		want, wantLang := al.Speech.En, "en-US"
+		if s.lang == "ko" {
+			want, wantLang = al.Speech.Ko, "ko-KR"
+		}
+		sel := fmt.Sprintf(`#alerts [data-alert-id="%d"]`, al.ID)
+		s.p.waitFor(t, 10*time.Second, s.lang+s.path+" shows the alert",
+			fmt.Sprintf(`(function () { var e = document.querySelector(%q); return !!e && e.textContent.indexOf(%q) >= 0; }())`, sel, want))
+		if s.path == "/" {
+			s.p.waitFor(t, 2*time.Second, s.lang+s.path+" banner", shownJS(al.ID, want))
+		}
+		got := s.p.waitSpoken(t, 10*time.Second, want, 1)
+		if got[0].Lang != wantLang || got[0].Voice != wantLang {
+			t.Errorf("%s%s: spoke %+v, want lang and voice %s", s.lang, s.path, got[0], wantLang)
+		}
+		pl := s.p.played(t)
+		if len(pl) == 0 || !strings.Contains(pl[0].Src, "/chime.wav") || pl[0].At > got[0].At {
+			t.Errorf("%s%s: played %+v before speaking at %v; want the chime first", s.lang, s.path, pl, got[0].At)
+		}
+		soundHidden(t, s.p)
+	}
+	// Two more heartbeats on every page later, each said it exactly once.
+	for _, s := range screens {
+		b := s.p.sound(t).Beats
+		s.p.waitFor(t, 5*time.Second, "two more heartbeats", fmt.Sprintf(`window.syncmon.state().beats >= %d`, b+2))
+	}
+	for _, s := range screens {
+		if got := s.p.spoken(t); len(got) != 1 {
+			t.Errorf("%s%s said %+v; want the alert once", s.lang, s.path, got)
+		}
+	}
+}
+
+// (b) and (c): while the alert is unacknowledged every screen repeats it
+// every speech_repeat; an admin acknowledges it with the real form in a
+// second browser page, and both screens stop.
+func TestSpeechRepeatsUntilAckedFromAnotherPage(t *testing.T) {
+	needTools(t)
+	t.Parallel()
+	const repeat = 2 * time.Second
+	a := startApp(t, func(o *handlers.Options) { o.SpeechRepeat = repeat })
+	a.observe(t, simTarget, monitor.SimulatedProcesses(0))
+	dash := openIn(t, newProfile(t), a.url("/"), pageOpts{lang: "en", scripts: []string{stub(voicesBoth, false)}})
+	wall := openIn(t, newProfile(t), a.url("/kiosk"), pageOpts{lang: "ko", scripts: []string{stub(voicesBoth, false)}})
+	dash.waitFor(t, 3*time.Second, "the page's repeat check runs", `window.syncmon.state().checks > 0`)
+	if ms := eval[int](t, dash, `window.syncmon.state().repeatMs`); ms != int(repeat.Milliseconds()) {
+		t.Fatalf("page repeats every %d ms; want the server's %v", ms, repeat)
+	}
+
+	al := a.abend(t)
+	for _, c := range []struct {
+		p    *tab
+		text string
+	}{{dash, al.Speech.En}, {wall, al.Speech.Ko}} {
+		got := c.p.waitSpoken(t, 15*time.Second, c.text, 3)
+		for i := 1; i < len(got); i++ {
+			if gap := time.Duration(got[i].At-got[i-1].At) * time.Millisecond; gap < repeat-200*time.Millisecond || gap > repeat+1500*time.Millisecond {
+				t.Errorf("utterances %d and %d %v apart; want about %v: %+v", i-1, i, gap, repeat, got)
+			}
+		}
+	}
+
+	admin := newProfile(t)
+	signIn(t, admin, a, "ops", a.addAdmin(t, "ops"))
+	form := openIn(t, admin, a.url("/"), pageOpts{lang: "en", scripts: []string{stub(voicesBoth, false)}})
+	form.ack(t, a, al.ID, "REP1 restarted by hand")
+	if got, err := a.store().Alert(context.Background(), al.ID); err != nil || got.State != monitor.StateAcked || got.AckedBy == nil || *got.AckedBy != "ops" {
+		t.Fatalf("alert after the form: %+v, %v; want acked by ops", got, err)
+	}
+	for _, p := range []*tab{dash, wall} {
+		p.waitFor(t, 5*time.Second, "the ack reached the page", fmt.Sprintf(`window.syncmon.state().alerts[%d].state === 'acked'`, al.ID))
+		p.waitFor(t, 3*time.Second, "nothing being said", `!window.syncmon.state().speaking`)
+	}
+	for _, p := range []*tab{dash, wall} {
+		p.quietFor(t, int(2*repeat/time.Second)+1, "after the ack")
+	}
+}
+
+// (d) A page with no voice for its language (a Korean page with only an
+// English voice, a page with no speech API) plays the server's rendering
+// of the alert, and the server answers audio/wav.
+func TestNoVoiceFallsBackToServerSpeech(t *testing.T) {
+	needTools(t)
+	t.Parallel()
+	a := startApp(t, nil)
+	a.observe(t, simTarget, monitor.SimulatedProcesses(0))
+	ko := openIn(t, newProfile(t), a.url("/kiosk"), pageOpts{lang: "ko", scripts: []string{stub(voicesEnglishOnly, false)}})
+	en := openIn(t, newProfile(t), a.url("/"), pageOpts{lang: "en", scripts: []string{stub(voicesBoth, false), noSpeechAPI}})
+	al := a.abend(t)
+	espeak := true
+	for _, c := range []struct {
+		p    *tab
+		lang string
+	}{{ko, "ko"}, {en, "en"}} {
+		url := fmt.Sprintf("/api/tts?alert=%d&lang=%s", al.ID, c.lang)
+		c.p.waitFor(t, 10*time.Second, c.lang+" page asked the server for "+url+" and heard back",
+			fmt.Sprintf(`(window.__played || []).some(function (p) { return p.src.indexOf(%q) >= 0 && p.status > 0; })`, url))
+		var tts played
+		for _, p := range c.p.played(t) {
+			if strings.Contains(p.Src, url) {
+				tts = p
+			}
+		}
+		if pl := c.p.played(t); !strings.Contains(pl[0].Src, "/chime.wav") {
+			t.Errorf("%s: played %+v; want the chime first", c.lang, pl)
+		}
+		if got := c.p.spoken(t); len(got) != 0 {
+			t.Errorf("%s: said %+v in the browser; want the server's voice only", c.lang, got)
+		}
+		soundHidden(t, c.p)
+		switch {
+		case tts.Status == http.StatusOK && tts.Type == "audio/wav":
+		case tts.Status == http.StatusNotFound:
+			espeak = false // then the chime alone: nothing more to hear
+		default:
+			t.Errorf("%s: the server answered %s with %d %q; want 200 audio/wav (or 404 without espeak-ng)", c.lang, url, tts.Status, tts.Type)
+		}
+		// The same URL, from outside the browser.
+		resp, err := http.Get(a.url(url))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if espeak && (resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "audio/wav" || len(b) < 1000 || string(b[:4]) != "RIFF" || string(b[8:12]) != "WAVE") {
+			t.Errorf("GET %s: %d %q, %d bytes; want a WAV", url, resp.StatusCode, resp.Header.Get("Content-Type"), len(b))
+		}
+	}
+	if !espeak {
+		msg := "espeak-ng is not installed: the pages fell back to the chime alone; `make test` installs it"
+		if requireTools() {
+			t.Fatal(msg)
+		}
+		t.Log(msg)
+	}
+}
+
+func requireTools() bool { return os.Getenv("SYNCMON_REQUIRE_TOOLS") == "1" }
+
+// (e) With JavaScript off, the dashboard reloads itself (meta refresh) and
+// shows a new alert, and an admin acknowledges it with the plain form.
+func TestWithoutJavaScriptPagesRefreshAndTheAckFormWorks(t *testing.T) {
+	needTools(t)
+	t.Parallel()
+	a := startApp(t, func(o *handlers.Options) { o.PageRefresh = time.Second })
+	a.observe(t, simTarget, monitor.SimulatedProcesses(0))
+	prof := newProfile(t)
+	signIn(t, prof, a, "night", a.addAdmin(t, "night"))
+	dash := openIn(t, prof, a.url("/"), pageOpts{lang: "ko", noJS: true})
+	dash.waitDOM(t, 5*time.Second, "the dashboard's process table", `section.target[data-target="prod-east"] tr[data-proc="REPLICAT REP1"]`)
+	if ok, _ := dash.hasDOM(t, `#alerts tr[data-alert-id]`); ok {
+		t.Fatalf("an alert shown before any opened")
+	}
+	al := a.abend(t)
+	dash.waitDOM(t, 10*time.Second, "the dashboard reloaded itself and shows the alert",
+		fmt.Sprintf(`#alerts tr[data-alert-id="%d"].state-open`, al.ID))
+
+	form := openIn(t, prof, a.url("/"), pageOpts{lang: "ko", noJS: true})
+	form.ack(t, a, al.ID, "야간 담당자가 확인함")
+	got, err := a.store().Alert(context.Background(), al.ID)
+	if err != nil || got.State != monitor.StateAcked || got.Comment == nil || *got.Comment != "야간 담당자가 확인함" {
+		t.Fatalf("alert after the form: %+v, %v; want acked with the comment", got, err)
+	}
+	dash.waitDOM(t, 10*time.Second, "the dashboard reloaded itself and shows the ack",
+		fmt.Sprintf(`#alerts tr[data-alert-id="%d"].state-acked`, al.ID))
+}
+
+// waitDOM waits for a CSS selector to match, through the DOM domain only
+// (it works with JavaScript off), across the page's own reloads.
+func (p *tab) waitDOM(t *testing.T, within time.Duration, what, sel string) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		ok, err := p.hasDOM(t, sel)
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %s not within %v (%v)", what, sel, within, err)
+		}
+		time.Sleep(100 * time.Millisecond) // a poll interval, not a settle
+	}
+}
+
+func (p *tab) hasDOM(t *testing.T, sel string) (bool, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, 2*time.Second)
+	defer cancel()
+	ids, err := chromedp.Run(ctx, chromedp.QueryNodeIDs(chromedp.CSSAll(sel), chromedp.AtLeast(0)))
+	return err == nil && len(ids) > 0, err
+}
