@@ -123,6 +123,17 @@ var catalog = map[string][2]string{ // key: {en, ko}
 	"last_error":       {"Last error", "마지막 오류"},
 	"no_channels":      {"No notification channels are configured.", "설정된 알림 채널이 없습니다."},
 	"no_failures":      {"Nothing was given up.", "전달을 포기한 알림이 없습니다."},
+	"sound_blocked":    {"The browser blocked sound until someone clicks once.", "브라우저가 한 번 클릭할 때까지 소리를 막았습니다."},
+	"noscript_refresh": {"JavaScript is off: this page reloads itself every %d s.", "자바스크립트가 꺼져 있어 이 페이지는 %d초마다 새로 고쳐집니다."},
+	"more_alerts":      {"more active alerts", "건의 활성 경보 더 있음"},
+	"all_clear":        {"All clear", "모두 정상"},
+	"no_alerts":        {"No alerts here.", "해당하는 경보가 없습니다."},
+	"filter_active":    {"Active", "활성"},
+	"filter_open":      {"Open", "미확인"},
+	"filter_acked":     {"Acknowledged", "확인됨"},
+	"filter_silenced":  {"Silenced", "중지됨"},
+	"filter_resolved":  {"Recently resolved", "최근 해소"},
+	"filter_all":       {"All", "전체"},
 }
 
 // T translates a catalog key into lang; unknown keys come back as they are.
