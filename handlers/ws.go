@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"crypto/tls"
 	"errors"
+	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -158,8 +160,18 @@ func (c *wsConn) cut() {
 		return
 	}
 	if conn := c.sess.WebsocketConnection(); conn != nil {
-		_ = conn.Close()
+		// cut runs under the feed's locks (from a publish): close the raw
+		// socket, never a TLS close-notify that could block on a stuck peer.
+		_ = rawConn(conn.NetConn()).Close()
 	}
+}
+
+// rawConn unwraps TLS to the TCP connection beneath it.
+func rawConn(nc net.Conn) net.Conn {
+	if tc, ok := nc.(*tls.Conn); ok {
+		return tc.NetConn()
+	}
+	return nc
 }
 
 func (s *Server) serveWS(c echo.Context) error {
@@ -180,7 +192,7 @@ func (s *Server) wsConnect(sess *melody.Session) {
 	c := &wsConn{sess: sess, limit: wsMaxQueued}
 	c.screen = s.screens.add(who, "ws", sess.Request)
 	sess.Set("conn", c)
-	if nc, ok := sess.WebsocketConnection().NetConn().(interface{ SetWriteBuffer(int) error }); ok {
+	if nc, ok := rawConn(sess.WebsocketConnection().NetConn()).(interface{ SetWriteBuffer(int) error }); ok {
 		_ = nc.SetWriteBuffer(wsSocketBuffer)
 	}
 
@@ -195,6 +207,7 @@ func (s *Server) wsConnect(sess *melody.Session) {
 		return
 	}
 	c.sub = sub
+	sub.OnEnd(c.cut) // dropped (or the store closing): the client must notice and resume
 	head := s.store.Head()
 	c.mu.Lock()
 	c.limit += len(backlog) // the backlog waits in the queue too, paced by the wire

@@ -141,3 +141,26 @@ func TestWebSocketOversizedMessageClosesSession(t *testing.T) {
 		}
 	}
 }
+
+// When the store closes (shutdown), a WebSocket whose subscription ended is
+// closed, so its client reconnects and resumes instead of waiting on a line
+// that will never carry another event.
+func TestWebSocketClosedWhenItsSubscriptionEnds(t *testing.T) {
+	ts := newTestServer(t, handlers.Options{})
+	c, _, err := dialWS(t, ts.URL, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	readWire(t, c, 5*time.Second) // hello
+	ts.Store.Close()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		if _, _, err := c.ReadMessage(); err != nil {
+			if ne, ok := err.(interface{ Timeout() bool }); ok && ne.Timeout() {
+				t.Fatal("the connection stayed open after its subscription ended")
+			}
+			return
+		}
+	}
+}

@@ -141,6 +141,7 @@ type Subscription struct {
 	deliver func(Event) bool
 	closed  bool
 	done    chan struct{}
+	onEnd   func()
 }
 
 // Start begins live delivery: first the events held back since Subscribe,
@@ -241,5 +242,21 @@ func (sub *Subscription) endLocked() {
 		sub.closed = true
 		sub.pending = nil
 		close(sub.done)
+		if sub.onEnd != nil {
+			go sub.onEnd()
+		}
 	}
+}
+
+// OnEnd arranges for fn to run (in its own goroutine) when the subscription
+// ends for any reason, so a transport that watches no channel (a WebSocket)
+// still drops its client when its subscription is dropped.
+func (sub *Subscription) OnEnd(fn func()) {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	if sub.closed {
+		go fn()
+		return
+	}
+	sub.onEnd = fn
 }
