@@ -26,8 +26,10 @@ func (s *Store) Prune(ctx context.Context, r Retention) (int64, error) {
 		keep  time.Duration
 		query string
 	}{
-		{"events", r.Events, `DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE at < ? ORDER BY seq LIMIT ?)`},
-		{"samples", r.Samples, `DELETE FROM samples WHERE id IN (SELECT id FROM samples WHERE at < ? ORDER BY id LIMIT ?)`},
+		// Events are appended in time order: the oldest batch by seq (the
+		// primary key) is all that needs looking at, never the whole log.
+		{"events", r.Events, `DELETE FROM events WHERE seq IN (SELECT seq FROM (SELECT seq, at FROM events ORDER BY seq LIMIT ?2) WHERE at < ?1)`},
+		{"samples", r.Samples, `DELETE FROM samples WHERE id IN (SELECT id FROM (SELECT id, at FROM samples ORDER BY id LIMIT ?2) WHERE at < ?1)`},
 		{"resolved alerts", r.ResolvedAlerts, `DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE state = 'resolved' AND resolved_at < ? ORDER BY id LIMIT ?)`},
 		// Notifications: failures as long as the log they point into; what a
 		// channel knew of an alert once the alert is gone or long resolved.
