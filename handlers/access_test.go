@@ -510,3 +510,24 @@ func TestRouterServesOnlyTheTable(t *testing.T) {
 		}
 	}
 }
+
+// The JSON API takes bodies only as application/json: a cross-site form
+// (text/plain or urlencoded) cannot act through it, even with the Basic
+// credentials a browser remembers and no Origin header (old browsers).
+func TestJSONAPIRefusesOtherContentTypes(t *testing.T) {
+	ts := newAuthServer(t, false, nil)
+	admin := creds{user: "adam", pass: passwords["adam"]}
+	for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"} {
+		resp, _ := ts.do(t, ts.request(t, http.MethodPost, "/api/alerts/test", `{"message":"pwn"}`, ct, admin))
+		if resp.StatusCode != http.StatusUnsupportedMediaType {
+			t.Errorf("%s body: status %d, want 415", ct, resp.StatusCode)
+		}
+	}
+	resp, _ := ts.do(t, ts.request(t, http.MethodPost, "/api/alerts/test", `{"message":"drill"}`, "application/json; charset=utf-8", admin))
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("JSON body: status %d, want 201", resp.StatusCode)
+	}
+	if a, _ := ts.Store.Alerts(context.Background(), store.AlertFilter{State: "open"}); len(a) != 1 {
+		t.Fatalf("open alerts = %d, want only the JSON one", len(a))
+	}
+}

@@ -3,7 +3,10 @@ package handlers
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"time"
@@ -53,11 +56,22 @@ func checkTestMessage(msg string) error {
 }
 
 // bindJSON decodes a small JSON body strictly; an empty body is an empty object.
+//
+// A body must be sent as application/json: a cross-site HTML form can only
+// send form and text types, so it cannot act through the JSON API even with
+// credentials the browser remembers.
 func bindJSON(c echo.Context, v any) error {
-	r := http.MaxBytesReader(c.Response(), c.Request().Body, 16<<10)
+	req := c.Request()
+	if req.ContentLength != 0 {
+		mt, _, err := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
+		if err != nil || mt != echo.MIMEApplicationJSON {
+			return echo.NewHTTPError(http.StatusUnsupportedMediaType, "send the body as application/json")
+		}
+	}
+	r := http.MaxBytesReader(c.Response(), req.Body, 16<<10)
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil && err.Error() != "EOF" {
+	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
 		return echo.NewHTTPError(http.StatusBadRequest, "body must be a small JSON object")
 	}
 	return nil
