@@ -231,3 +231,16 @@ func TestConfigCheck(t *testing.T) {
 func fakeGGSCI(fixture string) string {
 	return "targets:\n  - {name: east, kind: ggsci, command: [\"monitor/testdata/ggsci/fake_ggsci.sh\", \"monitor/testdata/ggsci/" + fixture + "\"]}\n"
 }
+
+func TestConfigCheckNeedsNoSecrets(t *testing.T) {
+	t.Parallel()
+	p := filepath.Join(t.TempDir(), "ma.yaml")
+	os.WriteFile(p, []byte("targets:\n  - {name: ma, kind: rest, url: \"https://ma:9011\", username: u, password_env: SYNCMON_TEST_UNSET_PW}\n"), 0o600)
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"config", "check", p}, func(string) string { return "" }, nil, &out, &errOut); err != nil {
+		t.Fatalf("config check without the secret: %v (%s)", err, errOut.String())
+	}
+	if !strings.Contains(out.String(), "SYNCMON_TEST_UNSET_PW") {
+		t.Fatalf("output %q does not note the unset variable", out.String())
+	}
+}
