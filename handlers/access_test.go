@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -529,5 +530,32 @@ func TestJSONAPIRefusesOtherContentTypes(t *testing.T) {
 	}
 	if a, _ := ts.Store.Alerts(context.Background(), store.AlertFilter{State: "open"}); len(a) != 1 {
 		t.Fatalf("open alerts = %d, want only the JSON one", len(a))
+	}
+}
+
+// POST /api/alerts/test carries up to 500 characters verbatim; 501 is refused.
+func TestTestAlertMessageBound(t *testing.T) {
+	ts := newAuthServer(t, false, nil)
+	admin := creds{user: "adam", pass: passwords["adam"]}
+	body := func(n int) string {
+		b, _ := json.Marshal(map[string]string{"message": strings.Repeat("경", n)})
+		return string(b)
+	}
+	resp, out := ts.do(t, ts.request(t, http.MethodPost, "/api/alerts/test", body(500), "application/json", admin))
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("500 characters: status %d, want 201", resp.StatusCode)
+	}
+	var got struct {
+		Alert struct {
+			Message string `json:"message"`
+			Test    bool   `json:"test"`
+		} `json:"alert"`
+		Seq int64 `json:"seq"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil || got.Alert.Message != strings.Repeat("경", 500) || !got.Alert.Test || got.Seq == 0 {
+		t.Fatalf("answer %s, %v", out, err)
+	}
+	if resp, _ := ts.do(t, ts.request(t, http.MethodPost, "/api/alerts/test", body(501), "application/json", admin)); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("501 characters: status %d, want 422", resp.StatusCode)
 	}
 }

@@ -196,16 +196,44 @@ func TestExpireTestAlerts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	ta, _, _ := s.CreateTestAlert(ctx, "admin", "")
+	state := func(id int64) string {
+		t.Helper()
+		if err := s.ExpireTestAlerts(ctx); err != nil {
+			t.Fatal(err)
+		}
+		a, err := s.Alert(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.State
+	}
+	open, _, err := s.CreateTestAlert(ctx, "admin", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	acked, _, err := s.CreateTestAlert(ctx, "admin", "acked one")
+	if err != nil {
+		t.Fatal(err)
+	}
 	now = now.Add(4 * time.Minute)
-	_ = s.ExpireTestAlerts(ctx)
-	if a, _ := s.Alert(ctx, ta.ID); a.State != monitor.StateOpen {
-		t.Fatalf("after 4 min: %s, want open", a.State)
+	if _, err := s.Ack(ctx, acked.ID, "admin", "seen"); err != nil {
+		t.Fatal(err)
+	}
+	if got := state(open.ID); got != monitor.StateOpen {
+		t.Fatalf("after 4 min: %s, want open", got)
 	}
 	now = now.Add(2 * time.Minute)
-	_ = s.ExpireTestAlerts(ctx)
-	if a, _ := s.Alert(ctx, ta.ID); a.State != monitor.StateResolved {
-		t.Fatalf("after 6 min: %s, want resolved", a.State)
+	if got := state(open.ID); got != monitor.StateResolved {
+		t.Fatalf("unacknowledged after 6 min: %s, want resolved", got)
+	}
+	// Acknowledged first: not resolved at the 5-minute mark; it stays
+	// visible as acknowledged and resolves 5 minutes after the ack.
+	if got := state(acked.ID); got != monitor.StateAcked {
+		t.Fatalf("acked test alert 2 min after its ack: %s, want acked", got)
+	}
+	now = now.Add(4 * time.Minute)
+	if got := state(acked.ID); got != monitor.StateResolved {
+		t.Fatalf("acked test alert 6 min after its ack: %s, want resolved", got)
 	}
 }
 
