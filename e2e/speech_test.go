@@ -37,14 +37,22 @@ import (
 // getVoices() is empty and voiceschanged fires 300 ms later. An utterance
 // starts and ends asynchronously. Media play() records the element's src,
 // fetches /api/tts URLs to record what the server answered, and ends at once.
-// REFUSE makes speech fail with not-allowed and play() reject, as a browser
-// without a user gesture does.
+// REFUSE ("speech", "media" or "both") makes speech fail with not-allowed,
+// play() reject, or both, until the page has had a user gesture, as Chrome
+// without the autoplay flag does.
 const soundStub = `(function () {
-  var voices = VOICES, refuse = REFUSE;
+  var voices = VOICES, refuse = REFUSE; /* '', 'speech', 'media' or 'both' */
   window.__spoken = []; window.__played = []; window.__cancels = 0;
   var S = window.speechSynthesis;
   if (!S) { return; }
   var loaded = false, loading = false, speaking = false;
+  /* a real (trusted) click or key press activates the page for good; CDP's
+     own navigation counts as activation in userActivation, so keep our own */
+  var active = false;
+  function activated() { return active; }
+  ['click', 'keydown'].forEach(function (t) {
+    window.addEventListener(t, function (e) { if (e.isTrusted) { active = true; } }, true);
+  });
   window.SpeechSynthesisUtterance = function (text) {
     this.text = text || ''; this.lang = ''; this.voice = null;
     this.onstart = null; this.onend = null; this.onerror = null;
@@ -58,7 +66,7 @@ const soundStub = `(function () {
   };
   S.speak = function (u) {
     window.__spoken.push({ text: u.text, lang: u.lang, voice: u.voice ? u.voice.lang : '', at: Date.now() });
-    if (refuse) {
+    if ((refuse === 'speech' || refuse === 'both') && !activated()) {
       setTimeout(function () { if (u.onerror) { u.onerror({ error: 'not-allowed' }); } }, 0);
       return;
     }
@@ -72,7 +80,7 @@ const soundStub = `(function () {
   Object.defineProperty(S, 'speaking', { configurable: true, get: function () { return speaking; } });
   Object.defineProperty(S, 'pending', { configurable: true, get: function () { return false; } });
   HTMLMediaElement.prototype.play = function () {
-    var el = this, rec = { src: el.currentSrc || el.src, at: Date.now(), trusted: !!(navigator.userActivation && navigator.userActivation.isActive) };
+    var el = this, rec = { src: el.currentSrc || el.src, at: Date.now() };
     window.__played.push(rec);
     if (rec.src.indexOf('/api/tts') >= 0) {
       var x = new XMLHttpRequest();
@@ -80,7 +88,7 @@ const soundStub = `(function () {
       x.onload = function () { rec.status = x.status; rec.type = x.getResponseHeader('Content-Type'); };
       x.send();
     }
-    if (refuse && !rec.trusted) {
+    if ((refuse === 'media' || refuse === 'both') && !activated()) {
       var err = new Error('play() failed because the user did not interact with the document first.');
       err.name = 'NotAllowedError';
       return Promise.reject(err);
@@ -99,9 +107,10 @@ var (
 	voicesEnglishOnly = []map[string]any{{"name": "English (America) espeak-ng", "lang": "en-US", "localService": true}}
 )
 
-func stub(voices []map[string]any, refuse bool) string {
+func stub(voices []map[string]any, refuse string) string {
 	v, _ := json.Marshal(voices)
-	return strings.NewReplacer("VOICES", string(v), "REFUSE", fmt.Sprint(refuse)).Replace(soundStub)
+	r, _ := json.Marshal(refuse)
+	return strings.NewReplacer("VOICES", string(v), "REFUSE", string(r)).Replace(soundStub)
 }
 
 // noSpeechAPI takes speechSynthesis away, as on a browser without it.
@@ -202,11 +211,14 @@ func (a *app) openAlert(t *testing.T, group, rule string) monitor.Alert {
 }
 
 // addAdmin creates an admin account and returns its password.
-func (a *app) addAdmin(t *testing.T, name string) string {
+func (a *app) addAdmin(t *testing.T, name string) string { return a.addUser(t, name, store.RoleAdmin) }
+
+// addUser creates an account and returns its password.
+func (a *app) addUser(t *testing.T, name, role string) string {
 	t.Helper()
 	pw := "correct horse " + name
 	if _, err := a.store().CreateUser(context.Background(), store.Actor{Name: "e2e"},
-		store.NewUser{Name: name, Role: store.RoleAdmin, Password: pw, Cost: bcrypt.MinCost}); err != nil {
+		store.NewUser{Name: name, Role: role, Password: pw, Cost: bcrypt.MinCost}); err != nil {
 		t.Fatal(err)
 	}
 	return pw
@@ -354,7 +366,7 @@ func TestAbendShownAndSpokenOnceInThePagesLanguage(t *testing.T) {
 		prof := newProfile(t)
 		for _, path := range []string{"/", "/kiosk"} {
 			s := &screen{lang: lang, path: path}
-			s.p = openIn(t, prof, a.url(path), pageOpts{lang: lang, scripts: []string{stub(voicesBoth, false)}})
+			s.p = openIn(t, prof, a.url(path), pageOpts{lang: lang, scripts: []string{stub(voicesBoth, "")}})
 			screens = append(screens, s)
 		}
 	}
@@ -404,8 +416,8 @@ func TestSpeechRepeatsUntilAckedFromAnotherPage(t *testing.T) {
 	const repeat = 2 * time.Second
 	a := startApp(t, func(o *handlers.Options) { o.SpeechRepeat = repeat })
 	a.observe(t, simTarget, monitor.SimulatedProcesses(0))
-	dash := openIn(t, newProfile(t), a.url("/"), pageOpts{lang: "en", scripts: []string{stub(voicesBoth, false)}})
-	wall := openIn(t, newProfile(t), a.url("/kiosk"), pageOpts{lang: "ko", scripts: []string{stub(voicesBoth, false)}})
+	dash := openIn(t, newProfile(t), a.url("/"), pageOpts{lang: "en", scripts: []string{stub(voicesBoth, "")}})
+	wall := openIn(t, newProfile(t), a.url("/kiosk"), pageOpts{lang: "ko", scripts: []string{stub(voicesBoth, "")}})
 	dash.waitFor(t, 3*time.Second, "the page's repeat check runs", `window.syncmon.state().checks > 0`)
 	if ms := eval[int](t, dash, `window.syncmon.state().repeatMs`); ms != int(repeat.Milliseconds()) {
 		t.Fatalf("page repeats every %d ms; want the server's %v", ms, repeat)
@@ -426,7 +438,7 @@ func TestSpeechRepeatsUntilAckedFromAnotherPage(t *testing.T) {
 
 	admin := newProfile(t)
 	signIn(t, admin, a, "ops", a.addAdmin(t, "ops"))
-	form := openIn(t, admin, a.url("/"), pageOpts{lang: "en", scripts: []string{stub(voicesBoth, false)}})
+	form := openIn(t, admin, a.url("/"), pageOpts{lang: "en", scripts: []string{stub(voicesBoth, "")}})
 	form.ack(t, a, al.ID, "REP1 restarted by hand")
 	if got, err := a.store().Alert(context.Background(), al.ID); err != nil || got.State != monitor.StateAcked || got.AckedBy == nil || *got.AckedBy != "ops" {
 		t.Fatalf("alert after the form: %+v, %v; want acked by ops", got, err)
@@ -448,8 +460,8 @@ func TestNoVoiceFallsBackToServerSpeech(t *testing.T) {
 	t.Parallel()
 	a := startApp(t, nil)
 	a.observe(t, simTarget, monitor.SimulatedProcesses(0))
-	ko := openIn(t, newProfile(t), a.url("/kiosk"), pageOpts{lang: "ko", scripts: []string{stub(voicesEnglishOnly, false)}})
-	en := openIn(t, newProfile(t), a.url("/"), pageOpts{lang: "en", scripts: []string{stub(voicesBoth, false), noSpeechAPI}})
+	ko := openIn(t, newProfile(t), a.url("/kiosk"), pageOpts{lang: "ko", scripts: []string{stub(voicesEnglishOnly, "")}})
+	en := openIn(t, newProfile(t), a.url("/"), pageOpts{lang: "en", scripts: []string{stub(voicesBoth, ""), noSpeechAPI}})
 	al := a.abend(t)
 	espeak := true
 	for _, c := range []struct {
@@ -553,3 +565,201 @@ func (p *tab) hasDOM(t *testing.T, sel string) (bool, error) {
 	ids, err := chromedp.Run(ctx, chromedp.QueryNodeIDs(chromedp.CSSAll(sel), chromedp.AtLeast(0)))
 	return err == nil && len(ids) > 0, err
 }
+
+// A browser that refuses sound without a user gesture (speech, media or
+// both): the page offers "enable sound" (and only then); one click hides it
+// and the alert is said.
+func TestRefusedSoundOffersOneClickToEnable(t *testing.T) {
+	needTools(t)
+	t.Parallel()
+	a := startApp(t, nil)
+	a.observe(t, simTarget, monitor.SimulatedProcesses(0))
+	var pages []*tab
+	for _, refuse := range []string{"speech", "media", "both"} {
+		pages = append(pages, openIn(t, newProfile(t), a.url("/kiosk"), pageOpts{lang: "ko", scripts: []string{stub(voicesBoth, refuse)}}))
+	}
+	for _, p := range pages {
+		soundHidden(t, p)
+	}
+	al := a.abend(t)
+	for i, p := range pages {
+		p.waitFor(t, 10*time.Second, "the enable-sound prompt", `!document.getElementById('sound').hidden && window.syncmon.state().refused`)
+		if got := p.spoken(t); len(got) > 1 {
+			t.Fatalf("page %d said %+v while refused; want at most the one attempt", i, got)
+		}
+		tried := len(p.spoken(t))
+		p.do(t, "click enable sound", chromedp.Click(chromedp.CSS(`#enable-sound`)))
+		p.waitFor(t, 5*time.Second, "the prompt gone", `document.getElementById('sound').hidden && !window.syncmon.state().refused`)
+		got := p.waitSpoken(t, 5*time.Second, al.Speech.Ko, tried+1)
+		p.waitFor(t, 3*time.Second, "said to the end", `!window.syncmon.state().speaking`)
+		if eval[bool](t, p, `!document.getElementById('sound').hidden || window.syncmon.state().refused`) {
+			t.Fatalf("page %d: after the click and %+v the page still says sound is refused", i, got)
+		}
+	}
+}
+
+// Several alerts at once get one summary sentence; after a reconnect the
+// page never reads out the backlog, it says how many arrived meanwhile.
+func TestBurstsAndBacklogAreSummedUp(t *testing.T) {
+	needTools(t)
+	t.Parallel()
+	a := startApp(t, nil)
+	p := openIn(t, newProfile(t), a.url("/"), pageOpts{lang: "en", scripts: []string{stub(voicesBoth, "")}})
+	var texts []string
+	for i := range 2 {
+		al := a.alertNamed(t, fmt.Sprintf("burst %d", i+1))
+		texts = append(texts, al.Speech.En)
+	}
+	p.waitSpoken(t, 5*time.Second, "2 new alerts.", 1)
+
+	a.stop(t)
+	st, err := store.Open(context.Background(), a.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		al, _, err := st.CreateTestAlert(context.Background(), "e2e", fmt.Sprintf("while away %d", i+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts = append(texts, al.Speech.En)
+	}
+	st.Close()
+	a.start(t)
+	head := a.head()
+	p.waitFor(t, 20*time.Second, "the page caught up", fmt.Sprintf(`window.syncmon.state().seq === %d`, head))
+	p.waitSpoken(t, 5*time.Second, "Reconnected. 3 new alerts while disconnected.", 1)
+	p.waitFor(t, 3*time.Second, "said to the end", `!window.syncmon.state().speaking`)
+	for _, s := range p.spoken(t) {
+		for _, text := range texts {
+			if s.Text == text {
+				t.Errorf("the page read out %q; want only the summaries", text)
+			}
+		}
+	}
+	if got := p.spoken(t); len(got) != 2 {
+		t.Errorf("said %+v; want the two summaries", got)
+	}
+}
+
+// alertNamed commits a test alert through the running app.
+func (a *app) alertNamed(t *testing.T, msg string) monitor.Alert {
+	t.Helper()
+	al, _, err := a.store().CreateTestAlert(context.Background(), "e2e", msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return al
+}
+
+// An alert is said when it opens, again when its severity rises, not when
+// it falls; a silenced alert is not said until its silence ends; a muted
+// screen says nothing, and stays muted across a reload.
+func TestEscalationSilenceAndMute(t *testing.T) {
+	needTools(t)
+	t.Parallel()
+	a := startApp(t, nil)
+	west := monitor.Target{Name: "prod-west", Kind: monitor.KindSimulator, Thresholds: monitor.DefaultThresholds()}
+	lag := func(sec int64, rep9 string) []monitor.Process {
+		return []monitor.Process{{Program: "MANAGER", Status: monitor.StatusRunning},
+			{Program: "EXTRACT", Group: "EXT1", Status: monitor.StatusRunning, LagSeconds: &sec},
+			{Program: "REPLICAT", Group: "REP9", Status: rep9}}
+	}
+	a.observe(t, west, lag(1, monitor.StatusRunning))
+	p := openIn(t, newProfile(t), a.url("/kiosk"), pageOpts{lang: "en", scripts: []string{stub(voicesBoth, "")}})
+
+	a.observe(t, west, lag(100, monitor.StatusRunning))
+	warn := a.openAlert(t, "EXT1", monitor.RuleLag)
+	if warn.Severity != monitor.SeverityWarning {
+		t.Fatalf("lag alert %+v; want a warning", warn)
+	}
+	p.waitSpoken(t, 5*time.Second, warn.Speech.En, 1)
+	a.observe(t, west, lag(400, monitor.StatusRunning))
+	crit := a.openAlert(t, "EXT1", monitor.RuleLag)
+	if crit.ID != warn.ID || crit.Severity != monitor.SeverityCritical {
+		t.Fatalf("lag alert %+v; want alert %d escalated to critical", crit, warn.ID)
+	}
+	p.waitSpoken(t, 5*time.Second, crit.Speech.En, 1)
+	a.observe(t, west, lag(100, monitor.StatusRunning)) // back down to a warning: nothing to say
+	p.waitFor(t, 5*time.Second, "the page knows it fell", fmt.Sprintf(`window.syncmon.state().alerts[%d].severity === 'warning'`, warn.ID))
+
+	now := time.Now()
+	sl, err := a.store().CreateSilence(context.Background(), monitor.Silence{Target: "prod-west", Group: "REP9",
+		Comment: "patching", Creator: "e2e", Start: now.Add(-time.Second), End: now.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.observe(t, west, lag(100, monitor.StatusAbended))
+	ab := a.openAlert(t, "REP9", monitor.RuleProcessStatus)
+	if !ab.Silenced {
+		t.Fatalf("abend %+v; want silenced", ab)
+	}
+	p.waitFor(t, 5*time.Second, "the silenced tile", fmt.Sprintf(`!!document.querySelector('#alerts .tile.silenced[data-alert-id="%d"]')`, ab.ID))
+	p.quietFor(t, 2, "a silenced alert and a falling severity")
+	if err := a.store().ExpireSilence(context.Background(), sl.ID); err != nil {
+		t.Fatal(err)
+	}
+	p.waitSpoken(t, 5*time.Second, ab.Speech.En, 1)
+	p.waitFor(t, 3*time.Second, "said to the end", `!window.syncmon.state().speaking`)
+	if got := p.spoken(t); len(got) != 3 {
+		t.Fatalf("said %+v; want the warning, the escalation and the end of the silence", got)
+	}
+
+	p.do(t, "mute", chromedp.Click(chromedp.CSS(`#mute`)))
+	p.waitFor(t, 2*time.Second, "muted", `window.syncmon.state().muted && document.getElementById('mute').getAttribute('aria-pressed') === 'true'`)
+	p.do(t, "reload", chromedp.Reload())
+	p.waitFor(t, 10*time.Second, "still muted after a reload", `!!window.syncmon && window.syncmon.state().muted && window.syncmon.state().transport !== ''`)
+	other := a.alertNamed(t, "while muted")
+	p.waitFor(t, 5*time.Second, "the muted page shows it", shownJS(other.ID, other.Speech.En))
+	p.quietFor(t, 2, "muted")
+	p.do(t, "unmute", chromedp.Click(chromedp.CSS(`#mute`)))
+	p.waitFor(t, 2*time.Second, "unmuted", `!window.syncmon.state().muted`)
+}
+
+// A signed-in screen whose sessions an admin ends (the real form on
+// /users) goes to the sign-in form at once: a WebSocket closed with 1008,
+// a long-poll answered 401.
+func TestRevokedScreensGoToSignIn(t *testing.T) {
+	needTools(t)
+	t.Parallel()
+	a := startApp(t, func(o *handlers.Options) { o.AnonymousViewer = false })
+	admin := newProfile(t)
+	signIn(t, admin, a, "boss", a.addAdmin(t, "boss"))
+	users := openIn(t, admin, a.url("/users"), pageOpts{noJS: true})
+	for _, tc := range []struct{ name, transport, script string }{
+		{"ws", "ws", ""},
+		{"poll", "poll", onlyLongPoll},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			name := "viewer-" + tc.name
+			prof := newProfile(t)
+			signIn(t, prof, a, name, a.addUser(t, name, store.RoleViewer))
+			var scripts []string
+			if tc.script != "" {
+				scripts = append(scripts, tc.script)
+			}
+			p := openIn(t, prof, a.url("/"), pageOpts{lang: "en", scripts: scripts})
+			p.waitFor(t, 15*time.Second, "on "+tc.transport, `window.syncmon.state().transport === '`+tc.transport+`'`)
+			users.do(t, "end "+name+"'s sessions",
+				chromedp.Navigate(a.url("/users")),
+				chromedp.Click(chromedp.CSS(`form[action="/users/`+name+`/logout"] button`)),
+				chromedp.WaitVisible(chromedp.CSS(`table.users`)))
+			p.waitFor(t, 5*time.Second, "the page went to sign-in", `location.pathname === '/login' && !!document.querySelector('form.login')`)
+		})
+	}
+}
+
+// onlyLongPoll makes WebSocket and EventSource fail, as a proxy that
+// allows neither does.
+const onlyLongPoll = `(function () {
+  window.WebSocket = function () {
+    var fake = { readyState: 3, close: function () {}, send: function () {} };
+    setTimeout(function () { if (fake.onclose) { fake.onclose({ code: 1006 }); } }, 10);
+    return fake;
+  };
+  window.EventSource = function () {
+    var fake = { close: function () {} };
+    setTimeout(function () { if (fake.onerror) { fake.onerror({}); } }, 10);
+    return fake;
+  };
+}());`
