@@ -341,14 +341,15 @@ func (s *Server) kiosk(c echo.Context) error {
 	return s.render(c, http.StatusOK, "kiosk.html", page)
 }
 
-// sortForKiosk orders the wall's tiles: by severity, unacknowledged before
-// acknowledged, newest first; silenced alerts (maintenance) after all others.
+// sortForKiosk orders the wall's tiles: unacknowledged before acknowledged
+// (someone is on those), then by severity, newest first; silenced alerts
+// (maintenance) after all others.
 func sortForKiosk(alerts []monitor.Alert) []monitor.Alert {
 	out := append([]monitor.Alert(nil), alerts...)
 	rank := func(a monitor.Alert) int {
-		r := monitor.SeverityRank(a.Severity) * 2
+		r := monitor.SeverityRank(a.Severity)
 		if a.State == monitor.StateOpen {
-			r++
+			r += 4
 		}
 		if !a.Silenced {
 			r += 10
