@@ -93,14 +93,27 @@
       get(location.pathname + location.search, 10000, function (status, html) {
         if (status !== 200 || !window.DOMParser) { return; }
         var doc = new DOMParser().parseFromString(html, 'text/html');
+        /* a page of another kind came back (the sign-in form: the session
+           ended): go there properly instead of pasting it in */
+        if (doc.body && doc.body.getAttribute('data-page') !== page) { reloadPage(); return; }
         var fresh = doc.querySelector('main'), cur = document.querySelector('main');
-        var ae = document.activeElement;
-        var typing = ae && cur && cur.contains(ae) && (ae.tagName === 'TEXTAREA' || ae.tagName === 'INPUT');
-        if (fresh && cur && !typing) { cur.innerHTML = fresh.innerHTML; showMute(); showConn(); }
+        if (fresh && cur && !editing(cur)) { cur.innerHTML = fresh.innerHTML; showMute(); showConn(); }
       });
     }, 300);
   }
   setInterval(scheduleRefresh, 30000);
+  /* someone is filling in a form in el (focused, or typed into and left):
+     a refresh would throw that away */
+  function editing(el) {
+    var ae = document.activeElement;
+    if (ae && el.contains(ae) && (ae.tagName === 'TEXTAREA' || ae.tagName === 'INPUT' || ae.tagName === 'SELECT')) { return true; }
+    var fields = el.querySelectorAll('textarea, input');
+    for (var i = 0; i < fields.length; i++) {
+      var f = fields[i];
+      if (f.type !== 'hidden' && f.type !== 'checkbox' && f.type !== 'radio' && f.value !== f.defaultValue) { return true; }
+    }
+    return false;
+  }
 
   /* ---- events ---------------------------------------------------------- */
   var lastHeard = 0, gapHead = 0, gapSince = 0, conn = null, resetting = false, everDelivered = false, beats = 0;
