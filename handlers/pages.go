@@ -359,7 +359,7 @@ func sortForKiosk(alerts []monitor.Alert) []monitor.Alert {
 	for i := 1; i < len(out); i++ {
 		for j := i; j > 0; j-- {
 			a, b := out[j-1], out[j]
-			if rank(b) > rank(a) || (rank(b) == rank(a) && b.OpenedAt.After(a.OpenedAt)) {
+			if rank(b) > rank(a) || (rank(b) == rank(a) && (b.OpenedAt.After(a.OpenedAt) || (b.OpenedAt.Equal(a.OpenedAt) && b.ID > a.ID))) {
 				out[j-1], out[j] = b, a
 			}
 		}
