@@ -252,7 +252,7 @@ func (c *child) memory() (mem memory, err error) {
 		if _, err := fmt.Sscanf(l, "mem %d %d %d", &mem.HeapInuse, &mem.StackInuse, &mem.Goroutines); err != nil {
 			return mem, fmt.Errorf("server said %q", l)
 		}
-	case <-time.After(30 * time.Second):
+	case <-time.After(2 * time.Minute): // a loaded machine can take long to collect 5000 connections' garbage
 		return mem, errors.New("server did not report its memory")
 	}
 	mem.RSS, err = procRSS(c.cmd.Process.Pid)
@@ -325,6 +325,7 @@ type config struct {
 // client records when each message reached it.
 type client struct {
 	kind string
+	id   int // sent as the long-poll client id, as the page sends its own
 	// at[i] is when message i arrived (0: not yet); dup counts repeats.
 	at   []int64
 	got  atomic.Int64
@@ -383,7 +384,7 @@ func drive(ctx context.Context, cfg config) (*results, error) {
 		ready := make(chan error, n)
 		sem := make(chan struct{}, 100) // connections being set up at once
 		for range n {
-			c := &client{kind: kind, at: make([]int64, cfg.messages)}
+			c := &client{kind: kind, id: len(all), at: make([]int64, cfg.messages)}
 			c.last.Store(head)
 			all = append(all, c)
 			wg.Add(1)
@@ -601,7 +602,7 @@ func runPoll(ctx context.Context, base string, c *client, first int64, n int, up
 	wait := "0" // the first poll answers at once, as the page's does
 	for c.got.Load() < int64(n) {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet,
-			base+"/poll?wait="+wait+"&since="+strconv.FormatInt(c.last.Load(), 10), nil)
+			base+"/poll?wait="+wait+"&since="+strconv.FormatInt(c.last.Load(), 10)+"&client="+strconv.Itoa(c.id), nil)
 		wait = "10" // then held, up to the heartbeat
 		resp, err := pollClient.Do(req)
 		if err != nil {
