@@ -39,9 +39,10 @@ import (
 // fetches /api/tts URLs to record what the server answered, and ends at once.
 // REFUSE ("speech", "media" or "both") makes speech fail with not-allowed,
 // play() reject, or both, until the page has had a user gesture, as Chrome
-// without the autoplay flag does.
+// without the autoplay flag does; "stuck" makes speech never start, as a
+// wedged speech-dispatcher does.
 const soundStub = `(function () {
-  var voices = VOICES, refuse = REFUSE; /* '', 'speech', 'media' or 'both' */
+  var voices = VOICES, refuse = REFUSE; /* '', 'speech', 'media', 'both' or 'stuck' */
   window.__spoken = []; window.__played = []; window.__cancels = 0;
   var S = window.speechSynthesis;
   if (!S) { return; }
@@ -71,6 +72,7 @@ const soundStub = `(function () {
       return;
     }
     speaking = true;
+    if (refuse === 'stuck') { return; } /* a wedged engine: never starts, never ends */
     setTimeout(function () {
       if (u.onstart) { u.onstart({}); }
       setTimeout(function () { speaking = false; if (u.onend) { u.onend({}); } }, 50);
@@ -781,3 +783,23 @@ const onlyLongPoll = `(function () {
     return fake;
   };
 }());`
+
+// A speech queue that never starts is cleared (cancel) and the alert goes
+// to the server's voice, every time.
+func TestStuckSpeechQueueIsCleared(t *testing.T) {
+	needTools(t)
+	t.Parallel()
+	a := startApp(t, nil)
+	a.observe(t, simTarget, monitor.SimulatedProcesses(0))
+	p := openIn(t, newProfile(t), a.url("/"), pageOpts{lang: "en", scripts: []string{stub(voicesBoth, "stuck")}})
+	cleared := func(n int, al monitor.Alert) {
+		t.Helper()
+		p.waitSpoken(t, 5*time.Second, al.Speech.En, 1)
+		url := fmt.Sprintf("/api/tts?alert=%d&lang=en", al.ID)
+		p.waitFor(t, 10*time.Second, fmt.Sprintf("stuck queue %d cancelled and the server's voice played", n),
+			fmt.Sprintf(`window.__cancels >= %d && (window.__played || []).some(function (p) { return p.src.indexOf(%q) >= 0; })`, n, url))
+		p.waitFor(t, 5*time.Second, "the announcement over", `!window.syncmon.state().speaking`)
+	}
+	cleared(1, a.abend(t))
+	cleared(2, a.alertNamed(t, "after a stuck queue"))
+}
