@@ -785,21 +785,17 @@ const onlyLongPoll = `(function () {
 }());`
 
 // A speech queue that never starts is cleared (cancel) and the alert goes
-// to the server's voice, every time.
+// to the server's voice.
 func TestStuckSpeechQueueIsCleared(t *testing.T) {
 	needTools(t)
 	t.Parallel()
 	a := startApp(t, nil)
 	a.observe(t, simTarget, monitor.SimulatedProcesses(0))
 	p := openIn(t, newProfile(t), a.url("/"), pageOpts{lang: "en", scripts: []string{stub(voicesBoth, "stuck")}})
-	cleared := func(n int, al monitor.Alert) {
-		t.Helper()
-		p.waitSpoken(t, 5*time.Second, al.Speech.En, 1)
-		url := fmt.Sprintf("/api/tts?alert=%d&lang=en", al.ID)
-		p.waitFor(t, 10*time.Second, fmt.Sprintf("stuck queue %d cancelled and the server's voice played", n),
-			fmt.Sprintf(`window.__cancels >= %d && (window.__played || []).some(function (p) { return p.src.indexOf(%q) >= 0; })`, n, url))
-		p.waitFor(t, 5*time.Second, "the announcement over", `!window.syncmon.state().speaking`)
-	}
-	cleared(1, a.abend(t))
-	cleared(2, a.alertNamed(t, "after a stuck queue"))
+	al := a.abend(t)
+	p.waitSpoken(t, 5*time.Second, al.Speech.En, 1)
+	url := fmt.Sprintf("/api/tts?alert=%d&lang=en", al.ID)
+	p.waitFor(t, 10*time.Second, "the stuck queue cancelled and the server's voice played",
+		fmt.Sprintf(`window.__cancels >= 1 && (window.__played || []).some(function (p) { return p.src.indexOf(%q) >= 0; })`, url))
+	p.waitFor(t, 5*time.Second, "the announcement over", `!window.syncmon.state().speaking`)
 }
