@@ -9,10 +9,11 @@ run:
 
 # Tools the browser, proxy and speech tests need, installed when absent.
 deps:
-	@if ! command -v chromium >/dev/null || ! command -v nginx >/dev/null || ! command -v espeak-ng >/dev/null; then \
-		echo "installing chromium nginx-light espeak-ng"; \
+	@if ! command -v chromium >/dev/null || ! command -v nginx >/dev/null || ! command -v espeak-ng >/dev/null || \
+		! fc-list 2>/dev/null | grep -qi nanum; then \
+		echo "installing chromium nginx-light espeak-ng fonts-nanum"; \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium nginx-light espeak-ng >/dev/null; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium nginx-light espeak-ng fonts-nanum >/dev/null; \
 	fi
 
 lint:
