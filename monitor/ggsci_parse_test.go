@@ -27,6 +27,7 @@ func ggsciLag(r io.Reader) (any, error)         { return monitor.ParseLag(r) }
 func ggsciInfoDetails(r io.Reader) (any, error) { return monitor.ParseInfoDetails(r) }
 func ggsciInfoMgr(r io.Reader) (any, error)     { return monitor.ParseInfoMgr(r) }
 func ggsciSendStatus(r io.Reader) (any, error)  { return monitor.ParseSendStatus(r) }
+func ggsciStats(r io.Reader) (any, error)       { return monitor.ParseStats(r) }
 
 // ggsciInfoMgrLines parses every line on its own: the fixture gathers one
 // INFO MGR answer per line from five sources.
@@ -124,11 +125,9 @@ var ggsciCases = []struct {
 	{file: "ggsci_send_extract_status_in_recovery_COMPOSED.txt", parse: ggsciSendStatus},
 	{file: "ggsci_send_replicat_status_COMPOSED.txt", parse: ggsciSendStatus},
 	{file: "ggsci_shared_library_error_COMPOSED.txt", parse: ggsciInfoAll, wantErr: ggsciWantGGSCIError("error while loading shared libraries: libnnz19.so")},
-	// STATS output has no parser (yet); TestGGSCIOtherOutputRejected checks
-	// that no parser mistakes it for its own command's output.
-	{file: "ggsci_stats_extract_totalsonly_11g.txt"},
-	{file: "ggsci_stats_replicat_21c_pg_casing.txt"},
-	{file: "ggsci_stats_replicat_no_active_maps.txt"},
+	{file: "ggsci_stats_extract_totalsonly_11g.txt", parse: ggsciStats},
+	{file: "ggsci_stats_replicat_21c_pg_casing.txt", parse: ggsciStats},
+	{file: "ggsci_stats_replicat_no_active_maps.txt", parse: ggsciStats},
 }
 
 func readGGSCIFixture(tb testing.TB, name string) []byte {
@@ -198,7 +197,7 @@ func TestGGSCIFixturesCovered(t *testing.T) {
 func TestGGSCIOtherOutputRejected(t *testing.T) {
 	parsers := map[string]ggsciParser{
 		"info all": ggsciInfoAll, "lag": ggsciLag, "info detail": ggsciInfoDetails,
-		"info mgr": ggsciInfoMgr, "send status": ggsciSendStatus,
+		"info mgr": ggsciInfoMgr, "send status": ggsciSendStatus, "stats": ggsciStats,
 	}
 	inputs := map[string][]string{ // parser → fixtures from other commands
 		"info all": {"ggsci_lag_variants_COMPOSED.txt", "ggsci_info_extract_detail_integrated_19c.txt",
@@ -209,11 +208,14 @@ func TestGGSCIOtherOutputRejected(t *testing.T) {
 			"adminclient_info_all_debug_on_18c.txt"},
 		"info mgr":    {"ggsci_info_all_12.2_manager_stopped_jagent.txt", "ggsci_lag_variants_COMPOSED.txt"},
 		"send status": {"ggsci_info_all_windows_crlf_COMPOSED.txt", "ggsci_lag_replicat_watermarks_ogg14054.txt"},
+		"stats":       {"ggsci_info_all_12.2_banner_prompt.txt", "ggsci_lag_variants_COMPOSED.txt"},
 	}
 	for _, tc := range ggsciCases {
-		if tc.parse == nil { // STATS: nobody's output
+		if strings.HasPrefix(tc.file, "ggsci_stats_") { // STATS output is only ParseStats's
 			for name := range parsers {
-				inputs[name] = append(inputs[name], tc.file)
+				if name != "stats" {
+					inputs[name] = append(inputs[name], tc.file)
+				}
 			}
 		}
 	}
@@ -573,4 +575,18 @@ func BenchmarkParseInfoAll(b *testing.B) {
 			b.Fatalf("got %d rows, %v", len(ps), err)
 		}
 	}
+}
+
+func FuzzParseStats(f *testing.F) {
+	ggsciFuzzSeeds(f)
+	f.Fuzz(func(t *testing.T, in []byte) {
+		stats, err := monitor.ParseStats(bytes.NewReader(in))
+		if err != nil {
+			ggsciCheckFuzzError(t, err)
+			return
+		}
+		if len(stats) == 0 {
+			t.Fatal("no error and no stats")
+		}
+	})
 }
