@@ -7,8 +7,11 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -27,6 +30,50 @@ func serveAt(t *testing.T, db string) (base string, stop func()) {
 // sees nothing twice.
 func TestShutdownDuringStreamThenRestartLosesNothing(t *testing.T) {
 	t.Parallel()
+	shutdownDuringStream(t, serveAt)
+}
+
+// The same with the real binary stopped by a real SIGTERM.
+func TestSIGTERMDuringStreamThenRestartLosesNothing(t *testing.T) {
+	t.Parallel()
+	bin := filepath.Join(t.TempDir(), "syncmon")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	shutdownDuringStream(t, func(t *testing.T, db string) (string, func()) {
+		cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--database", db)
+		logs := newSyncBuffer()
+		cmd.Stderr = logs
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		t.Cleanup(func() { cmd.Process.Kill() })
+		addr := logs.waitFor(t, listeningRE, 20*time.Second)
+		var once sync.Once
+		return "http://" + addr, func() {
+			once.Do(func() {
+				if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+					t.Errorf("SIGTERM: %v", err)
+				}
+				select {
+				case err := <-exited:
+					if err != nil {
+						t.Errorf("after SIGTERM the server exited with %v, want 0", err)
+					}
+				case <-time.After(20 * time.Second):
+					t.Error("the server did not stop within 20 s of SIGTERM")
+				}
+				if !strings.Contains(logs.String(), "msg=stopped") {
+					t.Errorf("no clean stop in the log:\n%s", logs.String())
+				}
+			})
+		}
+	})
+}
+
+func shutdownDuringStream(t *testing.T, serve func(t *testing.T, db string) (base string, stop func())) {
 	db := filepath.Join(t.TempDir(), "restart.db")
 	if err := run(context.Background(), []string{"user", "add", "ops", "--role", "admin", "--database", db},
 		os.Getenv, strings.NewReader("s3cret-pass\n"), io.Discard, io.Discard); err != nil {
@@ -50,7 +97,7 @@ func TestShutdownDuringStreamThenRestartLosesNothing(t *testing.T) {
 		return out.Seq, true
 	}
 
-	base, stop := serveAt(t, db)
+	base, stop := serve(t, db)
 	got := map[int64]int{}
 	var last int64
 	// read consumes one connection until it closes or, with want, until it has seen want.
@@ -108,7 +155,8 @@ func TestShutdownDuringStreamThenRestartLosesNothing(t *testing.T) {
 		t.Fatalf("only %d alerts posted before the stop", len(posted))
 	}
 
-	base2, _ := serveAt(t, db)
+	base2, stop2 := serve(t, db)
+	defer stop2()
 	for i := 0; i < 5; i++ {
 		seq, ok := post(base2, 100+i)
 		if !ok {
