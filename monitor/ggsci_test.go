@@ -122,10 +122,10 @@ func TestGGSCICollectorHang(t *testing.T) {
 	pidfile := filepath.Join(t.TempDir(), "pids")
 	c := monitor.NewGGSCICollector(ggsciTarget("sh", ggsciScript(t, "hang.sh"), pidfile))
 	const deadline = 1500 * time.Millisecond
+	start := time.Now() // before the deadline starts counting
 	ctx, cancel := context.WithTimeout(t.Context(), deadline)
 	defer cancel()
 
-	start := time.Now()
 	got, err := c.Collect(ctx)
 	elapsed := time.Since(start)
 
