@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/syncmon/syncmon/monitor"
+	"github.com/syncmon/syncmon/monitor/errlog"
 )
 
 // checkResult is one line of `check --once --json`.
@@ -194,10 +195,10 @@ func errLogTail(path string) []monitor.LogEntry {
 		if _, err := r.ReadString('\n'); err != nil { // skip the partial first line
 			return nil
 		}
-		entries, _ := monitor.ParseErrLog(r)
+		entries, _ := errlog.Parse(r)
 		return entries
 	}
-	entries, _ := monitor.ParseErrLog(f)
+	entries, _ := errlog.Parse(f)
 	return entries
 }
 

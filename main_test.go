@@ -229,7 +229,7 @@ func TestConfigCheck(t *testing.T) {
 
 // fakeGGSCI is a config whose one ggsci target replays an OGG fixture.
 func fakeGGSCI(fixture string) string {
-	return "targets:\n  - {name: east, kind: ggsci, command: [\"monitor/testdata/ggsci/fake_ggsci.sh\", \"monitor/testdata/ggsci/" + fixture + "\"]}\n"
+	return "targets:\n  - {name: east, kind: ggsci, command: [\"monitor/ggsci/testdata/fake_ggsci.sh\", \"monitor/ggsci/testdata/" + fixture + "\"]}\n"
 }
 
 func TestConfigCheckNeedsNoSecrets(t *testing.T) {

@@ -18,6 +18,10 @@ import (
 	"github.com/syncmon/syncmon/config"
 	"github.com/syncmon/syncmon/handlers"
 	"github.com/syncmon/syncmon/monitor"
+	"github.com/syncmon/syncmon/monitor/errlog"
+	"github.com/syncmon/syncmon/monitor/ggsci"
+	"github.com/syncmon/syncmon/monitor/rest"
+	"github.com/syncmon/syncmon/monitor/simulator"
 	"github.com/syncmon/syncmon/notify"
 	"github.com/syncmon/syncmon/static"
 	"github.com/syncmon/syncmon/store"
@@ -61,20 +65,42 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// buildChecks makes one collector per configured target.
+// buildChecks makes one check per configured target, with the collector
+// for its kind.
 func buildChecks(cfg config.Config) ([]monitor.Check, error) {
 	var checks []monitor.Check
 	for _, t := range cfg.Targets {
-		c, err := monitor.NewCollector(t, time.Now)
+		c, err := newCollector(t, cfg.Speeds[t.Name])
 		if err != nil {
 			return nil, err
-		}
-		if sim, ok := c.(*monitor.Simulator); ok {
-			sim.WithSpeed(cfg.Speeds[t.Name])
 		}
 		checks = append(checks, monitor.Check{Target: t, Collector: c})
 	}
 	return checks, nil
+}
+
+// newCollector picks the collector for t's kind; speed is the simulator's.
+func newCollector(t monitor.Target, speed float64) (monitor.Collector, error) {
+	switch t.Kind {
+	case monitor.KindSimulator:
+		return simulator.New(t.Name, time.Now).WithSpeed(speed), nil
+	case monitor.KindGGSCI:
+		return ggsci.NewCollector(t), nil
+	case monitor.KindREST:
+		return rest.NewCollector(t)
+	default:
+		return nil, fmt.Errorf("target %s: unknown kind %q", t.Name, t.Kind)
+	}
+}
+
+// followErrLogs makes sched follow each target's ggserr.log, with offsets
+// kept in st so a restart resumes where it stopped.
+func followErrLogs(sched *monitor.Scheduler, checks []monitor.Check, st monitor.OffsetStore, log *slog.Logger) {
+	for _, c := range checks {
+		if c.Target.ErrLog != "" {
+			sched.Follow(c.Target, errlog.NewFollower(c.Target.ErrLog, st, log))
+		}
+	}
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -127,7 +153,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	sched.OnCheck = metrics.ObserveCheck
-	sched.FollowLogs(checks, st)
+	followErrLogs(sched, checks, st, log)
 	// Notifications follow the event log (the outbox) from each channel's
 	// cursor; deferred after st.Close, so stopped (cancel + wait) before it.
 	notifier := notify.New(st, cfg.Notifications, notify.Options{Log: log, PublicURL: cfg.PublicURL})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/syncmon/syncmon/monitor"
+	"github.com/syncmon/syncmon/monitor/simulator"
 )
 
 // Screenshots of the pages operators look at, in Korean and English, at
@@ -31,8 +32,8 @@ func TestScreenshots(t *testing.T) {
 	// A deployment with something to show: prod-east's REPLICAT REP1 has
 	// abended (open), prod-ma's extract lags (a warning), and prod-west's
 	// killed replicat was acknowledged by an admin.
-	a.observe(t, simTarget, monitor.SimulatedProcesses(0))
-	a.observe(t, simTarget, monitor.SimulatedProcesses(30*time.Second))
+	a.observe(t, simTarget, simulator.Processes(0))
+	a.observe(t, simTarget, simulator.Processes(30*time.Second))
 	abend := a.openAlert(t, "REP1", monitor.RuleProcessStatus)
 	ma := monitor.Target{Name: "prod-ma", Kind: monitor.KindREST, Thresholds: monitor.DefaultThresholds(), Policy: monitor.DefaultPolicy()}
 	maProcs := func(lag int64) []monitor.Process {

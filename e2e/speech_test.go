@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/syncmon/syncmon/handlers"
 	"github.com/syncmon/syncmon/monitor"
+	"github.com/syncmon/syncmon/monitor/simulator"
 	"github.com/syncmon/syncmon/store"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -191,8 +192,8 @@ func (a *app) observe(t *testing.T, target monitor.Target, procs []monitor.Proce
 // REPLICAT REP1 has abended, and returns the alert that opened.
 func (a *app) abend(t *testing.T) monitor.Alert {
 	t.Helper()
-	a.observe(t, simTarget, monitor.SimulatedProcesses(0))
-	a.observe(t, simTarget, monitor.SimulatedProcesses(30*time.Second))
+	a.observe(t, simTarget, simulator.Processes(0))
+	a.observe(t, simTarget, simulator.Processes(30*time.Second))
 	return a.openAlert(t, "REP1", monitor.RuleProcessStatus)
 }
 
@@ -366,7 +367,7 @@ func TestAbendShownAndSpokenOnceInThePagesLanguage(t *testing.T) {
 	needTools(t)
 	t.Parallel()
 	a := startApp(t, nil)
-	a.observe(t, simTarget, monitor.SimulatedProcesses(0))
+	a.observe(t, simTarget, simulator.Processes(0))
 	type screen struct {
 		lang, path string
 		p          *tab
@@ -425,7 +426,7 @@ func TestSpeechRepeatsUntilAckedFromAnotherPage(t *testing.T) {
 	t.Parallel()
 	const repeat = 2 * time.Second
 	a := startApp(t, func(o *handlers.Options) { o.SpeechRepeat = repeat })
-	a.observe(t, simTarget, monitor.SimulatedProcesses(0))
+	a.observe(t, simTarget, simulator.Processes(0))
 	dash := openIn(t, newProfile(t), a.url("/"), pageOpts{lang: "en", scripts: []string{stub(voicesBoth, "")}})
 	wall := openIn(t, newProfile(t), a.url("/kiosk"), pageOpts{lang: "ko", scripts: []string{stub(voicesBoth, "")}})
 	dash.waitFor(t, 3*time.Second, "the page's repeat check runs", `window.syncmon.state().checks > 0`)
@@ -479,7 +480,7 @@ func TestNoVoiceFallsBackToServerSpeech(t *testing.T) {
 	needTools(t)
 	t.Parallel()
 	a := startApp(t, nil)
-	a.observe(t, simTarget, monitor.SimulatedProcesses(0))
+	a.observe(t, simTarget, simulator.Processes(0))
 	ko := openIn(t, newProfile(t), a.url("/kiosk"), pageOpts{lang: "ko", scripts: []string{stub(voicesEnglishOnly, "")}})
 	en := openIn(t, newProfile(t), a.url("/"), pageOpts{lang: "en", scripts: []string{stub(voicesBoth, ""), noSpeechAPI}})
 	al := a.abend(t)
@@ -539,7 +540,7 @@ func TestWithoutJavaScriptPagesRefreshAndTheAckFormWorks(t *testing.T) {
 	needTools(t)
 	t.Parallel()
 	a := startApp(t, func(o *handlers.Options) { o.PageRefresh = time.Second })
-	a.observe(t, simTarget, monitor.SimulatedProcesses(0))
+	a.observe(t, simTarget, simulator.Processes(0))
 	prof := newProfile(t)
 	signIn(t, prof, a, "night", a.addAdmin(t, "night"))
 	dash := openIn(t, prof, a.url("/"), pageOpts{lang: "ko", noJS: true})
@@ -593,7 +594,7 @@ func TestRefusedSoundOffersOneClickToEnable(t *testing.T) {
 	needTools(t)
 	t.Parallel()
 	a := startApp(t, nil)
-	a.observe(t, simTarget, monitor.SimulatedProcesses(0))
+	a.observe(t, simTarget, simulator.Processes(0))
 	var pages []*tab
 	for _, refuse := range []string{"speech", "media", "both"} {
 		pages = append(pages, openIn(t, newProfile(t), a.url("/kiosk"), pageOpts{lang: "ko", scripts: []string{stub(voicesBoth, refuse)}}))
@@ -790,7 +791,7 @@ func TestStuckSpeechQueueIsCleared(t *testing.T) {
 	needTools(t)
 	t.Parallel()
 	a := startApp(t, nil)
-	a.observe(t, simTarget, monitor.SimulatedProcesses(0))
+	a.observe(t, simTarget, simulator.Processes(0))
 	p := openIn(t, newProfile(t), a.url("/"), pageOpts{lang: "en", scripts: []string{stub(voicesBoth, "stuck")}})
 	al := a.abend(t)
 	p.waitSpoken(t, 5*time.Second, al.Speech.En, 1)

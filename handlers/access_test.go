@@ -23,6 +23,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/syncmon/syncmon/handlers"
 	"github.com/syncmon/syncmon/monitor"
+	"github.com/syncmon/syncmon/monitor/simulator"
 	"github.com/syncmon/syncmon/store"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -264,7 +265,7 @@ func (ts *authServer) silence(t testing.TB) int64 {
 func (ts *authServer) target(t testing.TB) string {
 	t.Helper()
 	tg := monitor.Target{Name: "demo", Kind: monitor.KindSimulator, Thresholds: monitor.DefaultThresholds(), Policy: monitor.DefaultPolicy()}
-	obs := monitor.Observation{Target: "demo", Kind: monitor.KindSimulator, ObservedAt: ts.Clock.Now(), Processes: monitor.SimulatedProcesses(0)}
+	obs := monitor.Observation{Target: "demo", Kind: monitor.KindSimulator, ObservedAt: ts.Clock.Now(), Processes: simulator.Processes(0)}
 	if err := ts.Store.Record(context.Background(), tg, obs); err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/syncmon/syncmon/handlers"
 	"github.com/syncmon/syncmon/monitor"
+	"github.com/syncmon/syncmon/monitor/simulator"
 )
 
 // /metrics after a simulator run: parsed with the Prometheus text parser.
@@ -19,7 +20,7 @@ func TestMetricsExposeOGGAndDelivery(t *testing.T) {
 	ts := newTestServer(t, handlers.Options{Metrics: m})
 	target := monitor.Target{Name: "demo", Kind: monitor.KindSimulator, Thresholds: monitor.DefaultThresholds(), Policy: monitor.DefaultPolicy()}
 	sim := monitor.Check{Target: target, Collector: monitor.CollectorFunc(func(context.Context) ([]monitor.Process, error) {
-		return monitor.SimulatedProcesses(30 * time.Second), nil // REP1 abended
+		return simulator.Processes(30 * time.Second), nil // REP1 abended
 	})}
 	obs := monitor.RunCheck(context.Background(), sim, time.Now)
 	m.ObserveCheck(obs, 20*time.Millisecond)

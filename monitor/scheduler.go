@@ -137,19 +137,15 @@ func (s *Scheduler) RunOnce(ctx context.Context, c Check) {
 	}
 }
 
-// FollowLogs makes Start follow every target's ggserr.log (errlog), with
-// offsets kept in offsets: each ERROR line is recorded as it arrives.
-func (s *Scheduler) FollowLogs(checks []Check, offsets OffsetStore) {
-	for _, c := range checks {
-		if c.Target.ErrLog != "" {
-			s.follow = append(s.follow, followJob{target: c.Target, f: NewFollower(c.Target.ErrLog, offsets, s.log)})
-		}
-	}
+// Follow makes Start run f, the follower of t's own log (its ggserr.log),
+// recording each batch of entries as it arrives.
+func (s *Scheduler) Follow(t Target, f LogFollower) {
+	s.follow = append(s.follow, followJob{target: t, f: f})
 }
 
 type followJob struct {
 	target Target
-	f      *Follower
+	f      LogFollower
 }
 
 // Start begins scheduling (and following logs), and takes a first look at

@@ -2,7 +2,6 @@ package monitor
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 )
@@ -174,17 +173,3 @@ type CollectorFunc func(ctx context.Context) ([]Process, error)
 
 // Collect calls f.
 func (f CollectorFunc) Collect(ctx context.Context) ([]Process, error) { return f(ctx) }
-
-// NewCollector builds the collector for t's kind.
-func NewCollector(t Target, now func() time.Time) (Collector, error) {
-	switch t.Kind {
-	case KindSimulator:
-		return NewSimulator(t.Name, now), nil
-	case KindGGSCI:
-		return NewGGSCICollector(t), nil
-	case KindREST:
-		return NewRESTCollector(t)
-	default:
-		return nil, fmt.Errorf("target %s: unknown kind %q", t.Name, t.Kind)
-	}
-}

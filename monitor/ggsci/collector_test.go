@@ -1,4 +1,4 @@
-package monitor_test
+package ggsci_test
 
 import (
 	"bytes"
@@ -16,14 +16,15 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/syncmon/syncmon/monitor"
+	"github.com/syncmon/syncmon/monitor/ggsci"
 )
 
-// The fake GGSCIs are shell scripts in testdata/ggsci; each says what it does
+// The fake GGSCIs are shell scripts in testdata/; each says what it does
 // in its header.
 
 func ggsciScript(tb testing.TB, name string) string {
 	tb.Helper()
-	p, err := filepath.Abs(filepath.Join("testdata", "ggsci", name))
+	p, err := filepath.Abs(filepath.Join("testdata", name))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func ggsciWantAllGone(tb testing.TB, pids []int) {
 func TestGGSCICollectorReadsInfoAll(t *testing.T) {
 	const fixture = "ggsci_info_all_250_groups_generated_COMPOSED.txt"
 	transcript := filepath.Join(t.TempDir(), "stdin")
-	c := monitor.NewGGSCICollector(ggsciTarget(ggsciScript(t, "fake_ggsci.sh"), ggsciScript(t, fixture), transcript))
+	c := ggsci.NewCollector(ggsciTarget(ggsciScript(t, "fake_ggsci.sh"), ggsciScript(t, fixture), transcript))
 
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
@@ -97,7 +98,7 @@ func TestGGSCICollectorReadsInfoAll(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Collect: %v", err)
 	}
-	want, err := monitor.ParseInfoAll(bytes.NewReader(readGGSCIFixture(t, fixture)))
+	want, err := ggsci.ParseInfoAll(bytes.NewReader(readGGSCIFixture(t, fixture)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +121,7 @@ func TestGGSCICollectorHang(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 
 	pidfile := filepath.Join(t.TempDir(), "pids")
-	c := monitor.NewGGSCICollector(ggsciTarget("sh", ggsciScript(t, "hang.sh"), pidfile))
+	c := ggsci.NewCollector(ggsciTarget("sh", ggsciScript(t, "hang.sh"), pidfile))
 	const deadline = 1500 * time.Millisecond
 	start := time.Now() // before the deadline starts counting
 	ctx, cancel := context.WithTimeout(t.Context(), deadline)
@@ -156,7 +157,7 @@ func TestGGSCICollectorTargetTimeout(t *testing.T) {
 	// No deadline on ctx: the target's Timeout bounds the check.
 	tg := ggsciTarget("sh", ggsciScript(t, "hang.sh"), filepath.Join(t.TempDir(), "pids"))
 	tg.Timeout = 300 * time.Millisecond
-	_, err := monitor.NewGGSCICollector(tg).Collect(context.Background())
+	_, err := ggsci.NewCollector(tg).Collect(context.Background())
 	if !errors.Is(err, monitor.ErrUnreachable) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("got %v, want ErrUnreachable and DeadlineExceeded", err)
 	}
@@ -167,7 +168,7 @@ func TestGGSCICollectorTargetTimeout(t *testing.T) {
 func TestGGSCICollectorLeftoverChild(t *testing.T) {
 	pidfile := filepath.Join(t.TempDir(), "pid")
 	fixture := ggsciScript(t, "ggsci_info_all_windows_crlf_COMPOSED.txt")
-	c := monitor.NewGGSCICollector(ggsciTarget("sh", ggsciScript(t, "leave_child.sh"), pidfile, fixture))
+	c := ggsci.NewCollector(ggsciTarget("sh", ggsciScript(t, "leave_child.sh"), pidfile, fixture))
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	start := time.Now()
@@ -189,7 +190,7 @@ func TestGGSCICollectorLeftoverChild(t *testing.T) {
 func TestGGSCICollectorEscapedChild(t *testing.T) {
 	pidfile := filepath.Join(t.TempDir(), "pid")
 	fixture := ggsciScript(t, "ggsci_info_all_windows_crlf_COMPOSED.txt")
-	c := monitor.NewGGSCICollector(ggsciTarget("sh", ggsciScript(t, "escape_group.sh"), pidfile, fixture))
+	c := ggsci.NewCollector(ggsciTarget("sh", ggsciScript(t, "escape_group.sh"), pidfile, fixture))
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	got, err := c.Collect(ctx)
@@ -225,7 +226,7 @@ func TestGGSCICollectorErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 			defer cancel()
-			got, err := monitor.NewGGSCICollector(ggsciTarget(tc.argv...)).Collect(ctx)
+			got, err := ggsci.NewCollector(ggsciTarget(tc.argv...)).Collect(ctx)
 			if err == nil {
 				t.Fatalf("got %s, want an error", ggsciFmtProcesses(got))
 			}
@@ -247,11 +248,11 @@ func TestGGSCICollectorErrors(t *testing.T) {
 func TestGGSCICollectorNonZeroExitWithTable(t *testing.T) {
 	// A wrapper that exits 1 after a good answer: the answer counts.
 	fixture := ggsciScript(t, "ggsci_info_all_abended_lag_over_24h.txt")
-	c := monitor.NewGGSCICollector(ggsciTarget("sh", "-c", `cat >/dev/null; cat "$1"; exit 1`, "sh", fixture))
+	c := ggsci.NewCollector(ggsciTarget("sh", "-c", `cat >/dev/null; cat "$1"; exit 1`, "sh", fixture))
 	got, err := c.Collect(t.Context())
 	if err != nil || len(got) != 2 {
 		t.Fatalf("got %s, %v; want 2 processes", ggsciFmtProcesses(got), err)
 	}
 }
 
-var _ monitor.Collector = (*monitor.GGSCICollector)(nil)
+var _ monitor.Collector = (*ggsci.Collector)(nil)

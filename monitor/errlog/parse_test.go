@@ -1,4 +1,4 @@
-package monitor_test
+package errlog_test
 
 import (
 	"bytes"
@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syncmon/syncmon/monitor/errlog"
+	"github.com/syncmon/syncmon/monitor/internal/golden"
+
 	"github.com/syncmon/syncmon/monitor"
 )
 
@@ -16,7 +19,7 @@ func errlogFixtures(tb testing.TB) []string {
 	tb.Helper()
 	var out []string
 	for _, pat := range []string{"ggserr_*.log", "er_process_log*.log"} {
-		m, err := filepath.Glob(filepath.Join("testdata", "errlog", pat))
+		m, err := filepath.Glob(filepath.Join("testdata", pat))
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -35,11 +38,11 @@ func TestParseErrLogGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := monitor.ParseErrLog(bytes.NewReader(b))
+			got, err := errlog.Parse(bytes.NewReader(b))
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, strings.TrimSuffix(file, ".log")+".golden.json", got)
+			golden.Check(t, strings.TrimSuffix(file, ".log")+".golden.json", got)
 		})
 	}
 }
@@ -53,8 +56,8 @@ func TestParseErrLogCRLF(t *testing.T) {
 		}
 		lf := bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
 		crlf := bytes.ReplaceAll(lf, []byte("\n"), []byte("\r\n"))
-		a, _ := monitor.ParseErrLog(bytes.NewReader(lf))
-		c, _ := monitor.ParseErrLog(bytes.NewReader(crlf))
+		a, _ := errlog.Parse(bytes.NewReader(lf))
+		c, _ := errlog.Parse(bytes.NewReader(crlf))
 		if ja, jc := errlogJSON(t, a), errlogJSON(t, c); ja != jc {
 			t.Errorf("%s: CRLF differs from LF:\n%s\n%s", filepath.Base(file), jc, ja)
 		}
@@ -68,8 +71,8 @@ func TestErrLogParserChunks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		whole, _ := monitor.ParseErrLog(bytes.NewReader(b))
-		var p monitor.ErrLogParser
+		whole, _ := errlog.Parse(bytes.NewReader(b))
+		var p errlog.Parser
 		var got []monitor.LogEntry
 		for i := range b {
 			got = append(got, p.Feed(b[i:i+1])...)
@@ -144,7 +147,7 @@ func TestParseErrLogLines(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := monitor.ParseErrLog(strings.NewReader(tc.in))
+			got, err := errlog.Parse(strings.NewReader(tc.in))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -156,7 +159,7 @@ func TestParseErrLogLines(t *testing.T) {
 }
 
 func TestErrLogParserIncremental(t *testing.T) {
-	var p monitor.ErrLogParser
+	var p errlog.Parser
 	l1 := "2024-01-15 10:00:00  ERROR   OGG-00001  first\n"
 	cont := "    more of first\n"
 	l2 := "2024-01-15 10:00:01  ERROR   OGG-00002  sec"
@@ -194,7 +197,7 @@ func TestErrLogParserIncremental(t *testing.T) {
 func TestErrLogParserLimits(t *testing.T) {
 	long := "2024-01-15 10:00:00  ERROR   OGG-00001  " + strings.Repeat("x", 200<<10) + "\n"
 	next := "2024-01-15 10:00:01  INFO    OGG-00002  after\n"
-	got, _ := monitor.ParseErrLog(strings.NewReader(long + next))
+	got, _ := errlog.Parse(strings.NewReader(long + next))
 	if len(got) != 2 {
 		t.Fatalf("got %d entries, want 2", len(got))
 	}
@@ -206,7 +209,7 @@ func TestErrLogParserLimits(t *testing.T) {
 	}
 
 	many := "2024-01-15 10:00:00  ERROR   OGG-00001  head\n" + strings.Repeat("    "+strings.Repeat("y", 1000)+"\n", 400)
-	got, _ = monitor.ParseErrLog(strings.NewReader(many + next))
+	got, _ = errlog.Parse(strings.NewReader(many + next))
 	if len(got) != 2 || !strings.HasSuffix(got[0].Message, "[further lines truncated]") || len(got[0].Message) > 260<<10 {
 		t.Errorf("got %d entries, first of %d bytes; want it capped and marked", len(got), len(got[0].Message))
 	}
@@ -222,13 +225,13 @@ func FuzzErrLogParser(f *testing.F) {
 	}
 	f.Add([]byte("2024-01-15T10:00:00.1+0000 ERROR| ERROR OGG-1 x: (main)\n\r\n   \n"), uint16(3))
 	f.Fuzz(func(t *testing.T, b []byte, cut uint16) {
-		whole, err := monitor.ParseErrLog(bytes.NewReader(b))
+		whole, err := errlog.Parse(bytes.NewReader(b))
 		if err != nil {
 			t.Fatal(err)
 		}
 		// Split anywhere: the same entries.
 		k := int(cut) % (len(b) + 1)
-		var p monitor.ErrLogParser
+		var p errlog.Parser
 		got := append([]monitor.LogEntry{}, p.Feed(b[:k])...)
 		got = append(got, p.Feed(b[k:])...)
 		if c := p.Consumed(); c < 0 || c > int64(len(b)) {

@@ -1,4 +1,6 @@
-package monitor_test
+// Package golden compares parser output with the golden files beside the
+// fixtures in each source package's testdata/.
+package golden
 
 import (
 	"bytes"
@@ -11,16 +13,16 @@ import (
 
 // update rewrites golden files instead of comparing against them:
 //
-//	go test ./monitor/ -run TestXxx -update
+//	go test ./monitor/ggsci/ -run TestXxx -update
 //
-// It is the package's only declaration of the flag: every golden test in
-// package monitor_test uses golden below rather than declaring its own.
+// It is the only declaration of the flag: every golden test of the source
+// packages calls Check rather than declaring its own.
 var update = flag.Bool("update", false, "rewrite testdata/**/*.golden.json files")
 
-// golden marshals got as indented JSON and compares it with the file at path,
+// Check marshals got as indented JSON and compares it with the file at path,
 // or rewrites that file when -update is set. A missing golden file is a
 // failure that says how to create it.
-func golden(tb testing.TB, path string, got any) {
+func Check(tb testing.TB, path string, got any) {
 	tb.Helper()
 	b, err := json.MarshalIndent(got, "", "  ")
 	if err != nil {

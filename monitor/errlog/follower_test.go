@@ -1,4 +1,4 @@
-package monitor_test
+package errlog_test
 
 import (
 	"bytes"
@@ -18,6 +18,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/syncmon/syncmon/monitor"
+	"github.com/syncmon/syncmon/monitor/errlog"
 )
 
 // memOffsetStore is an in-memory monitor.OffsetStore.
@@ -107,7 +108,7 @@ func follow(t *testing.T, path string, store monitor.OffsetStore) *following {
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
 	fl := &following{entries: make(chan monitor.LogEntry, 1000), logs: logs, cancel: cancel, done: make(chan error, 1)}
-	f := monitor.NewFollower(path, store, log)
+	f := errlog.NewFollower(path, store, log)
 	go func() {
 		fl.done <- f.Run(ctx, func(es []monitor.LogEntry) error {
 			for _, e := range es {
@@ -331,7 +332,7 @@ func TestFollowerMissingDirectory(t *testing.T) {
 		if e.Message != "found by polling" {
 			t.Fatalf("got %q", e.Message)
 		}
-	case <-time.After(monitor.DefaultFollowerPoll + emitDeadline):
+	case <-time.After(errlog.DefaultFollowerPoll + emitDeadline):
 		t.Fatal("the poll did not find the file")
 	}
 	// From now on the directory is watched again.
@@ -408,7 +409,7 @@ func TestFollowerRetriesAndNeverSkipsAnUnrecordedLine(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- monitor.NewFollower(path, store, log).Run(ctx, func(es []monitor.LogEntry) error {
+		done <- errlog.NewFollower(path, store, log).Run(ctx, func(es []monitor.LogEntry) error {
 			if fails.Add(-1) >= 0 {
 				return errors.New("database is locked")
 			}
@@ -436,7 +437,7 @@ func TestFollowerRetriesAndNeverSkipsAnUnrecordedLine(t *testing.T) {
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	attempted := make(chan struct{}, 100)
 	go func() {
-		done <- monitor.NewFollower(path, store, log).Run(ctx2, func([]monitor.LogEntry) error {
+		done <- errlog.NewFollower(path, store, log).Run(ctx2, func([]monitor.LogEntry) error {
 			attempted <- struct{}{}
 			return errors.New("database is locked")
 		})

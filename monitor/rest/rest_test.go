@@ -1,4 +1,4 @@
-package monitor_test
+package rest_test
 
 import (
 	"bufio"
@@ -18,6 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syncmon/syncmon/monitor/internal/golden"
+	"github.com/syncmon/syncmon/monitor/rest"
+
 	"github.com/syncmon/syncmon/monitor"
 )
 
@@ -26,10 +29,10 @@ const (
 	restPassword = "s3cret-Pa55word"
 )
 
-// restFixture reads testdata/rest/name.
+// restFixture reads testdata/name.
 func restFixture(tb testing.TB, name string) []byte {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "rest", name))
+	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -51,12 +54,12 @@ func restOutcome(v any, err error) restResult {
 }
 
 func TestRESTParseGolden(t *testing.T) {
-	envelope := func(b []byte) restResult { return restOutcome(monitor.ParseRESTEnvelope(bytes.NewReader(b))) }
-	list := func(b []byte) restResult { return restOutcome(monitor.ParseRESTList(bytes.NewReader(b))) }
-	status := func(b []byte) restResult { return restOutcome(monitor.ParseRESTStatus(bytes.NewReader(b))) }
-	service := func(b []byte) restResult { return restOutcome(monitor.ParseRESTService(bytes.NewReader(b))) }
-	messages := func(b []byte) restResult { return restOutcome(monitor.ParseRESTMessages(bytes.NewReader(b))) }
-	mpoints := func(b []byte) restResult { return restOutcome(monitor.ParseRESTMPoints(bytes.NewReader(b))) }
+	envelope := func(b []byte) restResult { return restOutcome(rest.ParseEnvelope(bytes.NewReader(b))) }
+	list := func(b []byte) restResult { return restOutcome(rest.ParseList(bytes.NewReader(b))) }
+	status := func(b []byte) restResult { return restOutcome(rest.ParseStatus(bytes.NewReader(b))) }
+	service := func(b []byte) restResult { return restOutcome(rest.ParseService(bytes.NewReader(b))) }
+	messages := func(b []byte) restResult { return restOutcome(rest.ParseMessages(bytes.NewReader(b))) }
+	mpoints := func(b []byte) restResult { return restOutcome(rest.ParseMPoints(bytes.NewReader(b))) }
 	// httpStatus reads a raw HTTP response and parses its body as a status.
 	httpStatus := func(b []byte) restResult {
 		resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(b)), nil)
@@ -64,7 +67,7 @@ func TestRESTParseGolden(t *testing.T) {
 			return restOutcome(nil, err)
 		}
 		defer resp.Body.Close()
-		_, err = monitor.ParseRESTStatus(resp.Body)
+		_, err = rest.ParseStatus(resp.Body)
 		return restResult{Result: resp.StatusCode, Error: err.Error(), Unreadable: errors.Is(err, monitor.ErrUnreadable)}
 	}
 
@@ -100,11 +103,11 @@ func TestRESTParseGolden(t *testing.T) {
 		t.Run(tc.file, func(t *testing.T) {
 			got := tc.parse(restFixture(t, tc.file))
 			name := strings.TrimSuffix(tc.file, filepath.Ext(tc.file))
-			golden(t, filepath.Join("testdata", "rest", name+".golden.json"), got)
+			golden.Check(t, filepath.Join("testdata", name+".golden.json"), got)
 		})
 	}
 	// Every fixture copied into testdata has a golden test.
-	all, _ := filepath.Glob(filepath.Join("testdata", "rest", "ma_*"))
+	all, _ := filepath.Glob(filepath.Join("testdata", "ma_*"))
 	for _, f := range all {
 		if base := filepath.Base(f); !strings.Contains(base, ".golden.") && !seen[base] {
 			t.Errorf("fixture %s has no golden test", base)
@@ -143,7 +146,7 @@ func TestRESTParseStatusQuirks(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := monitor.ParseRESTStatus(strings.NewReader(tc.body))
+			got, err := rest.ParseStatus(strings.NewReader(tc.body))
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("got error %v, want one containing %q", err, tc.wantErr)
@@ -183,7 +186,7 @@ func TestRESTParseListErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := monitor.ParseRESTList(strings.NewReader(tc.body))
+			_, err := rest.ParseList(strings.NewReader(tc.body))
 			if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, monitor.ErrUnreadable) {
 				t.Fatalf("got %v, want an ErrUnreadable containing %q", err, tc.want)
 			}
@@ -275,9 +278,9 @@ func startFakeAdminService(t *testing.T, d *fakeAdminService) (*httptest.Server,
 	}
 }
 
-func newTestRESTCollector(t *testing.T, target monitor.Target) *monitor.RESTCollector {
+func newTestRESTCollector(t *testing.T, target monitor.Target) *rest.Collector {
 	t.Helper()
-	c, err := monitor.NewRESTCollector(target)
+	c, err := rest.NewCollector(target)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,12 +380,12 @@ func TestRESTCollectErrors(t *testing.T) {
 			d.json("/services/v2/extracts/EXT1/info/status", "ma_standard_response_message_only_23ai.json")
 		}, monitor.ErrUnreadable, "body has no response: OGG-15114 Credential store altered."},
 		{"oversized body with length", func(d *fakeAdminService, target *monitor.Target) {
-			d.raw("/services/v2/extracts", 200, `{"response":{"items":[]},"pad":"`+strings.Repeat("x", monitor.DefaultRESTMaxBody)+`"}`)
+			d.raw("/services/v2/extracts", 200, `{"response":{"items":[]},"pad":"`+strings.Repeat("x", rest.DefaultMaxBody)+`"}`)
 		}, monitor.ErrUnreadable, "response larger than 4194304 bytes"},
 		{"oversized body streamed", func(d *fakeAdminService, target *monitor.Target) {
 			d.routes["/services/v2/extracts"] = func(w http.ResponseWriter, r *http.Request) {
 				chunk := []byte(strings.Repeat(" ", 64<<10))
-				for range monitor.DefaultRESTMaxBody/len(chunk) + 2 {
+				for range rest.DefaultMaxBody/len(chunk) + 2 {
 					if _, err := w.Write(chunk); err != nil {
 						return
 					}
@@ -524,7 +527,7 @@ func TestRESTTLS(t *testing.T) {
 		for _, f := range []string{filepath.Join(t.TempDir(), "missing.pem"), notPEM} {
 			tg := target
 			tg.CAFile = f
-			if _, err := monitor.NewRESTCollector(tg); err == nil {
+			if _, err := rest.NewCollector(tg); err == nil {
 				t.Errorf("CA file %s: got no error", filepath.Base(f))
 			}
 		}
@@ -533,7 +536,7 @@ func TestRESTTLS(t *testing.T) {
 
 func TestNewRESTCollectorURL(t *testing.T) {
 	for _, u := range []string{"", "ftp://host", "https://", "https://oggadmin:" + restPassword + "@host:9012", "://bad"} {
-		_, err := monitor.NewRESTCollector(monitor.Target{Name: "x", URL: u})
+		_, err := rest.NewCollector(monitor.Target{Name: "x", URL: u})
 		if err == nil {
 			t.Errorf("url %q: got no error", u)
 			continue
@@ -588,7 +591,7 @@ func TestRESTCollectLog(t *testing.T) {
 func FuzzParseRESTList(f *testing.F) {
 	fuzzSeedREST(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		names, err := monitor.ParseRESTList(bytes.NewReader(b))
+		names, err := rest.ParseList(bytes.NewReader(b))
 		if err != nil && !errors.Is(err, monitor.ErrUnreadable) {
 			t.Fatalf("error %v does not match ErrUnreadable", err)
 		}
@@ -601,7 +604,7 @@ func FuzzParseRESTList(f *testing.F) {
 func FuzzParseRESTStatus(f *testing.F) {
 	fuzzSeedREST(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		p, err := monitor.ParseRESTStatus(bytes.NewReader(b))
+		p, err := rest.ParseStatus(bytes.NewReader(b))
 		if err != nil {
 			if !errors.Is(err, monitor.ErrUnreadable) {
 				t.Fatalf("error %v does not match ErrUnreadable", err)
@@ -621,10 +624,10 @@ func FuzzParseRESTMessages(f *testing.F) {
 	fuzzSeedREST(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, parse := range []func(io.Reader) error{
-			func(r io.Reader) error { _, err := monitor.ParseRESTMessages(r); return err },
-			func(r io.Reader) error { _, err := monitor.ParseRESTEnvelope(r); return err },
-			func(r io.Reader) error { _, err := monitor.ParseRESTService(r); return err },
-			func(r io.Reader) error { _, err := monitor.ParseRESTMPoints(r); return err },
+			func(r io.Reader) error { _, err := rest.ParseMessages(r); return err },
+			func(r io.Reader) error { _, err := rest.ParseEnvelope(r); return err },
+			func(r io.Reader) error { _, err := rest.ParseService(r); return err },
+			func(r io.Reader) error { _, err := rest.ParseMPoints(r); return err },
 		} {
 			if err := parse(bytes.NewReader(b)); err != nil && !errors.Is(err, monitor.ErrUnreadable) {
 				t.Fatalf("error %v does not match ErrUnreadable", err)
@@ -634,7 +637,7 @@ func FuzzParseRESTMessages(f *testing.F) {
 }
 
 func fuzzSeedREST(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "rest", "ma_*"))
+	files, _ := filepath.Glob(filepath.Join("testdata", "ma_*"))
 	for _, file := range files {
 		if !strings.Contains(file, ".golden.") {
 			f.Add(restFixture(f, filepath.Base(file)))

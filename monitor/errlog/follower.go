@@ -1,4 +1,4 @@
-package monitor
+package errlog
 
 import (
 	"context"
@@ -12,24 +12,10 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/syncmon/syncmon/monitor"
+
 	"github.com/fsnotify/fsnotify"
 )
-
-// ErrLogOffset is how far a Follower has read one ggserr.log.
-type ErrLogOffset struct {
-	Offset int64  // bytes of the file read and emitted; the next read starts here
-	Inode  uint64 // the file's inode when Offset was saved; 0 = never seen (or a platform without inodes)
-	Size   int64  // bytes of the file read when Offset was saved (≥ Offset); informational
-}
-
-// OffsetStore keeps each followed file's offset across restarts.
-type OffsetStore interface {
-	// LoadOffset returns the saved offset of path, or the zero value for a
-	// path never saved.
-	LoadOffset(ctx context.Context, path string) (ErrLogOffset, error)
-	// SaveOffset records off for path, replacing what was there.
-	SaveOffset(ctx context.Context, path string, off ErrLogOffset) error
-}
 
 // Follower defaults.
 const (
@@ -77,13 +63,13 @@ type Follower struct {
 	MaxBatch int
 
 	path    string
-	offsets OffsetStore
+	offsets monitor.OffsetStore
 	log     *slog.Logger
 }
 
 // NewFollower returns a Follower of path that keeps its offset in offsets.
 // log may be nil.
-func NewFollower(path string, offsets OffsetStore, log *slog.Logger) *Follower {
+func NewFollower(path string, offsets monitor.OffsetStore, log *slog.Logger) *Follower {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -93,7 +79,7 @@ func NewFollower(path string, offsets OffsetStore, log *slog.Logger) *Follower {
 // Run follows the file until ctx is done, calling emit (from Run's own
 // goroutine) with each batch of new entries. It returns nil when ctx is
 // done, and an error only when the stored offset cannot be loaded.
-func (f *Follower) Run(ctx context.Context, emit func([]LogEntry) error) error {
+func (f *Follower) Run(ctx context.Context, emit func([]monitor.LogEntry) error) error {
 	stored, err := f.offsets.LoadOffset(ctx, f.path)
 	if err != nil {
 		return fmt.Errorf("errlog %s: load offset: %w", f.path, err)
@@ -161,9 +147,9 @@ func (f *Follower) Run(ctx context.Context, emit func([]LogEntry) error) error {
 // tail is the state of one Run.
 type tail struct {
 	f      *Follower
-	emit   func([]LogEntry) error
-	stored ErrLogOffset // what LoadOffset said when Run began
-	saved  ErrLogOffset // the last offset saved
+	emit   func([]monitor.LogEntry) error
+	stored monitor.ErrLogOffset // what LoadOffset said when Run began
+	saved  monitor.ErrLogOffset // the last offset saved
 	buf    []byte
 
 	tried   bool // the first open has been attempted
@@ -172,7 +158,7 @@ type tail struct {
 	inode   uint64
 	base    int64 // file offset where parser began
 	pos     int64 // file offset read up to
-	parser  *ErrLogParser
+	parser  *Parser
 	readErr string // the last read error logged, to log each once
 }
 
@@ -264,7 +250,7 @@ func (t *tail) restart(ctx context.Context, off int64) error {
 	if _, err := t.file.Seek(off, io.SeekStart); err != nil {
 		return err
 	}
-	t.parser, t.base, t.pos = &ErrLogParser{}, off, off
+	t.parser, t.base, t.pos = &Parser{}, off, off
 	t.save(ctx)
 	return nil
 }
@@ -300,7 +286,7 @@ func (t *tail) drain(ctx context.Context) {
 // fails (the database busy, say) is retried with backoff; the offset moves
 // only past entries that were recorded, so a line is never lost: if Run ends
 // first, the next start reads it again.
-func (t *tail) publish(ctx context.Context, entries []LogEntry) {
+func (t *tail) publish(ctx context.Context, entries []monitor.LogEntry) {
 	if len(entries) > 0 {
 		wait := 100 * time.Millisecond
 		for {
@@ -321,7 +307,7 @@ func (t *tail) publish(ctx context.Context, entries []LogEntry) {
 }
 
 func (t *tail) save(ctx context.Context) {
-	off := ErrLogOffset{Offset: t.base + t.parser.Consumed(), Inode: t.inode, Size: t.pos}
+	off := monitor.ErrLogOffset{Offset: t.base + t.parser.Consumed(), Inode: t.inode, Size: t.pos}
 	if off == t.saved {
 		return
 	}

@@ -1,14 +1,16 @@
-package monitor
+package simulator
 
 import (
 	"context"
 	"math"
 	"time"
+
+	"github.com/syncmon/syncmon/monitor"
 )
 
 // Simulator is a built-in fake deployment: MANAGER, three EXTRACTs and two
 // REPLICATs whose lag and checkpoint age wander. Its scenario repeats every
-// SimulatorCycle: REPLICAT REP1 abends 20 s in and recovers a minute later,
+// Cycle: REPLICAT REP1 abends 20 s in and recovers a minute later,
 // and EXTRACT EXT2's lag climbs over the warning threshold (and, every third
 // cycle, over the critical one) from 110 s to 150 s.
 //
@@ -21,11 +23,11 @@ type Simulator struct {
 	speed float64
 }
 
-// SimulatorCycle is the length of the simulator's repeating scenario.
-const SimulatorCycle = 180 * time.Second
+// Cycle is the length of the simulator's repeating scenario.
+const Cycle = 180 * time.Second
 
-// NewSimulator returns a simulator whose scenario starts now.
-func NewSimulator(name string, now func() time.Time) *Simulator {
+// New returns a simulator whose scenario starts now.
+func New(name string, now func() time.Time) *Simulator {
 	if now == nil {
 		now = time.Now
 	}
@@ -41,21 +43,21 @@ func (s *Simulator) WithSpeed(speed float64) *Simulator {
 }
 
 // Collect returns the simulated process table at the current time.
-func (s *Simulator) Collect(ctx context.Context) ([]Process, error) {
+func (s *Simulator) Collect(ctx context.Context) ([]monitor.Process, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	elapsed := time.Duration(float64(s.now().Sub(s.start)) * s.speed)
-	return SimulatedProcesses(elapsed), nil
+	return Processes(elapsed), nil
 }
 
-// SimulatedProcesses is the simulator's process table at elapsed time into its scenario.
-func SimulatedProcesses(elapsed time.Duration) []Process {
+// Processes is the simulator's process table at elapsed time into its scenario.
+func Processes(elapsed time.Duration) []monitor.Process {
 	if elapsed < 0 {
 		elapsed = 0
 	}
-	cycle := int(elapsed / SimulatorCycle)
-	t := (elapsed % SimulatorCycle).Seconds()
+	cycle := int(elapsed / Cycle)
+	t := (elapsed % Cycle).Seconds()
 	sec := elapsed.Seconds()
 	wander := func(base, amp, period, phase float64) *int64 {
 		v := int64(math.Round(base + amp*math.Sin(2*math.Pi*sec/period+phase)))
@@ -65,20 +67,20 @@ func SimulatedProcesses(elapsed time.Duration) []Process {
 		return &v
 	}
 
-	procs := []Process{
-		{Program: "MANAGER", Status: StatusRunning},
-		{Program: "EXTRACT", Group: "EXT1", Status: StatusRunning, LagSeconds: wander(3, 2, 47, 0), CheckpointAgeSeconds: wander(6, 4, 29, 1)},
-		{Program: "EXTRACT", Group: "EXT2", Status: StatusRunning, LagSeconds: wander(5, 3, 61, 2), CheckpointAgeSeconds: wander(5, 4, 31, 2)},
-		{Program: "EXTRACT", Group: "PUMP1", Status: StatusRunning, LagSeconds: wander(1, 1, 37, 3), CheckpointAgeSeconds: wander(4, 3, 23, 3)},
-		{Program: "REPLICAT", Group: "REP1", Status: StatusRunning, LagSeconds: wander(4, 3, 53, 4), CheckpointAgeSeconds: wander(7, 5, 41, 4)},
-		{Program: "REPLICAT", Group: "REP2", Status: StatusRunning, LagSeconds: wander(2, 2, 43, 5), CheckpointAgeSeconds: wander(5, 4, 37, 5)},
+	procs := []monitor.Process{
+		{Program: "MANAGER", Status: monitor.StatusRunning},
+		{Program: "EXTRACT", Group: "EXT1", Status: monitor.StatusRunning, LagSeconds: wander(3, 2, 47, 0), CheckpointAgeSeconds: wander(6, 4, 29, 1)},
+		{Program: "EXTRACT", Group: "EXT2", Status: monitor.StatusRunning, LagSeconds: wander(5, 3, 61, 2), CheckpointAgeSeconds: wander(5, 4, 31, 2)},
+		{Program: "EXTRACT", Group: "PUMP1", Status: monitor.StatusRunning, LagSeconds: wander(1, 1, 37, 3), CheckpointAgeSeconds: wander(4, 3, 23, 3)},
+		{Program: "REPLICAT", Group: "REP1", Status: monitor.StatusRunning, LagSeconds: wander(4, 3, 53, 4), CheckpointAgeSeconds: wander(7, 5, 41, 4)},
+		{Program: "REPLICAT", Group: "REP2", Status: monitor.StatusRunning, LagSeconds: wander(2, 2, 43, 5), CheckpointAgeSeconds: wander(5, 4, 37, 5)},
 	}
 
 	// REP1 abends 20 s into the cycle and is restarted 60 s later; while it is
 	// down its checkpoint ages and its last lag stays where it was.
 	if t >= 20 && t < 80 {
 		rep1 := &procs[4]
-		rep1.Status = StatusAbended
+		rep1.Status = monitor.StatusAbended
 		lag := int64(6)
 		age := int64(t - 20 + 8)
 		rep1.LagSeconds, rep1.CheckpointAgeSeconds = &lag, &age

@@ -1,4 +1,4 @@
-package monitor
+package errlog
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/syncmon/syncmon/monitor"
 )
 
 // The pure half of the ggserr.log follower: bytes in, LogEntry values out.
@@ -42,27 +44,27 @@ const (
 	errLogMaxEntry = 256 << 10
 )
 
-// ErrLogParser turns ggserr.log bytes, fed as they arrive, into complete
+// Parser turns ggserr.log bytes, fed as they arrive, into complete
 // entries. An entry is complete when the next one starts, or when the
 // caller says no more is coming for now (Flush) or at all (Finish). A
 // partial last line stays buffered until its newline arrives. The zero
 // value is ready to use. It is not safe for concurrent use, nor to copy
 // after first use.
-type ErrLogParser struct {
-	buf      []byte          // the current, incomplete line
-	skipping bool            // discarding the rest of an over-long line
-	pending  *LogEntry       // the entry that may still get continuation lines
-	msg      strings.Builder // pending's Message, built without copying it per line
-	full     bool            // msg reached errLogMaxEntry
-	fed      int64           // bytes given to Feed
-	lineEnd  int64           // offset just past the last complete line
-	consumed int64           // see Consumed
-	out      []LogEntry
+type Parser struct {
+	buf      []byte            // the current, incomplete line
+	skipping bool              // discarding the rest of an over-long line
+	pending  *monitor.LogEntry // the entry that may still get continuation lines
+	msg      strings.Builder   // pending's Message, built without copying it per line
+	full     bool              // msg reached errLogMaxEntry
+	fed      int64             // bytes given to Feed
+	lineEnd  int64             // offset just past the last complete line
+	consumed int64             // see Consumed
+	out      []monitor.LogEntry
 }
 
 // Feed parses b, which continues what was fed before, and returns the
 // entries it completed.
-func (p *ErrLogParser) Feed(b []byte) []LogEntry {
+func (p *Parser) Feed(b []byte) []monitor.LogEntry {
 	p.out = nil
 	for len(b) > 0 {
 		i := bytes.IndexByte(b, '\n')
@@ -101,7 +103,7 @@ func (p *ErrLogParser) Feed(b []byte) []LogEntry {
 
 // Flush completes the entry still open, if any, and returns it. The
 // partial last line, if any, stays buffered: it is not a line yet.
-func (p *ErrLogParser) Flush() []LogEntry {
+func (p *Parser) Flush() []monitor.LogEntry {
 	p.out = nil
 	p.finishPending()
 	p.consumed = p.lineEnd
@@ -116,7 +118,7 @@ func (p *ErrLogParser) Flush() []LogEntry {
 // Finish ends the input: a partial last line counts as a line, and every
 // entry is complete. The parser can take more input afterwards, as if a
 // new file began.
-func (p *ErrLogParser) Finish() []LogEntry {
+func (p *Parser) Finish() []monitor.LogEntry {
 	p.out = nil
 	if len(p.buf) > 0 && !p.skipping {
 		p.line(p.buf, false)
@@ -132,15 +134,15 @@ func (p *ErrLogParser) Finish() []LogEntry {
 // entries already returned (and blank lines between them). Input after it
 // (the open entry and a partial line) would be parsed again by a parser
 // started at that offset, so it is the offset to store for a restart.
-func (p *ErrLogParser) Consumed() int64 { return p.consumed }
+func (p *Parser) Consumed() int64 { return p.consumed }
 
-// ParseErrLog reads a whole ggserr.log (or a process log in the pipe
+// Parse reads a whole ggserr.log (or a process log in the pipe
 // format) and returns its entries in file order. Unreadable lines are
-// entries with Severity "" (see ErrLogParser); the error is only ever a
+// entries with Severity "" (see Parser); the error is only ever a
 // read error, returned with the entries read before it.
-func ParseErrLog(r io.Reader) ([]LogEntry, error) {
-	var p ErrLogParser
-	out := []LogEntry{}
+func Parse(r io.Reader) ([]monitor.LogEntry, error) {
+	var p Parser
+	out := []monitor.LogEntry{}
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := r.Read(buf)
@@ -154,7 +156,7 @@ func ParseErrLog(r io.Reader) ([]LogEntry, error) {
 	}
 }
 
-func (p *ErrLogParser) finishPending() {
+func (p *Parser) finishPending() {
 	if p.pending != nil {
 		p.pending.Message = p.msg.String()
 		p.out = append(p.out, *p.pending)
@@ -164,7 +166,7 @@ func (p *ErrLogParser) finishPending() {
 }
 
 // line handles one complete line (without its newline).
-func (p *ErrLogParser) line(raw []byte, cut bool) {
+func (p *Parser) line(raw []byte, cut bool) {
 	start := p.lineEnd
 	s := strings.ToValidUTF8(string(raw), "\uFFFD")
 	s = strings.TrimRight(s, " \t\r")
@@ -184,7 +186,7 @@ func (p *ErrLogParser) line(raw []byte, cut bool) {
 	text := strings.TrimSpace(s)
 	if p.pending == nil {
 		p.consumed = start
-		p.pending = &LogEntry{}
+		p.pending = &monitor.LogEntry{}
 		p.msg.WriteString(text)
 		return
 	}
@@ -215,10 +217,10 @@ var severities = map[string]string{
 
 // parseErrLogLine reads a line that starts an entry. ok is false when the
 // line does not start with a timestamp (it continues the previous entry).
-func parseErrLogLine(s string) (e LogEntry, ok bool) {
+func parseErrLogLine(s string) (e monitor.LogEntry, ok bool) {
 	m := errLogStamp.FindStringSubmatch(s)
 	if m == nil {
-		return LogEntry{}, false
+		return monitor.LogEntry{}, false
 	}
 	e.At = parseErrLogTime(m[1], m[2], m[3], m[4])
 	rest := strings.TrimLeft(s[len(m[0]):], " \t")

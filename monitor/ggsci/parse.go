@@ -1,4 +1,4 @@
-package monitor
+package ggsci
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/syncmon/syncmon/monitor"
 )
 
 // This file holds the pure parsers for classic GGSCI and Microservices Admin
@@ -19,7 +21,7 @@ import (
 //     command's output) is a *ParseError;
 //   - an error GGSCI itself printed ("ERROR: …", an ERROR-severity OGG-nnnnn
 //     message, or the loader's "error while loading shared libraries") is a
-//     *GGSCIError, unless the parser can pin it on one group (ParseLag,
+//     *Error, unless the parser can pin it on one group (ParseLag,
 //     ParseSendStatus report "REPLICAT REP9 not currently running." as that
 //     group's Error);
 //   - both match ErrUnreadable with errors.Is, never ErrUnreachable: whether
@@ -27,24 +29,24 @@ import (
 //
 // No parser returns an empty result without an error.
 
-// ggsciMaxOutput bounds what the parsers read and what GGSCICollector keeps
+// ggsciMaxOutput bounds what the parsers read and what Collector keeps
 // of one session. INFO ALL for 250 groups is 16 KB; 4 MiB is far beyond any
 // real deployment and small enough that a garbage-spewing host cannot hurt.
 const ggsciMaxOutput = 4 << 20
 
-// GGSCIError is an error GGSCI (or the Admin Client, or the dynamic loader
+// Error is an error GGSCI (or the Admin Client, or the dynamic loader
 // that starts it) printed instead of the requested output: an "ERROR: …" line
 // such as "EXTRACT EXTX does not exist.", an ERROR-severity OGG-nnnnn message
 // line, or "error while loading shared libraries". It matches ErrUnreadable
 // with errors.Is: the target answered, but not with what was asked.
-type GGSCIError struct {
+type Error struct {
 	Message string // the error text, without the "ERROR:" prefix
 }
 
-func (e *GGSCIError) Error() string { return "ggsci reported: " + e.Message }
+func (e *Error) Error() string { return "ggsci reported: " + e.Message }
 
-// Is makes errors.Is(err, ErrUnreadable) true for every GGSCIError.
-func (e *GGSCIError) Is(target error) bool { return target == ErrUnreadable }
+// Is makes errors.Is(err, ErrUnreadable) true for every Error.
+func (e *Error) Is(target error) bool { return target == monitor.ErrUnreadable }
 
 // ---------------------------------------------------------------------------
 // INFO ALL
@@ -66,8 +68,8 @@ func (e *GGSCIError) Is(target error) bool { return target == ErrUnreadable }
 // for groups, two h+:mm:ss times): that is how the Admin Client's SET DEBUG ON
 // output looks, with its REST traffic between the rows. Anything else without
 // a header, a header with no rows after it, or a row cut short is a
-// *ParseError; an ERROR line anywhere is a *GGSCIError.
-func ParseInfoAll(r io.Reader) ([]Process, error) {
+// *ParseError; an ERROR line anywhere is a *Error.
+func ParseInfoAll(r io.Reader) ([]monitor.Process, error) {
 	const what = "info all"
 	data, err := ggsciReadOutput(r, what)
 	if err != nil {
@@ -78,9 +80,9 @@ func ParseInfoAll(r io.Reader) ([]Process, error) {
 		haveHeader bool
 		inTable    bool
 		headerLine int
-		rows       []Process
-		loose      []Process // rows accepted without a header (SET DEBUG ON)
-		gerr       *GGSCIError
+		rows       []monitor.Process
+		loose      []monitor.Process // rows accepted without a header (SET DEBUG ON)
+		gerr       *Error
 		pool       ggsciInt64Pool
 	)
 	lines := ggsciLines{data: data}
@@ -101,7 +103,7 @@ func ParseInfoAll(r io.Reader) ([]Process, error) {
 		}
 		if msg, ok := ggsciErrorText(line); ok {
 			if gerr == nil {
-				gerr = &GGSCIError{Message: strings.Clone(msg)}
+				gerr = &Error{Message: strings.Clone(msg)}
 			}
 			continue
 		}
@@ -121,7 +123,7 @@ func ParseInfoAll(r io.Reader) ([]Process, error) {
 		}
 		p, reason := layout.row(line, &pool)
 		if reason != "" {
-			return nil, &ParseError{What: what, Line: lines.n, Reason: reason}
+			return nil, &monitor.ParseError{What: what, Line: lines.n, Reason: reason}
 		}
 		rows = append(rows, p)
 	}
@@ -129,15 +131,15 @@ func ParseInfoAll(r io.Reader) ([]Process, error) {
 	case gerr != nil:
 		return nil, gerr
 	case haveHeader && len(rows) == 0:
-		return nil, &ParseError{What: what, Line: headerLine, Reason: "header without process rows (output cut short?)"}
+		return nil, &monitor.ParseError{What: what, Line: headerLine, Reason: "header without process rows (output cut short?)"}
 	case haveHeader:
 		return rows, nil
 	case len(loose) > 0:
 		return loose, nil
 	case strings.TrimSpace(data) == "":
-		return nil, &ParseError{What: what, Reason: "empty output"}
+		return nil, &monitor.ParseError{What: what, Reason: "empty output"}
 	default:
-		return nil, &ParseError{What: what, Reason: "no INFO ALL header (Program  Status  Group  Lag at Chkpt  Time Since Chkpt)"}
+		return nil, &monitor.ParseError{What: what, Reason: "no INFO ALL header (Program  Status  Group  Lag at Chkpt  Time Since Chkpt)"}
 	}
 }
 
@@ -218,7 +220,7 @@ func (l *ggsciInfoAllLayout) candidate(line string) bool {
 
 // row splits line into columns by where each blank-separated token starts,
 // and checks every value. The reason is empty when the row is good.
-func (l *ggsciInfoAllLayout) row(line string, pool *ggsciInt64Pool) (Process, string) {
+func (l *ggsciInfoAllLayout) row(line string, pool *ggsciInt64Pool) (monitor.Process, string) {
 	type span struct{ from, to, n int }
 	var cols [ggsciInfoAllCols]span
 	for i := 0; i < len(line); {
@@ -239,7 +241,7 @@ func (l *ggsciInfoAllLayout) row(line string, pool *ggsciInt64Pool) (Process, st
 	}
 	val := func(c int) string { return line[cols[c].from:cols[c].to] }
 
-	var p Process
+	var p monitor.Process
 	if cols[ggsciColProgram].n != 1 || !ggsciIsUpperWord(val(ggsciColProgram)) {
 		return p, fmt.Sprintf("bad program in row %s", ggsciQuoteRow(line))
 	}
@@ -283,8 +285,8 @@ func (l *ggsciInfoAllLayout) row(line string, pool *ggsciInt64Pool) (Process, st
 // when it cannot be anything else: "PROGRAM STATUS" for a known program
 // without groups, or "PROGRAM STATUS GROUP h+:mm:ss h+:mm:ss" for EXTRACT and
 // REPLICAT.
-func ggsciParseLooseRow(line string, pool *ggsciInt64Pool) (Process, bool) {
-	var p Process
+func ggsciParseLooseRow(line string, pool *ggsciInt64Pool) (monitor.Process, bool) {
+	var p monitor.Process
 	if line[0] == ' ' {
 		return p, false
 	}
@@ -335,7 +337,7 @@ func ggsciInternProgram(s string) string {
 
 // ggsciStatus maps a status as printed, in any case, to a Status constant.
 func ggsciStatus(s string) (string, bool) {
-	for _, st := range [...]string{StatusRunning, StatusStopped, StatusAbended, StatusStarting, StatusKilled, StatusUnknown} {
+	for _, st := range [...]string{monitor.StatusRunning, monitor.StatusStopped, monitor.StatusAbended, monitor.StatusStarting, monitor.StatusKilled, monitor.StatusUnknown} {
 		if strings.EqualFold(s, st) {
 			return st, true
 		}
@@ -454,7 +456,7 @@ type Lag struct {
 // 12.3+ form without the colon, with watermark lines and OGG-14054 before
 // it; thousands separators ("1,234 seconds") are read. An ERROR line naming a
 // group ("REPLICAT REP9 not currently running.") becomes that group's entry;
-// one inside a reply becomes the reply's Error; any other is a *GGSCIError.
+// one inside a reply becomes the reply's Error; any other is a *Error.
 // Output with no reply at all is a *ParseError.
 func ParseLag(r io.Reader) ([]Lag, error) {
 	const what = "lag"
@@ -466,7 +468,7 @@ func ParseLag(r io.Reader) ([]Lag, error) {
 		out     []Lag
 		cur     = -1
 		pending []string // OGG messages seen before the next request
-		gerr    *GGSCIError
+		gerr    *Error
 	)
 	lines := ggsciLines{data: data}
 	for {
@@ -496,7 +498,7 @@ func ParseLag(r io.Reader) ([]Lag, error) {
 				}
 				out = append(out, l)
 			case gerr == nil:
-				gerr = &GGSCIError{Message: strings.Clone(msg)}
+				gerr = &Error{Message: strings.Clone(msg)}
 			}
 			continue
 		}
@@ -517,16 +519,16 @@ func ParseLag(r io.Reader) ([]Lag, error) {
 			continue
 		}
 		if reason := ggsciReadLagLine(&out[cur], t); reason != "" {
-			return nil, &ParseError{What: what, Line: lines.n, Reason: reason}
+			return nil, &monitor.ParseError{What: what, Line: lines.n, Reason: reason}
 		}
 	}
 	switch {
 	case gerr != nil:
 		return nil, gerr
 	case len(out) == 0 && strings.TrimSpace(data) == "":
-		return nil, &ParseError{What: what, Reason: "empty output"}
+		return nil, &monitor.ParseError{What: what, Reason: "empty output"}
 	case len(out) == 0:
-		return nil, &ParseError{What: what, Reason: "no GETLAG reply (Sending GETLAG request to …)"}
+		return nil, &monitor.ParseError{What: what, Reason: "no GETLAG reply (Sending GETLAG request to …)"}
 	}
 	return out, nil
 }
@@ -603,7 +605,7 @@ func ParseSendStatus(r io.Reader) ([]SendStatus, error) {
 	var (
 		out  []SendStatus
 		cur  = -1
-		gerr *GGSCIError
+		gerr *Error
 	)
 	lines := ggsciLines{data: data}
 	for {
@@ -626,7 +628,7 @@ func ParseSendStatus(r io.Reader) ([]SendStatus, error) {
 			case named:
 				out = append(out, SendStatus{Program: prog, Group: group, Error: strings.Clone(msg)})
 			case gerr == nil:
-				gerr = &GGSCIError{Message: strings.Clone(msg)}
+				gerr = &Error{Message: strings.Clone(msg)}
 			}
 			continue
 		}
@@ -648,7 +650,7 @@ func ParseSendStatus(r io.Reader) ([]SendStatus, error) {
 			v := strings.TrimSuffix(t[len(s.Program+" "+s.Group+" (PID "):], ")")
 			pid, err := strconv.Atoi(strings.TrimSpace(v))
 			if err != nil {
-				return nil, &ParseError{What: what, Line: lines.n, Reason: fmt.Sprintf("bad process id in %q", t)}
+				return nil, &monitor.ParseError{What: what, Line: lines.n, Reason: fmt.Sprintf("bad process id in %q", t)}
 			}
 			s.ProcessID = &pid
 		}
@@ -657,9 +659,9 @@ func ParseSendStatus(r io.Reader) ([]SendStatus, error) {
 	case gerr != nil:
 		return nil, gerr
 	case len(out) == 0 && strings.TrimSpace(data) == "":
-		return nil, &ParseError{What: what, Reason: "empty output"}
+		return nil, &monitor.ParseError{What: what, Reason: "empty output"}
 	case len(out) == 0:
-		return nil, &ParseError{What: what, Reason: "no STATUS reply (Sending STATUS request to …)"}
+		return nil, &monitor.ParseError{What: what, Reason: "no STATUS reply (Sending STATUS request to …)"}
 	}
 	return out, nil
 }
@@ -738,7 +740,7 @@ func ParseInfoDetail(r io.Reader) (ProcessDetail, error) {
 	last := ds[len(ds)-1]
 	for _, d := range ds {
 		if d.Program != last.Program || d.Group != last.Group {
-			return ProcessDetail{}, &ParseError{What: "info detail", Reason: fmt.Sprintf("output describes several groups (%s %s, %s %s …)", d.Program, d.Group, last.Program, last.Group)}
+			return ProcessDetail{}, &monitor.ParseError{What: "info detail", Reason: fmt.Sprintf("output describes several groups (%s %s, %s %s …)", d.Program, d.Group, last.Program, last.Group)}
 		}
 	}
 	return last, nil
@@ -749,7 +751,7 @@ func ParseInfoDetail(r io.Reader) (ProcessDetail, error) {
 // ProcessDetail per reply, in output order. Lines it does not know are
 // skipped; a known line with a bad value is a *ParseError, and so is output
 // without a single "EXTRACT|REPLICAT group … Status X" line. An ERROR line is
-// a *GGSCIError.
+// a *Error.
 func ParseInfoDetails(r io.Reader) ([]ProcessDetail, error) {
 	const what = "info detail"
 	data, err := ggsciReadOutput(r, what)
@@ -765,7 +767,7 @@ func ParseInfoDetails(r io.Reader) ([]ProcessDetail, error) {
 		out  []ProcessDetail
 		cur  = -1
 		mode = modeNone
-		gerr *GGSCIError
+		gerr *Error
 	)
 	lines := ggsciLines{data: data}
 	for {
@@ -783,13 +785,13 @@ func ParseInfoDetails(r io.Reader) ([]ProcessDetail, error) {
 		}
 		if msg, ok := ggsciErrorText(t); ok {
 			if gerr == nil {
-				gerr = &GGSCIError{Message: strings.Clone(msg)}
+				gerr = &Error{Message: strings.Clone(msg)}
 			}
 			continue
 		}
 		if d, ok, reason := ggsciParseDetailHeader(t); ok || reason != "" {
 			if reason != "" {
-				return nil, &ParseError{What: what, Line: lines.n, Reason: reason}
+				return nil, &monitor.ParseError{What: what, Line: lines.n, Reason: reason}
 			}
 			out = append(out, d)
 			cur, mode = len(out)-1, modeNone
@@ -844,16 +846,16 @@ func ParseInfoDetails(r io.Reader) ([]ProcessDetail, error) {
 			*d.Files.field(label) = strings.Clone(value)
 		}
 		if reason != "" {
-			return nil, &ParseError{What: what, Line: lines.n, Reason: reason}
+			return nil, &monitor.ParseError{What: what, Line: lines.n, Reason: reason}
 		}
 	}
 	switch {
 	case gerr != nil:
 		return nil, gerr
 	case len(out) == 0 && strings.TrimSpace(data) == "":
-		return nil, &ParseError{What: what, Reason: "empty output"}
+		return nil, &monitor.ParseError{What: what, Reason: "empty output"}
 	case len(out) == 0:
-		return nil, &ParseError{What: what, Reason: "no EXTRACT/REPLICAT status line (EXTRACT  GROUP  Last Started …  Status …)"}
+		return nil, &monitor.ParseError{What: what, Reason: "no EXTRACT/REPLICAT status line (EXTRACT  GROUP  Last Started …  Status …)"}
 	}
 	return out, nil
 }
@@ -1039,7 +1041,7 @@ type ManagerInfo struct {
 // ogg1.7809)." (no process id before 12.2), "… (IP port TCP:hol.7810,
 // Process ID 1935).", and "Manager is DOWN!". The port is what follows the
 // last '.' of host.port. When a session holds several answers the last one
-// is returned. No answer is a *ParseError; an ERROR line a *GGSCIError.
+// is returned. No answer is a *ParseError; an ERROR line a *Error.
 func ParseInfoMgr(r io.Reader) (ManagerInfo, error) {
 	const what = "info mgr"
 	data, err := ggsciReadOutput(r, what)
@@ -1049,7 +1051,7 @@ func ParseInfoMgr(r io.Reader) (ManagerInfo, error) {
 	var (
 		m     ManagerInfo
 		found bool
-		gerr  *GGSCIError
+		gerr  *Error
 	)
 	lines := ggsciLines{data: data}
 	for {
@@ -1061,7 +1063,7 @@ func ParseInfoMgr(r io.Reader) (ManagerInfo, error) {
 		t := strings.TrimSpace(line)
 		if msg, ok := ggsciErrorText(t); ok {
 			if gerr == nil {
-				gerr = &GGSCIError{Message: strings.Clone(msg)}
+				gerr = &Error{Message: strings.Clone(msg)}
 			}
 			continue
 		}
@@ -1073,27 +1075,27 @@ func ParseInfoMgr(r io.Reader) (ManagerInfo, error) {
 		case ggsciHasPrefixFold(rest, "running"):
 			mi, reason := ggsciParseManagerRunning(rest[len("running"):])
 			if reason != "" {
-				return ManagerInfo{}, &ParseError{What: what, Line: lines.n, Reason: reason}
+				return ManagerInfo{}, &monitor.ParseError{What: what, Line: lines.n, Reason: reason}
 			}
 			m, found = mi, true
 		case ggsciHasPrefixFold(rest, "down"), ggsciHasPrefixFold(rest, "not running"), ggsciHasPrefixFold(rest, "stopped"):
-			m, found = ManagerInfo{Status: StatusStopped}, true
+			m, found = ManagerInfo{Status: monitor.StatusStopped}, true
 		}
 	}
 	switch {
 	case gerr != nil:
 		return ManagerInfo{}, gerr
 	case !found && strings.TrimSpace(data) == "":
-		return ManagerInfo{}, &ParseError{What: what, Reason: "empty output"}
+		return ManagerInfo{}, &monitor.ParseError{What: what, Reason: "empty output"}
 	case !found:
-		return ManagerInfo{}, &ParseError{What: what, Reason: `no "Manager is …" line`}
+		return ManagerInfo{}, &monitor.ParseError{What: what, Reason: `no "Manager is …" line`}
 	}
 	return m, nil
 }
 
 // ggsciParseManagerRunning reads " (IP port TCP:hol.7810, Process ID 1935)." .
 func ggsciParseManagerRunning(s string) (ManagerInfo, string) {
-	m := ManagerInfo{Status: StatusRunning}
+	m := ManagerInfo{Status: monitor.StatusRunning}
 	s = strings.TrimSpace(s)
 	if s == "" || s == "." {
 		return m, ""
@@ -1142,7 +1144,7 @@ func ggsciReadOutput(r io.Reader, what string) (string, error) {
 		return "", fmt.Errorf("read %s output: %w", what, err)
 	}
 	if n > ggsciMaxOutput {
-		return "", &ParseError{What: what, Reason: fmt.Sprintf("output larger than %d bytes", ggsciMaxOutput)}
+		return "", &monitor.ParseError{What: what, Reason: fmt.Sprintf("output larger than %d bytes", ggsciMaxOutput)}
 	}
 	return b.String(), nil
 }

@@ -1,4 +1,4 @@
-package monitor
+package ggsci
 
 import (
 	"bufio"
@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/syncmon/syncmon/monitor"
 )
 
 // Stats is one group's answer to GGSCI STATS (not used by the rules yet:
@@ -42,7 +44,7 @@ var (
 
 // ParseStats reads GGSCI STATS output: one Stats per "Sending STATS request"
 // in the session. Output with no such request is a *ParseError; a GGSCI
-// ERROR line is a *GGSCIError.
+// ERROR line is a *Error.
 func ParseStats(r io.Reader) ([]Stats, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -62,7 +64,7 @@ func ParseStats(r io.Reader) ([]Stats, error) {
 		n++
 		line := strings.TrimSpace(strings.TrimSuffix(sc.Text(), "\r"))
 		if strings.HasPrefix(line, "ERROR:") {
-			return nil, &GGSCIError{Message: strings.TrimSpace(strings.TrimPrefix(line, "ERROR:"))}
+			return nil, &Error{Message: strings.TrimSpace(strings.TrimPrefix(line, "ERROR:"))}
 		}
 		if m := statsRequest.FindStringSubmatch(line); m != nil {
 			out = append(out, Stats{Program: strings.ToUpper(m[1]), Group: strings.ToUpper(m[2]), Tables: []TableStats{}})
@@ -93,17 +95,17 @@ func ParseStats(r io.Reader) ([]Stats, error) {
 				}
 				v, err := strconv.ParseFloat(strings.ReplaceAll(m[2], ",", ""), 64)
 				if err != nil {
-					return nil, &ParseError{What: "stats", Line: n, Reason: "unreadable count " + strconv.Quote(m[2])}
+					return nil, &monitor.ParseError{What: "stats", Line: n, Reason: "unreadable count " + strconv.Quote(m[2])}
 				}
 				tb.Periods[len(tb.Periods)-1].Counts[strings.ToLower(strings.TrimSpace(m[1]))] = v
 			}
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, &ParseError{What: "stats", Line: n, Reason: err.Error()}
+		return nil, &monitor.ParseError{What: "stats", Line: n, Reason: err.Error()}
 	}
 	if len(out) == 0 {
-		return nil, &ParseError{What: "stats", Reason: "no \"Sending STATS request\" line: not STATS output"}
+		return nil, &monitor.ParseError{What: "stats", Reason: "no \"Sending STATS request\" line: not STATS output"}
 	}
 	return out, nil
 }

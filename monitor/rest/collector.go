@@ -1,4 +1,4 @@
-package monitor
+package rest
 
 import (
 	"bytes"
@@ -14,36 +14,38 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/syncmon/syncmon/monitor"
 )
 
 // Defaults of the REST collector.
 const (
-	// DefaultRESTMaxBody caps one response body. A status or list body is a
+	// DefaultMaxBody caps one response body. A status or list body is a
 	// few KiB; 4 MiB leaves room for thousands of groups and still bounds
 	// what a misbehaving host can make SyncMon hold.
-	DefaultRESTMaxBody = 4 << 20
-	// DefaultRESTConcurrency bounds the requests one check has in flight,
+	DefaultMaxBody = 4 << 20
+	// DefaultConcurrency bounds the requests one check has in flight,
 	// so that a deployment with hundreds of groups is not asked for all
 	// their statuses at once.
-	DefaultRESTConcurrency = 4
+	DefaultConcurrency = 4
 
-	// DefaultRESTTimeout bounds a check when neither the target nor the
+	// DefaultTimeout bounds a check when neither the target nor the
 	// caller's context sets a deadline: a silent host must not hold a
 	// goroutine forever.
-	DefaultRESTTimeout = 30 * time.Second
+	DefaultTimeout = 30 * time.Second
 
 	// errorBodyLimit is how much of an error response is read to describe it.
 	errorBodyLimit = 64 << 10
 )
 
-// RESTCollector reads a Microservices deployment through its Administration
+// Collector reads a Microservices deployment through its Administration
 // Service: GET /services/v2/extracts and /replicats, then each group's
 // …/{name}/info/status, with HTTP Basic auth. It is safe for concurrent use.
 //
 // Its rows are ADMINSRVR (RUNNING: it just answered, and it plays the part
 // MANAGER plays in the classic architecture), then every Extract and every
 // Replicat in the order the service lists them.
-type RESTCollector struct {
+type Collector struct {
 	// MaxBody caps every response body; a bigger one is ErrUnreadable.
 	// Set it before the first Collect.
 	MaxBody int64
@@ -53,23 +55,23 @@ type RESTCollector struct {
 
 	base      *url.URL // scheme, host and path prefix ("/services" when the URL has none)
 	username  string
-	password  Secret
+	password  monitor.Secret
 	timeout   time.Duration
 	transport *http.Transport
 	client    *http.Client
 
 	mu      sync.Mutex
-	msgSeen bool      // CollectLog has set its baseline
-	msgLast *LogEntry // newest message CollectLog has seen
+	msgSeen bool              // CollectLog has set its baseline
+	msgLast *monitor.LogEntry // newest message CollectLog has seen
 }
 
-// NewRESTCollector builds the collector for a rest target. t.URL is the
+// NewCollector builds the collector for a rest target. t.URL is the
 // Administration Service: "https://host:9012" (endpoints under /services/v2)
 // or a reverse-proxy prefix such as "https://host/services/WEST/adminsrvr"
 // (endpoints under that prefix + /v2). It fails for a malformed URL, a URL
 // that carries credentials, or a CA file that cannot be read or holds no
 // certificate.
-func NewRESTCollector(t Target) (*RESTCollector, error) {
+func NewCollector(t monitor.Target) (*Collector, error) {
 	u, err := url.Parse(strings.TrimSpace(t.URL))
 	if err != nil {
 		// url.Parse quotes the URL, which may hold a password: say less.
@@ -104,10 +106,10 @@ func NewRESTCollector(t Target) (*RESTCollector, error) {
 
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = tlsConf
-	tr.MaxIdleConnsPerHost = DefaultRESTConcurrency
-	c := &RESTCollector{
-		MaxBody:     DefaultRESTMaxBody,
-		Concurrency: DefaultRESTConcurrency,
+	tr.MaxIdleConnsPerHost = DefaultConcurrency
+	c := &Collector{
+		MaxBody:     DefaultMaxBody,
+		Concurrency: DefaultConcurrency,
 		base:        base,
 		username:    t.Username,
 		password:    t.Password,
@@ -131,7 +133,7 @@ func NewRESTCollector(t Target) (*RESTCollector, error) {
 }
 
 // Close releases the collector's idle connections.
-func (c *RESTCollector) Close() { c.transport.CloseIdleConnections() }
+func (c *Collector) Close() { c.transport.CloseIdleConnections() }
 
 // notFound is a 404 answer; the caller decides what it means.
 type notFound struct{ msg string }
@@ -140,14 +142,14 @@ func (e *notFound) Error() string { return e.msg }
 
 // Collect lists the deployment's Extracts and Replicats and reads each one's
 // status, at most c.Concurrency requests at a time. It honours ctx and the
-// target's Timeout (DefaultRESTTimeout when neither sets a deadline).
+// target's Timeout (DefaultTimeout when neither sets a deadline).
 //
 // Any failure fails the whole check (nil processes, a wrapped error), with
 // one exception: a group that answers 404 was deleted between the list and
 // its status request (an operator's DELETE), so it is left out rather than
 // reported UNKNOWN; the next check no longer lists it either, and a
 // spurious UNKNOWN would open an alert for a deliberate action.
-func (c *RESTCollector) Collect(ctx context.Context) ([]Process, error) {
+func (c *Collector) Collect(ctx context.Context) ([]monitor.Process, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 
@@ -159,12 +161,12 @@ func (c *RESTCollector) Collect(ctx context.Context) ([]Process, error) {
 	err := c.each(ctx, len(kinds), func(ctx context.Context, i int) error {
 		body, err := c.get(ctx, kinds[i].path)
 		if nf := (*notFound)(nil); errors.As(err, &nf) {
-			return fmt.Errorf("%s: %w (is the URL that of the Administration Service?)", nf.msg, ErrUnreadable)
+			return fmt.Errorf("%s: %w (is the URL that of the Administration Service?)", nf.msg, monitor.ErrUnreadable)
 		}
 		if err != nil {
 			return err
 		}
-		list, err := ParseRESTList(bytes.NewReader(body))
+		list, err := ParseList(bytes.NewReader(body))
 		if err != nil {
 			return fmt.Errorf("rest GET %s: %w", c.endpoint(kinds[i].path), err)
 		}
@@ -182,7 +184,7 @@ func (c *RESTCollector) Collect(ctx context.Context) ([]Process, error) {
 			jobs = append(jobs, job{k.program, k.path + "/" + url.PathEscape(n) + "/info/status", strings.ToUpper(n)})
 		}
 	}
-	rows := make([]Process, len(jobs))
+	rows := make([]monitor.Process, len(jobs))
 	found := make([]bool, len(jobs))
 	err = c.each(ctx, len(jobs), func(ctx context.Context, i int) error {
 		body, err := c.get(ctx, jobs[i].path)
@@ -192,7 +194,7 @@ func (c *RESTCollector) Collect(ctx context.Context) ([]Process, error) {
 		if err != nil {
 			return err
 		}
-		p, err := ParseRESTStatus(bytes.NewReader(body))
+		p, err := ParseStatus(bytes.NewReader(body))
 		if err != nil {
 			return fmt.Errorf("rest GET %s: %w", c.endpoint(jobs[i].path), err)
 		}
@@ -204,7 +206,7 @@ func (c *RESTCollector) Collect(ctx context.Context) ([]Process, error) {
 		return nil, err
 	}
 
-	out := []Process{{Program: "ADMINSRVR", Status: StatusRunning}}
+	out := []monitor.Process{{Program: "ADMINSRVR", Status: monitor.StatusRunning}}
 	for i, p := range rows {
 		if found[i] {
 			out = append(out, p)
@@ -218,7 +220,7 @@ func (c *RESTCollector) Collect(ctx context.Context) ([]Process, error) {
 // list ends and returns nothing, so that starting SyncMon does not replay
 // old messages as new; the follower of ggserr.log does the same. A service
 // without the endpoint (404) has no messages: nil, nil.
-func (c *RESTCollector) CollectLog(ctx context.Context) ([]LogEntry, error) {
+func (c *Collector) CollectLog(ctx context.Context) ([]monitor.LogEntry, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 	body, err := c.get(ctx, "/v2/messages")
@@ -228,14 +230,14 @@ func (c *RESTCollector) CollectLog(ctx context.Context) ([]LogEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	all, err := ParseRESTMessages(bytes.NewReader(body))
+	all, err := ParseMessages(bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("rest GET %s: %w", c.endpoint("/v2/messages"), err)
 	}
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var fresh []LogEntry
+	var fresh []monitor.LogEntry
 	if c.msgSeen {
 		fresh = messagesAfter(all, c.msgLast)
 	}
@@ -247,14 +249,14 @@ func (c *RESTCollector) CollectLog(ctx context.Context) ([]LogEntry, error) {
 	return fresh, nil
 }
 
-// withTimeout applies the target's Timeout, or DefaultRESTTimeout when
+// withTimeout applies the target's Timeout, or DefaultTimeout when
 // ctx has no deadline either.
-func (c *RESTCollector) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+func (c *Collector) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
 	if c.timeout > 0 {
 		return context.WithTimeout(ctx, c.timeout)
 	}
 	if _, ok := ctx.Deadline(); !ok {
-		return context.WithTimeout(ctx, DefaultRESTTimeout)
+		return context.WithTimeout(ctx, DefaultTimeout)
 	}
 	return context.WithCancel(ctx)
 }
@@ -263,7 +265,7 @@ func (c *RESTCollector) withTimeout(ctx context.Context) (context.Context, conte
 // the service's own window of recent messages: when last has scrolled out
 // of it, every entry issued after last is new (the only place the
 // timestamp is trusted, for want of anything better).
-func messagesAfter(all []LogEntry, last *LogEntry) []LogEntry {
+func messagesAfter(all []monitor.LogEntry, last *monitor.LogEntry) []monitor.LogEntry {
 	if last == nil {
 		return all
 	}
@@ -272,7 +274,7 @@ func messagesAfter(all []LogEntry, last *LogEntry) []LogEntry {
 			return all[i+1:]
 		}
 	}
-	var out []LogEntry
+	var out []monitor.LogEntry
 	for _, e := range all {
 		if e.At.After(last.At) {
 			out = append(out, e)
@@ -281,13 +283,13 @@ func messagesAfter(all []LogEntry, last *LogEntry) []LogEntry {
 	return out
 }
 
-func sameEntry(a, b LogEntry) bool {
+func sameEntry(a, b monitor.LogEntry) bool {
 	return a.At.Equal(b.At) && a.Code == b.Code && a.Severity == b.Severity && a.Message == b.Message
 }
 
 // endpoint is the full URL of path (which starts with /v2/). The
 // path is already escaped (group names go through url.PathEscape).
-func (c *RESTCollector) endpoint(path string) string {
+func (c *Collector) endpoint(path string) string {
 	u := *c.base
 	esc := c.base.EscapedPath() + path
 	if p, err := url.PathUnescape(esc); err == nil {
@@ -300,7 +302,7 @@ func (c *RESTCollector) endpoint(path string) string {
 // HTTP failures onto the collector errors: 401/403 → ErrCredentials,
 // transport failures and 5xx → ErrUnreachable, other non-2xx and oversized
 // bodies → ErrUnreadable, 404 → *notFound (the caller decides).
-func (c *RESTCollector) get(ctx context.Context, path string) ([]byte, error) {
+func (c *Collector) get(ctx context.Context, path string) ([]byte, error) {
 	u := c.endpoint(path)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
@@ -326,19 +328,19 @@ func (c *RESTCollector) get(ctx context.Context, path string) ([]byte, error) {
 		}
 		switch {
 		case code == http.StatusUnauthorized || code == http.StatusForbidden:
-			return nil, fmt.Errorf("rest GET %s: %s: %w", u, status, ErrCredentials)
+			return nil, fmt.Errorf("rest GET %s: %s: %w", u, status, monitor.ErrCredentials)
 		case code == http.StatusNotFound:
 			return nil, &notFound{msg: fmt.Sprintf("rest GET %s: %s", u, status)}
 		case code >= 500 || code == http.StatusTooManyRequests || code == http.StatusRequestTimeout:
-			return nil, fmt.Errorf("rest GET %s: %s: %w", u, status, ErrUnreachable)
+			return nil, fmt.Errorf("rest GET %s: %s: %w", u, status, monitor.ErrUnreachable)
 		default:
-			return nil, fmt.Errorf("rest GET %s: %s: %w", u, status, ErrUnreadable)
+			return nil, fmt.Errorf("rest GET %s: %s: %w", u, status, monitor.ErrUnreadable)
 		}
 	}
 
 	limit := c.MaxBody
 	if limit <= 0 {
-		limit = DefaultRESTMaxBody
+		limit = DefaultMaxBody
 	}
 	if resp.ContentLength > limit {
 		return nil, fmt.Errorf("rest GET %s: %w", u, tooBig(limit))
@@ -354,7 +356,7 @@ func (c *RESTCollector) get(ctx context.Context, path string) ([]byte, error) {
 }
 
 func tooBig(limit int64) error {
-	return &ParseError{What: "rest", Reason: fmt.Sprintf("response larger than %d bytes", limit)}
+	return &monitor.ParseError{What: "rest", Reason: fmt.Sprintf("response larger than %d bytes", limit)}
 }
 
 // describeErrorBody reads the start of an error response and says what it
@@ -374,7 +376,7 @@ func describeErrorBody(r io.Reader) string {
 		}
 		return "HTML page"
 	}
-	if env, err := ParseRESTEnvelope(bytes.NewReader(b)); err == nil && len(env.Messages) > 0 {
+	if env, err := ParseEnvelope(bytes.NewReader(b)); err == nil && len(env.Messages) > 0 {
 		return messageSummary(env.Messages)
 	}
 	return ""
@@ -406,18 +408,18 @@ func transportError(u string, err error) error {
 	case errors.As(err, &invalidCert):
 		hint = "TLS certificate invalid"
 	}
-	return fmt.Errorf("rest GET %s: %s: %w: %w", u, hint, ErrUnreachable, err)
+	return fmt.Errorf("rest GET %s: %s: %w: %w", u, hint, monitor.ErrUnreachable, err)
 }
 
 // each runs fn for 0 ≤ i < n, at most c.Concurrency at a time, and returns
 // the first error. The first error cancels the calls still running, so
 // their "context canceled" does not hide it.
-func (c *RESTCollector) each(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
+func (c *Collector) each(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	limit := c.Concurrency
 	if limit <= 0 {
-		limit = DefaultRESTConcurrency
+		limit = DefaultConcurrency
 	}
 	sem := make(chan struct{}, limit)
 	var (
@@ -452,7 +454,7 @@ loop:
 		return first
 	}
 	if started < n {
-		return fmt.Errorf("rest %s: %w: %w", c.base.Host, ErrUnreachable, context.Cause(ctx))
+		return fmt.Errorf("rest %s: %w: %w", c.base.Host, monitor.ErrUnreachable, context.Cause(ctx))
 	}
 	return nil
 }

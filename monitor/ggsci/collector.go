@@ -1,4 +1,4 @@
-package monitor
+package ggsci
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/syncmon/syncmon/monitor"
 )
 
 // ggsciWaitDelay bounds how long Wait waits for GGSCI's output pipes to close
@@ -21,7 +23,7 @@ const ggsciWaitDelay = time.Second
 // ggsciStderrMax is how much of stderr is kept for error messages.
 const ggsciStderrMax = 64 << 10
 
-// GGSCICollector reads a classic-architecture deployment by running GGSCI:
+// Collector reads a classic-architecture deployment by running GGSCI:
 // one session per check, with "INFO ALL" and "EXIT" written on stdin, the
 // way the Nagios and Zabbix scripts for OGG do it. The command is the
 // target's argv, so it may be GGSCI itself or any wrapper
@@ -31,14 +33,14 @@ const ggsciStderrMax = 64 << 10
 // which is killed (SIGKILL) when ctx is done, when its output passes 4 MiB,
 // and after it exits, so no child it started outlives the check. Collect is
 // safe for concurrent use; each call runs its own session.
-type GGSCICollector struct {
-	target Target
+type Collector struct {
+	target monitor.Target
 }
 
-// NewGGSCICollector returns the collector for a ggsci target; t.Command is
+// NewCollector returns the collector for a ggsci target; t.Command is
 // the argv to run.
-func NewGGSCICollector(t Target) *GGSCICollector {
-	return &GGSCICollector{target: t}
+func NewCollector(t monitor.Target) *Collector {
+	return &Collector{target: t}
 }
 
 // Collect runs INFO ALL and returns the process table.
@@ -47,9 +49,9 @@ func NewGGSCICollector(t Target) *GGSCICollector {
 // done, or that exits non-zero without a readable INFO ALL table wraps
 // ErrUnreachable (and ctx's error, for a deadline). Output that GGSCI did
 // produce but that cannot be read (garbage, truncated, an ERROR line, more
-// than 4 MiB) is a *ParseError or *GGSCIError, both ErrUnreadable. When ctx
+// than 4 MiB) is a *ParseError or *Error, both ErrUnreadable. When ctx
 // has no deadline, the target's Timeout (or DefaultCheckTimeout) applies.
-func (c *GGSCICollector) Collect(ctx context.Context) ([]Process, error) {
+func (c *Collector) Collect(ctx context.Context) ([]monitor.Process, error) {
 	s, err := c.run(ctx, "INFO ALL\nEXIT\n")
 	if err != nil {
 		return nil, err
@@ -68,7 +70,7 @@ func (c *GGSCICollector) Collect(ctx context.Context) ([]Process, error) {
 		if detail != "" {
 			detail = " (" + detail + ")"
 		}
-		return nil, fmt.Errorf("ggsci %s: %w: %s: %w%s", c.target.Name, ErrUnreachable, c.target.Command[0], s.exitErr, detail)
+		return nil, fmt.Errorf("ggsci %s: %w: %s: %w%s", c.target.Name, monitor.ErrUnreachable, c.target.Command[0], s.exitErr, detail)
 	default:
 		return nil, fmt.Errorf("ggsci %s: info all: %w", c.target.Name, perr)
 	}
@@ -85,15 +87,15 @@ type ggsciSession struct {
 // run starts one GGSCI session, writes input on its stdin and collects its
 // output. The error is set only when there is no output to read: the command
 // did not start, did not finish before ctx was done, or wrote too much.
-func (c *GGSCICollector) run(ctx context.Context, input string) (ggsciSession, error) {
+func (c *Collector) run(ctx context.Context, input string) (ggsciSession, error) {
 	name, argv := c.target.Name, c.target.Command
 	if len(argv) == 0 || argv[0] == "" {
-		return ggsciSession{}, fmt.Errorf("ggsci %s: %w: no command configured", name, ErrUnreachable)
+		return ggsciSession{}, fmt.Errorf("ggsci %s: %w: no command configured", name, monitor.ErrUnreachable)
 	}
 	if _, ok := ctx.Deadline(); !ok {
 		timeout := c.target.Timeout
 		if timeout <= 0 {
-			timeout = DefaultCheckTimeout
+			timeout = monitor.DefaultCheckTimeout
 		}
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
@@ -116,7 +118,7 @@ func (c *GGSCICollector) run(ctx context.Context, input string) (ggsciSession, e
 
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		return ggsciSession{}, fmt.Errorf("ggsci %s: %w: start %s: %w", name, ErrUnreachable, argv[0], err)
+		return ggsciSession{}, fmt.Errorf("ggsci %s: %w: start %s: %w", name, monitor.ErrUnreachable, argv[0], err)
 	}
 	waitErr := cmd.Wait()
 	// The leader is gone; kill what it left behind in its group (a child
@@ -127,10 +129,10 @@ func (c *GGSCICollector) run(ctx context.Context, input string) (ggsciSession, e
 	out, overflowed := stdout.result()
 	switch {
 	case overflowed:
-		return ggsciSession{}, fmt.Errorf("ggsci %s: output exceeds %d bytes: %w", name, ggsciMaxOutput, ErrUnreadable)
+		return ggsciSession{}, fmt.Errorf("ggsci %s: output exceeds %d bytes: %w", name, ggsciMaxOutput, monitor.ErrUnreadable)
 	case ctx.Err() != nil && (waitErr != nil || len(out) == 0):
 		return ggsciSession{}, fmt.Errorf("ggsci %s: %w: no answer within %s: %w",
-			name, ErrUnreachable, time.Since(start).Round(time.Millisecond), ctx.Err())
+			name, monitor.ErrUnreachable, time.Since(start).Round(time.Millisecond), ctx.Err())
 	case errors.Is(waitErr, exec.ErrWaitDelay):
 		waitErr = nil // exited 0; only a straggler held the pipes
 	}

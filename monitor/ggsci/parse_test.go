@@ -1,4 +1,4 @@
-package monitor_test
+package ggsci_test
 
 import (
 	"bufio"
@@ -12,30 +12,33 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/syncmon/syncmon/monitor/ggsci"
+	"github.com/syncmon/syncmon/monitor/internal/golden"
+
 	"github.com/syncmon/syncmon/monitor"
 )
 
-// The fixtures in testdata/ggsci are byte-exact copies of
+// The fixtures in testdata/ are byte-exact copies of
 // ../shared/fixtures/ogg/{ggsci,adminclient}_* (see SOURCES.md there for
 // where each comes from); nothing here reads ../shared.
 
 // ggsciParser adapts one of the GGSCI parsers to a common signature.
 type ggsciParser func(io.Reader) (any, error)
 
-func ggsciInfoAll(r io.Reader) (any, error)     { return monitor.ParseInfoAll(r) }
-func ggsciLag(r io.Reader) (any, error)         { return monitor.ParseLag(r) }
-func ggsciInfoDetails(r io.Reader) (any, error) { return monitor.ParseInfoDetails(r) }
-func ggsciInfoMgr(r io.Reader) (any, error)     { return monitor.ParseInfoMgr(r) }
-func ggsciSendStatus(r io.Reader) (any, error)  { return monitor.ParseSendStatus(r) }
-func ggsciStats(r io.Reader) (any, error)       { return monitor.ParseStats(r) }
+func ggsciInfoAll(r io.Reader) (any, error)     { return ggsci.ParseInfoAll(r) }
+func ggsciLag(r io.Reader) (any, error)         { return ggsci.ParseLag(r) }
+func ggsciInfoDetails(r io.Reader) (any, error) { return ggsci.ParseInfoDetails(r) }
+func ggsciInfoMgr(r io.Reader) (any, error)     { return ggsci.ParseInfoMgr(r) }
+func ggsciSendStatus(r io.Reader) (any, error)  { return ggsci.ParseSendStatus(r) }
+func ggsciStats(r io.Reader) (any, error)       { return ggsci.ParseStats(r) }
 
 // ggsciInfoMgrLines parses every line on its own: the fixture gathers one
 // INFO MGR answer per line from five sources.
 func ggsciInfoMgrLines(r io.Reader) (any, error) {
-	var out []monitor.ManagerInfo
+	var out []ggsci.ManagerInfo
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
-		m, err := monitor.ParseInfoMgr(strings.NewReader(sc.Text()))
+		m, err := ggsci.ParseInfoMgr(strings.NewReader(sc.Text()))
 		if err != nil {
 			return nil, err
 		}
@@ -50,11 +53,11 @@ func ggsciMgrAndInfoAll(r io.Reader) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	mgr, err := monitor.ParseInfoMgr(bytes.NewReader(b))
+	mgr, err := ggsci.ParseInfoMgr(bytes.NewReader(b))
 	if err != nil {
 		return nil, err
 	}
-	all, err := monitor.ParseInfoAll(bytes.NewReader(b))
+	all, err := ggsci.ParseInfoAll(bytes.NewReader(b))
 	if err != nil {
 		return nil, err
 	}
@@ -75,22 +78,22 @@ func ggsciWantParseError(line int) func(testing.TB, error) {
 	}
 }
 
-// ggsciWantGGSCIError expects a *monitor.GGSCIError whose message contains msg.
+// ggsciWantGGSCIError expects a *ggsci.Error whose message contains msg.
 func ggsciWantGGSCIError(msg string) func(testing.TB, error) {
 	return func(tb testing.TB, err error) {
 		tb.Helper()
-		var ge *monitor.GGSCIError
+		var ge *ggsci.Error
 		if !errors.As(err, &ge) {
-			tb.Fatalf("got error %v (%T), want *monitor.GGSCIError", err, err)
+			tb.Fatalf("got error %v (%T), want *ggsci.Error", err, err)
 		}
 		if !strings.Contains(ge.Message, msg) {
-			tb.Errorf("got GGSCIError message %q, want it to contain %q", ge.Message, msg)
+			tb.Errorf("got Error message %q, want it to contain %q", ge.Message, msg)
 		}
 	}
 }
 
 // ggsciCases lists every fixture with the parser for its command. Cases
-// without wantErr compare with testdata/ggsci/NAME.golden.json.
+// without wantErr compare with testdata/NAME.golden.json.
 var ggsciCases = []struct {
 	file    string
 	parse   ggsciParser
@@ -132,7 +135,7 @@ var ggsciCases = []struct {
 
 func readGGSCIFixture(tb testing.TB, name string) []byte {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "ggsci", name))
+	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		tb.Fatalf("read fixture: %v", err)
 	}
@@ -162,20 +165,20 @@ func TestGGSCIGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("got error %v, want none", err)
 			}
-			golden(t, filepath.Join("testdata", "ggsci", strings.TrimSuffix(tc.file, ".txt")+".golden.json"), got)
+			golden.Check(t, filepath.Join("testdata", strings.TrimSuffix(tc.file, ".txt")+".golden.json"), got)
 		})
 	}
 }
 
-// TestGGSCIFixturesCovered fails when a fixture is added to testdata/ggsci
+// TestGGSCIFixturesCovered fails when a fixture is added to testdata/
 // without a case in ggsciCases.
 func TestGGSCIFixturesCovered(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "ggsci", "*.txt"))
+	files, err := filepath.Glob(filepath.Join("testdata", "*.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(files) == 0 {
-		t.Fatal("no fixtures in testdata/ggsci")
+		t.Fatal("no fixtures in testdata/")
 	}
 	for _, f := range files {
 		name := filepath.Base(f)
@@ -192,7 +195,7 @@ func TestGGSCIFixturesCovered(t *testing.T) {
 }
 
 // TestGGSCIOtherOutputRejected feeds each parser output of commands it does
-// not read: it must answer with an error (a *ParseError, or a *GGSCIError
+// not read: it must answer with an error (a *ParseError, or a *Error
 // when that output holds an ERROR line), never an empty success.
 func TestGGSCIOtherOutputRejected(t *testing.T) {
 	parsers := map[string]ggsciParser{
@@ -227,9 +230,9 @@ func TestGGSCIOtherOutputRejected(t *testing.T) {
 					t.Fatalf("got %+v, want an error", got)
 				}
 				var pe *monitor.ParseError
-				var ge *monitor.GGSCIError
+				var ge *ggsci.Error
 				if !errors.As(err, &pe) && !errors.As(err, &ge) {
-					t.Errorf("got %v (%T), want *monitor.ParseError or *monitor.GGSCIError", err, err)
+					t.Errorf("got %v (%T), want *monitor.ParseError or *ggsci.Error", err, err)
 				}
 			})
 		}
@@ -331,7 +334,7 @@ func TestParseInfoAllEdgeCases(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := monitor.ParseInfoAll(strings.NewReader(tc.in))
+			got, err := ggsci.ParseInfoAll(strings.NewReader(tc.in))
 			if tc.wantErr != nil {
 				if err == nil {
 					t.Fatalf("got %+v, want an error", got)
@@ -359,11 +362,11 @@ func TestParseInfoAllCRLF(t *testing.T) {
 		t.Fatal("fixture lost its CRLF line ends")
 	}
 	lf := bytes.ReplaceAll(crlf, []byte("\r\n"), []byte("\n"))
-	a, err := monitor.ParseInfoAll(bytes.NewReader(crlf))
+	a, err := ggsci.ParseInfoAll(bytes.NewReader(crlf))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := monitor.ParseInfoAll(bytes.NewReader(lf))
+	b, err := ggsci.ParseInfoAll(bytes.NewReader(lf))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -374,17 +377,17 @@ func TestParseInfoAllCRLF(t *testing.T) {
 
 func TestParseLagEdgeCases(t *testing.T) {
 	t.Run("groups named in ERROR lines become entries", func(t *testing.T) {
-		got, err := monitor.ParseLag(bytes.NewReader(readGGSCIFixture(t, "ggsci_error_group_does_not_exist_COMPOSED.txt")))
+		got, err := ggsci.ParseLag(bytes.NewReader(readGGSCIFixture(t, "ggsci_error_group_does_not_exist_COMPOSED.txt")))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(got) != 2 || got[0].Group != "EXTX" || got[0].Error != "EXTRACT EXTX does not exist." || got[0].State != "" ||
-			got[1].Group != "REP9" || got[1].State != monitor.LagStateNotRunning {
+			got[1].Group != "REP9" || got[1].State != ggsci.LagStateNotRunning {
 			t.Errorf("got %+v", got)
 		}
 	})
 	t.Run("an error inside a reply belongs to it", func(t *testing.T) {
-		got, err := monitor.ParseLag(strings.NewReader("Sending GETLAG request to EXTRACT EXT1 ...\nERROR: sending message to EXTRACT EXT1 (Timeout waiting for message).\n"))
+		got, err := ggsci.ParseLag(strings.NewReader("Sending GETLAG request to EXTRACT EXT1 ...\nERROR: sending message to EXTRACT EXT1 (Timeout waiting for message).\n"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -393,19 +396,19 @@ func TestParseLagEdgeCases(t *testing.T) {
 		}
 	})
 	t.Run("an error naming no group", func(t *testing.T) {
-		_, err := monitor.ParseLag(strings.NewReader("GGSCI (h) 1> \nERROR: Invalid command.\n"))
+		_, err := ggsci.ParseLag(strings.NewReader("GGSCI (h) 1> \nERROR: Invalid command.\n"))
 		ggsciWantGGSCIError("Invalid command.")(t, err)
 	})
 	t.Run("bad number", func(t *testing.T) {
-		_, err := monitor.ParseLag(strings.NewReader("Sending GETLAG request to EXTRACT EXT1 ...\nLast record lag: many seconds.\n"))
+		_, err := ggsci.ParseLag(strings.NewReader("Sending GETLAG request to EXTRACT EXT1 ...\nLast record lag: many seconds.\n"))
 		ggsciWantParseError(2)(t, err)
 	})
 	t.Run("21c casing", func(t *testing.T) {
-		got, err := monitor.ParseLag(strings.NewReader("Sending GETLAG request to Replicat group RORPSQL ...\nLast record lag 2 seconds.\nAt EOF, no more records to process\n"))
+		got, err := ggsci.ParseLag(strings.NewReader("Sending GETLAG request to Replicat group RORPSQL ...\nLast record lag 2 seconds.\nAt EOF, no more records to process\n"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != 1 || got[0].Program != "REPLICAT" || got[0].Group != "RORPSQL" || got[0].LagSeconds == nil || *got[0].LagSeconds != 2 || got[0].State != monitor.LagStateAtEOF {
+		if len(got) != 1 || got[0].Program != "REPLICAT" || got[0].Group != "RORPSQL" || got[0].LagSeconds == nil || *got[0].LagSeconds != 2 || got[0].State != ggsci.LagStateAtEOF {
 			t.Errorf("got %+v", got)
 		}
 	})
@@ -413,7 +416,7 @@ func TestParseLagEdgeCases(t *testing.T) {
 
 func TestParseInfoDetailOneGroup(t *testing.T) {
 	// The 19c fixture runs INFO twice for E_PROD: the last reply wins.
-	d, err := monitor.ParseInfoDetail(bytes.NewReader(readGGSCIFixture(t, "ggsci_info_extract_detail_integrated_19c.txt")))
+	d, err := ggsci.ParseInfoDetail(bytes.NewReader(readGGSCIFixture(t, "ggsci_info_extract_detail_integrated_19c.txt")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -421,26 +424,26 @@ func TestParseInfoDetailOneGroup(t *testing.T) {
 		t.Errorf("got %+v", d)
 	}
 	// INFO for two different groups is not one group's detail.
-	_, err = monitor.ParseInfoDetail(bytes.NewReader(readGGSCIFixture(t, "ggsci_info_tasks_checkpoint_not_available.txt")))
+	_, err = ggsci.ParseInfoDetail(bytes.NewReader(readGGSCIFixture(t, "ggsci_info_tasks_checkpoint_not_available.txt")))
 	ggsciWantParseError(0)(t, err)
 
-	_, err = monitor.ParseInfoDetail(strings.NewReader("EXTRACT    E1        Last Started 2025-02-18 20:12   Status RUNNING\nCheckpoint Lag       00:0x:22 (updated 00:00:06 ago)\n"))
+	_, err = ggsci.ParseInfoDetail(strings.NewReader("EXTRACT    E1        Last Started 2025-02-18 20:12   Status RUNNING\nCheckpoint Lag       00:0x:22 (updated 00:00:06 ago)\n"))
 	ggsciWantParseError(2)(t, err)
-	_, err = monitor.ParseInfoDetail(strings.NewReader("EXTRACT    E1        Last Started 2025-02-18 20:12   Status RUNN\n"))
+	_, err = ggsci.ParseInfoDetail(strings.NewReader("EXTRACT    E1        Last Started 2025-02-18 20:12   Status RUNN\n"))
 	ggsciWantParseError(1)(t, err)
 }
 
 func TestParseInfoMgrEdgeCases(t *testing.T) {
-	m, err := monitor.ParseInfoMgr(strings.NewReader("GGSCI (h) 1> Manager is running (IP port [::1].7809, Process ID 42).\n"))
+	m, err := ggsci.ParseInfoMgr(strings.NewReader("GGSCI (h) 1> Manager is running (IP port [::1].7809, Process ID 42).\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if m.Status != monitor.StatusRunning || m.Host != "[::1]" || m.Port != 7809 || m.ProcessID == nil || *m.ProcessID != 42 {
 		t.Errorf("got %+v", m)
 	}
-	_, err = monitor.ParseInfoMgr(strings.NewReader("Manager is running (IP port ogg1.http).\n"))
+	_, err = ggsci.ParseInfoMgr(strings.NewReader("Manager is running (IP port ogg1.http).\n"))
 	ggsciWantParseError(1)(t, err)
-	_, err = monitor.ParseInfoMgr(strings.NewReader("ERROR: Manager not responding.\n"))
+	_, err = ggsci.ParseInfoMgr(strings.NewReader("ERROR: Manager not responding.\n"))
 	ggsciWantGGSCIError("not responding")(t, err)
 }
 
@@ -472,7 +475,7 @@ func ggsciFmtSeconds(v *int64) string {
 
 // ggsciFuzzSeeds adds every fixture to f's corpus.
 func ggsciFuzzSeeds(f *testing.F) {
-	files, err := filepath.Glob(filepath.Join("testdata", "ggsci", "*.txt"))
+	files, err := filepath.Glob(filepath.Join("testdata", "*.txt"))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -495,7 +498,7 @@ func ggsciCheckFuzzError(t *testing.T, err error) {
 func FuzzParseInfoAll(f *testing.F) {
 	ggsciFuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, in []byte) {
-		ps, err := monitor.ParseInfoAll(bytes.NewReader(in))
+		ps, err := ggsci.ParseInfoAll(bytes.NewReader(in))
 		if err != nil {
 			ggsciCheckFuzzError(t, err)
 			return
@@ -520,7 +523,7 @@ func FuzzParseInfoAll(f *testing.F) {
 func FuzzParseLag(f *testing.F) {
 	ggsciFuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, in []byte) {
-		ls, err := monitor.ParseLag(bytes.NewReader(in))
+		ls, err := ggsci.ParseLag(bytes.NewReader(in))
 		if err != nil {
 			ggsciCheckFuzzError(t, err)
 			return
@@ -539,13 +542,13 @@ func FuzzParseLag(f *testing.F) {
 func FuzzParseInfoDetail(f *testing.F) {
 	ggsciFuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, in []byte) {
-		d, err := monitor.ParseInfoDetail(bytes.NewReader(in))
+		d, err := ggsci.ParseInfoDetail(bytes.NewReader(in))
 		if err != nil {
 			ggsciCheckFuzzError(t, err)
 		} else if d.Program == "" || d.Group == "" || d.Status == "" {
 			t.Fatalf("bad detail %+v", d)
 		}
-		if _, err := monitor.ParseSendStatus(bytes.NewReader(in)); err != nil {
+		if _, err := ggsci.ParseSendStatus(bytes.NewReader(in)); err != nil {
 			ggsciCheckFuzzError(t, err)
 		}
 	})
@@ -554,7 +557,7 @@ func FuzzParseInfoDetail(f *testing.F) {
 func FuzzParseInfoMgr(f *testing.F) {
 	ggsciFuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, in []byte) {
-		m, err := monitor.ParseInfoMgr(bytes.NewReader(in))
+		m, err := ggsci.ParseInfoMgr(bytes.NewReader(in))
 		if err != nil {
 			ggsciCheckFuzzError(t, err)
 			return
@@ -570,7 +573,7 @@ func BenchmarkParseInfoAll(b *testing.B) {
 	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()
 	for b.Loop() {
-		ps, err := monitor.ParseInfoAll(bytes.NewReader(in))
+		ps, err := ggsci.ParseInfoAll(bytes.NewReader(in))
 		if err != nil || len(ps) != 251 {
 			b.Fatalf("got %d rows, %v", len(ps), err)
 		}
@@ -580,7 +583,7 @@ func BenchmarkParseInfoAll(b *testing.B) {
 func FuzzParseStats(f *testing.F) {
 	ggsciFuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, in []byte) {
-		stats, err := monitor.ParseStats(bytes.NewReader(in))
+		stats, err := ggsci.ParseStats(bytes.NewReader(in))
 		if err != nil {
 			ggsciCheckFuzzError(t, err)
 			return

@@ -1,4 +1,4 @@
-package monitor
+package rest
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/syncmon/syncmon/monitor"
 )
 
 // The pure half of the REST collector: JSON bodies of the Microservices
@@ -25,8 +27,8 @@ import (
 // Bodies that are not JSON (a proxy's HTML page, a truncated body) are a
 // *ParseError, which matches ErrUnreadable.
 
-// RESTEnvelope is what every Microservices response carries besides its payload.
-type RESTEnvelope struct {
+// Envelope is what every Microservices response carries besides its payload.
+type Envelope struct {
 	// Schema is response.$schema ("ogg:collection", "ogg:replicatStatus" …),
 	// empty when the response has none.
 	Schema string `json:"schema"`
@@ -34,16 +36,16 @@ type RESTEnvelope struct {
 	// most POST answers and error bodies.
 	HasResponse bool `json:"has_response"`
 	// Messages are the envelope's own messages about the request.
-	Messages []LogEntry `json:"messages"`
+	Messages []monitor.LogEntry `json:"messages"`
 }
 
-// ParseRESTEnvelope reads the envelope of any Microservices response.
-func ParseRESTEnvelope(r io.Reader) (RESTEnvelope, error) {
+// ParseEnvelope reads the envelope of any Microservices response.
+func ParseEnvelope(r io.Reader) (Envelope, error) {
 	env, err := readEnvelope(r, "rest envelope")
 	if err != nil {
-		return RESTEnvelope{}, err
+		return Envelope{}, err
 	}
-	out := RESTEnvelope{
+	out := Envelope{
 		HasResponse: hasValue(env.Response),
 		Messages:    messagesToEntries(env.Messages),
 	}
@@ -59,11 +61,11 @@ func ParseRESTEnvelope(r io.Reader) (RESTEnvelope, error) {
 	return out, nil
 }
 
-// ParseRESTList reads a collection (GET /services/v2/extracts, /replicats,
+// ParseList reads a collection (GET /services/v2/extracts, /replicats,
 // /deployments, …/services) and returns the names of its items, in order.
 // An empty collection gives an empty, non-nil slice. A body without a
 // response is an error: a monitor must not mistake it for "no groups".
-func ParseRESTList(r io.Reader) ([]string, error) {
+func ParseList(r io.Reader) ([]string, error) {
 	const what = "rest list"
 	env, err := readEnvelope(r, what)
 	if err != nil {
@@ -78,34 +80,34 @@ func ParseRESTList(r io.Reader) ([]string, error) {
 		} `json:"items"`
 	}
 	if err := json.Unmarshal(env.Response, &coll); err != nil {
-		return nil, &ParseError{What: what, Reason: "response is not a collection: " + err.Error()}
+		return nil, &monitor.ParseError{What: what, Reason: "response is not a collection: " + err.Error()}
 	}
 	if coll.Items == nil {
-		return nil, &ParseError{What: what, Reason: "response has no items"}
+		return nil, &monitor.ParseError{What: what, Reason: "response has no items"}
 	}
 	names := make([]string, 0, len(*coll.Items))
 	for i, it := range *coll.Items {
 		name, ok := it.Name.(string)
 		if !ok || strings.TrimSpace(name) == "" {
-			return nil, &ParseError{What: what, Reason: fmt.Sprintf("item %d has no name", i)}
+			return nil, &monitor.ParseError{What: what, Reason: fmt.Sprintf("item %d has no name", i)}
 		}
 		names = append(names, strings.TrimSpace(name))
 	}
 	return names, nil
 }
 
-// ParseRESTStatus reads GET /services/v2/{extracts|replicats}/{name}/info/status.
+// ParseStatus reads GET /services/v2/{extracts|replicats}/{name}/info/status.
 // It fills Status (upper-case, one of the Status constants; values SyncMon does
 // not know become UNKNOWN), LagSeconds (lag) and CheckpointAgeSeconds
 // (sinceLagReported). Program and Group are left for the caller.
-func ParseRESTStatus(r io.Reader) (Process, error) {
+func ParseStatus(r io.Reader) (monitor.Process, error) {
 	const what = "rest status"
 	env, err := readEnvelope(r, what)
 	if err != nil {
-		return Process{}, err
+		return monitor.Process{}, err
 	}
 	if !hasValue(env.Response) {
-		return Process{}, noResponse(what, env)
+		return monitor.Process{}, noResponse(what, env)
 	}
 	var st struct {
 		Status           any     `json:"status"`
@@ -113,52 +115,52 @@ func ParseRESTStatus(r io.Reader) (Process, error) {
 		SinceLagReported flexInt `json:"sinceLagReported"`
 	}
 	if err := json.Unmarshal(env.Response, &st); err != nil {
-		return Process{}, &ParseError{What: what, Reason: "response is not a status object: " + err.Error()}
+		return monitor.Process{}, &monitor.ParseError{What: what, Reason: "response is not a status object: " + err.Error()}
 	}
 	s, ok := st.Status.(string)
 	if !ok || strings.TrimSpace(s) == "" {
-		return Process{}, &ParseError{What: what, Reason: "response has no status"}
+		return monitor.Process{}, &monitor.ParseError{What: what, Reason: "response has no status"}
 	}
-	return Process{
+	return monitor.Process{
 		Status:               restStatus(s),
 		LagSeconds:           st.Lag.v,
 		CheckpointAgeSeconds: st.SinceLagReported.v,
 	}, nil
 }
 
-// ParseRESTService reads GET /services/v2/deployments/{dep}/services/{svc}
+// ParseService reads GET /services/v2/deployments/{dep}/services/{svc}
 // (Service Manager) and returns the service's Status. Program is left for
 // the caller.
-func ParseRESTService(r io.Reader) (Process, error) {
+func ParseService(r io.Reader) (monitor.Process, error) {
 	const what = "rest service"
 	env, err := readEnvelope(r, what)
 	if err != nil {
-		return Process{}, err
+		return monitor.Process{}, err
 	}
 	if !hasValue(env.Response) {
-		return Process{}, noResponse(what, env)
+		return monitor.Process{}, noResponse(what, env)
 	}
 	var svc struct {
 		Status any `json:"status"`
 	}
 	if err := json.Unmarshal(env.Response, &svc); err != nil {
-		return Process{}, &ParseError{What: what, Reason: "response is not a service object: " + err.Error()}
+		return monitor.Process{}, &monitor.ParseError{What: what, Reason: "response is not a service object: " + err.Error()}
 	}
 	s, ok := svc.Status.(string)
 	if !ok || strings.TrimSpace(s) == "" {
-		return Process{}, &ParseError{What: what, Reason: "response has no status"}
+		return monitor.Process{}, &monitor.ParseError{What: what, Reason: "response has no status"}
 	}
-	return Process{Status: restStatus(s)}, nil
+	return monitor.Process{Status: restStatus(s)}, nil
 }
 
-// ParseRESTMPoints reads the Performance Metrics Service's
+// ParseMPoints reads the Performance Metrics Service's
 // GET /services/v2/mpoints/processes. Extracts and Replicats keep their
 // group name; services (DistServer …) become program rows without a group.
 // processState values map as: Running → RUNNING, Starting → STARTING,
 // Stopping/StoppingForced → RUNNING (still up), Stopped/StoppedForced/
 // Registered → STOPPED, Abend → ABENDED, Killed → KILLED, anything else
 // (NotResponsive …) → UNKNOWN. The PM service reports no lag.
-func ParseRESTMPoints(r io.Reader) ([]Process, error) {
+func ParseMPoints(r io.Reader) ([]monitor.Process, error) {
 	const what = "rest mpoints"
 	env, err := readEnvelope(r, what)
 	if err != nil {
@@ -175,20 +177,20 @@ func ParseRESTMPoints(r io.Reader) ([]Process, error) {
 		} `json:"processes"`
 	}
 	if err := json.Unmarshal(env.Response, &resp); err != nil {
-		return nil, &ParseError{What: what, Reason: "response is not a process list: " + err.Error()}
+		return nil, &monitor.ParseError{What: what, Reason: "response is not a process list: " + err.Error()}
 	}
 	if resp.Processes == nil {
-		return nil, &ParseError{What: what, Reason: "response has no processes"}
+		return nil, &monitor.ParseError{What: what, Reason: "response has no processes"}
 	}
-	out := make([]Process, 0, len(*resp.Processes))
+	out := make([]monitor.Process, 0, len(*resp.Processes))
 	for i, p := range *resp.Processes {
 		name, _ := p.Name.(string)
 		typ, _ := p.Type.(string)
 		state, _ := p.State.(string)
 		if strings.TrimSpace(name) == "" || strings.TrimSpace(typ) == "" {
-			return nil, &ParseError{What: what, Reason: fmt.Sprintf("process %d has no name or type", i)}
+			return nil, &monitor.ParseError{What: what, Reason: fmt.Sprintf("process %d has no name or type", i)}
 		}
-		proc := Process{Status: mpointsStatus(state)}
+		proc := monitor.Process{Status: mpointsStatus(state)}
 		switch t := strings.ToLower(strings.TrimSpace(typ)); t {
 		case "extract":
 			proc.Program, proc.Group = "EXTRACT", strings.ToUpper(strings.TrimSpace(name))
@@ -210,30 +212,30 @@ func ParseRESTMPoints(r io.Reader) ([]Process, error) {
 	return out, nil
 }
 
-// ParseRESTMessages reads GET /services/v2/messages: response.items of
+// ParseMessages reads GET /services/v2/messages: response.items of
 // ogg:message objects, one LogEntry each (title → Message, issued → At).
 // The 12.3 documentation shows a single message object as the response
 // (severity "GGInfo", text in "text"); that shape is read too. A body
 // without a response has no messages of this kind; the envelope's own
-// messages are ParseRESTEnvelope's business.
-func ParseRESTMessages(r io.Reader) ([]LogEntry, error) {
+// messages are ParseEnvelope's business.
+func ParseMessages(r io.Reader) ([]monitor.LogEntry, error) {
 	const what = "rest messages"
 	env, err := readEnvelope(r, what)
 	if err != nil {
 		return nil, err
 	}
-	out := []LogEntry{}
+	out := []monitor.LogEntry{}
 	if !hasValue(env.Response) {
 		return out, nil
 	}
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(env.Response, &probe); err != nil {
-		return nil, &ParseError{What: what, Reason: "response is not an object: " + err.Error()}
+		return nil, &monitor.ParseError{What: what, Reason: "response is not an object: " + err.Error()}
 	}
 	if items, ok := probe["items"]; ok {
 		var msgs []json.RawMessage
 		if err := json.Unmarshal(items, &msgs); err != nil {
-			return nil, &ParseError{What: what, Reason: "items is not a list: " + err.Error()}
+			return nil, &monitor.ParseError{What: what, Reason: "items is not a list: " + err.Error()}
 		}
 		return append(out, messagesToEntries(msgs)...), nil
 	}
@@ -286,7 +288,7 @@ func notJSON(what string, b []byte, err error) error {
 	var syn *json.SyntaxError
 	switch {
 	case len(t) == 0:
-		return &ParseError{What: what, Reason: "empty body where JSON was expected"}
+		return &monitor.ParseError{What: what, Reason: "empty body where JSON was expected"}
 	case t[0] == '<':
 		reason := "HTML where JSON was expected"
 		if m := htmlTitle.FindSubmatch(t); m != nil {
@@ -294,13 +296,13 @@ func notJSON(what string, b []byte, err error) error {
 				reason += fmt.Sprintf(" (%q)", title)
 			}
 		}
-		return &ParseError{What: what, Reason: reason}
+		return &monitor.ParseError{What: what, Reason: reason}
 	case errors.As(err, &syn) && syn.Offset >= int64(len(b)) && strings.Contains(syn.Error(), "end of JSON input"):
-		return &ParseError{What: what, Reason: fmt.Sprintf("truncated JSON (body ends after %d bytes)", len(b))}
+		return &monitor.ParseError{What: what, Reason: fmt.Sprintf("truncated JSON (body ends after %d bytes)", len(b))}
 	case errors.As(err, &syn):
-		return &ParseError{What: what, Reason: fmt.Sprintf("invalid JSON at byte %d: %v", syn.Offset, err)}
+		return &monitor.ParseError{What: what, Reason: fmt.Sprintf("invalid JSON at byte %d: %v", syn.Offset, err)}
 	default:
-		return &ParseError{What: what, Reason: "unexpected JSON: " + err.Error()}
+		return &monitor.ParseError{What: what, Reason: "unexpected JSON: " + err.Error()}
 	}
 }
 
@@ -310,11 +312,11 @@ func noResponse(what string, env envelope) error {
 	if msgs := messagesToEntries(env.Messages); len(msgs) > 0 {
 		reason += ": " + messageSummary(msgs)
 	}
-	return &ParseError{What: what, Reason: reason}
+	return &monitor.ParseError{What: what, Reason: reason}
 }
 
 // messageSummary joins the first few messages into one line for an error.
-func messageSummary(msgs []LogEntry) string {
+func messageSummary(msgs []monitor.LogEntry) string {
 	var parts []string
 	for i, m := range msgs {
 		if i == 3 {
@@ -343,8 +345,8 @@ func cleanSnippet(s string, max int) string {
 
 // messagesToEntries converts ogg:message objects. Entries that are not
 // objects are skipped: they carry nothing to show.
-func messagesToEntries(raw []json.RawMessage) []LogEntry {
-	out := []LogEntry{}
+func messagesToEntries(raw []json.RawMessage) []monitor.LogEntry {
+	out := []monitor.LogEntry{}
 	for _, r := range raw {
 		var m struct {
 			Title    any `json:"title"`
@@ -357,7 +359,7 @@ func messagesToEntries(raw []json.RawMessage) []LogEntry {
 		if err := json.Unmarshal(r, &m); err != nil {
 			continue
 		}
-		e := LogEntry{
+		e := monitor.LogEntry{
 			Severity: restSeverity(str(m.Severity)),
 			Code:     strings.TrimSpace(str(m.Code)),
 			Program:  restProgram(str(m.Process)),
@@ -383,17 +385,17 @@ func str(v any) string {
 func restStatus(s string) string {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "running":
-		return StatusRunning
+		return monitor.StatusRunning
 	case "stopped":
-		return StatusStopped
+		return monitor.StatusStopped
 	case "abended", "abend":
-		return StatusAbended
+		return monitor.StatusAbended
 	case "killed":
-		return StatusKilled
+		return monitor.StatusKilled
 	case "starting":
-		return StatusStarting
+		return monitor.StatusStarting
 	default:
-		return StatusUnknown
+		return monitor.StatusUnknown
 	}
 }
 
@@ -401,17 +403,17 @@ func restStatus(s string) string {
 func mpointsStatus(s string) string {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "running", "stopping", "stoppingforced":
-		return StatusRunning
+		return monitor.StatusRunning
 	case "starting":
-		return StatusStarting
+		return monitor.StatusStarting
 	case "stopped", "stoppedforced", "registered":
-		return StatusStopped
+		return monitor.StatusStopped
 	case "abend", "abended":
-		return StatusAbended
+		return monitor.StatusAbended
 	case "killed":
-		return StatusKilled
+		return monitor.StatusKilled
 	default:
-		return StatusUnknown
+		return monitor.StatusUnknown
 	}
 }
 
