@@ -14,14 +14,14 @@ import (
 	"github.com/syncmon/syncmon/monitor"
 )
 
-// ggsciWaitDelay bounds how long Wait waits for GGSCI's output pipes to close
+// waitDelay bounds how long Wait waits for GGSCI's output pipes to close
 // once the process has exited or been killed. It only matters when something
 // outside the process group (a daemon GGSCI started with setsid, say) still
 // holds them; the group itself is killed, which closes them at once.
-const ggsciWaitDelay = time.Second
+const waitDelay = time.Second
 
-// ggsciStderrMax is how much of stderr is kept for error messages.
-const ggsciStderrMax = 64 << 10
+// stderrMax is how much of stderr is kept for error messages.
+const stderrMax = 64 << 10
 
 // Collector reads a classic-architecture deployment by running GGSCI:
 // one session per check, with "INFO ALL" and "EXIT" written on stdin, the
@@ -63,9 +63,9 @@ func (c *Collector) Collect(ctx context.Context) ([]monitor.Process, error) {
 		// can be read is still an answer.
 		return procs, nil
 	case s.exitErr != nil:
-		detail := ggsciFirstLine(s.stderr)
+		detail := firstLine(s.stderr)
 		if detail == "" {
-			detail = ggsciFirstLine(string(s.stdout))
+			detail = firstLine(string(s.stdout))
 		}
 		if detail != "" {
 			detail = " (" + detail + ")"
@@ -76,9 +76,9 @@ func (c *Collector) Collect(ctx context.Context) ([]monitor.Process, error) {
 	}
 }
 
-// ggsciSession is what one GGSCI run left: its output, and why it exited
+// session is what one GGSCI run left: its output, and why it exited
 // non-zero (nil when it exited 0).
-type ggsciSession struct {
+type session struct {
 	stdout  []byte
 	stderr  string
 	exitErr error
@@ -87,10 +87,10 @@ type ggsciSession struct {
 // run starts one GGSCI session, writes input on its stdin and collects its
 // output. The error is set only when there is no output to read: the command
 // did not start, did not finish before ctx was done, or wrote too much.
-func (c *Collector) run(ctx context.Context, input string) (ggsciSession, error) {
+func (c *Collector) run(ctx context.Context, input string) (session, error) {
 	name, argv := c.target.Name, c.target.Command
 	if len(argv) == 0 || argv[0] == "" {
-		return ggsciSession{}, fmt.Errorf("ggsci %s: %w: no command configured", name, monitor.ErrUnreachable)
+		return session{}, fmt.Errorf("ggsci %s: %w: no command configured", name, monitor.ErrUnreachable)
 	}
 	if _, ok := ctx.Deadline(); !ok {
 		timeout := c.target.Timeout
@@ -105,53 +105,53 @@ func (c *Collector) run(ctx context.Context, input string) (ggsciSession, error)
 	killCtx, kill := context.WithCancel(ctx)
 	defer kill()
 
-	stdout := &ggsciBuffer{max: ggsciMaxOutput, overflow: kill}
-	stderr := &ggsciBuffer{max: ggsciStderrMax}
+	stdout := &outputBuffer{max: maxOutput, overflow: kill}
+	stderr := &outputBuffer{max: stderrMax}
 	cmd := exec.CommandContext(killCtx, argv[0], argv[1:]...)
 	cmd.Stdin = strings.NewReader(input)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	// Its own process group, so that one kill reaches every child: ssh, a
 	// wrapper script and whatever it started.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return ggsciKillGroup(cmd.Process.Pid) }
-	cmd.WaitDelay = ggsciWaitDelay
+	cmd.Cancel = func() error { return killGroup(cmd.Process.Pid) }
+	cmd.WaitDelay = waitDelay
 
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		return ggsciSession{}, fmt.Errorf("ggsci %s: %w: start %s: %w", name, monitor.ErrUnreachable, argv[0], err)
+		return session{}, fmt.Errorf("ggsci %s: %w: start %s: %w", name, monitor.ErrUnreachable, argv[0], err)
 	}
 	waitErr := cmd.Wait()
 	// The leader is gone; kill what it left behind in its group (a child
 	// still holding stdout, which WaitDelay cut loose). The group id cannot
 	// have been reused while any member is alive.
-	_ = ggsciKillGroup(cmd.Process.Pid)
+	_ = killGroup(cmd.Process.Pid)
 
 	out, overflowed := stdout.result()
 	switch {
 	case overflowed:
-		return ggsciSession{}, fmt.Errorf("ggsci %s: output exceeds %d bytes: %w", name, ggsciMaxOutput, monitor.ErrUnreadable)
+		return session{}, fmt.Errorf("ggsci %s: output exceeds %d bytes: %w", name, maxOutput, monitor.ErrUnreadable)
 	case ctx.Err() != nil && (waitErr != nil || len(out) == 0):
-		return ggsciSession{}, fmt.Errorf("ggsci %s: %w: no answer within %s: %w",
+		return session{}, fmt.Errorf("ggsci %s: %w: no answer within %s: %w",
 			name, monitor.ErrUnreachable, time.Since(start).Round(time.Millisecond), ctx.Err())
 	case errors.Is(waitErr, exec.ErrWaitDelay):
 		waitErr = nil // exited 0; only a straggler held the pipes
 	}
-	return ggsciSession{stdout: out, stderr: stderr.String(), exitErr: waitErr}, nil
+	return session{stdout: out, stderr: stderr.String(), exitErr: waitErr}, nil
 }
 
-// ggsciKillGroup sends SIGKILL to every process of the group led by pid.
+// killGroup sends SIGKILL to every process of the group led by pid.
 // A group that is already gone is not an error.
-func ggsciKillGroup(pid int) error {
+func killGroup(pid int) error {
 	if err := syscall.Kill(-pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return fmt.Errorf("kill process group %d: %w", pid, err)
 	}
 	return nil
 }
 
-// ggsciBuffer keeps up to max bytes written to it. Past max it keeps nothing
+// outputBuffer keeps up to max bytes written to it. Past max it keeps nothing
 // more, calls overflow once (when set) and fails the write, which stops
 // exec's copy from the pipe.
-type ggsciBuffer struct {
+type outputBuffer struct {
 	mu         sync.Mutex
 	buf        bytes.Buffer
 	max        int
@@ -159,9 +159,9 @@ type ggsciBuffer struct {
 	overflowed bool
 }
 
-var errGGSCIOutputTooLarge = errors.New("ggsci output too large")
+var errOutputTooLarge = errors.New("ggsci output too large")
 
-func (b *ggsciBuffer) Write(p []byte) (int, error) {
+func (b *outputBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if room := b.max - b.buf.Len(); len(p) > room {
@@ -173,26 +173,26 @@ func (b *ggsciBuffer) Write(p []byte) (int, error) {
 			b.overflowed = true
 			b.overflow()
 		}
-		return 0, errGGSCIOutputTooLarge
+		return 0, errOutputTooLarge
 	}
 	return b.buf.Write(p)
 }
 
-func (b *ggsciBuffer) result() ([]byte, bool) {
+func (b *outputBuffer) result() ([]byte, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Bytes(), b.overflowed
 }
 
-func (b *ggsciBuffer) String() string {
+func (b *outputBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
 
-// ggsciFirstLine returns the first non-blank line of s, cut to 200 bytes, for
+// firstLine returns the first non-blank line of s, cut to 200 bytes, for
 // error messages.
-func ggsciFirstLine(s string) string {
+func firstLine(s string) string {
 	for line := range strings.Lines(s) {
 		if line = strings.TrimSpace(line); line != "" {
 			if len(line) > 200 {

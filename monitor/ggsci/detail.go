@@ -94,8 +94,7 @@ func ParseInfoDetail(r io.Reader) (ProcessDetail, error) {
 // without a single "EXTRACT|REPLICAT group … Status X" line. An ERROR line is
 // a *Error.
 func ParseInfoDetails(r io.Reader) ([]ProcessDetail, error) {
-	const what = "info detail"
-	data, err := ggsciReadOutput(r, what)
+	rep, err := readReply(r, "info detail")
 	if err != nil {
 		return nil, err
 	}
@@ -108,31 +107,22 @@ func ParseInfoDetails(r io.Reader) ([]ProcessDetail, error) {
 		out  []ProcessDetail
 		cur  = -1
 		mode = modeNone
-		gerr *Error
 	)
-	lines := ggsciLines{data: data}
-	for {
-		raw, ok := lines.next()
-		if !ok {
-			break
-		}
-		line, prompt := ggsciStripPrompt(raw)
-		if prompt {
+	for l := range rep.lines() {
+		if l.prompt {
 			cur, mode = -1, modeNone
 		}
-		t := strings.TrimSpace(line)
+		line, t := l.text, l.trim
 		if t == "" {
 			continue
 		}
-		if msg, ok := ggsciErrorText(t); ok {
-			if gerr == nil {
-				gerr = &Error{Message: strings.Clone(msg)}
-			}
+		if l.isErr {
+			rep.unclaimed(l.errMsg)
 			continue
 		}
-		if d, ok, reason := ggsciParseDetailHeader(t); ok || reason != "" {
+		if d, ok, reason := parseDetailHeader(t); ok || reason != "" {
 			if reason != "" {
-				return nil, &monitor.ParseError{What: what, Line: lines.n, Reason: reason}
+				return nil, rep.parseError(l.n, reason)
 			}
 			out = append(out, d)
 			cur, mode = len(out)-1, modeNone
@@ -147,25 +137,25 @@ func ParseInfoDetails(r io.Reader) ([]ProcessDetail, error) {
 			case strings.EqualFold(t, "Target Extract Trails:"):
 				mode = modeTrails
 			case mode == modeLogRead:
-				ggsciReadCheckpointLine(d.LogRead, t)
+				readCheckpointLine(d.LogRead, t)
 			case mode == modeTrails:
-				if tr, ok := ggsciParseTrailRow(t); ok {
+				if tr, ok := parseTrailRow(t); ok {
 					d.Trails = append(d.Trails, tr)
-				} else if !ggsciHasPrefixFold(t, "Trail Name") {
+				} else if !hasPrefixFold(t, "Trail Name") {
 					mode = modeNone
 				}
 			}
 			continue
 		}
 		mode = modeNone
-		label, value := ggsciSplitDetailLabel(t)
+		label, value := splitDetailLabel(t)
 		var reason string
 		switch label {
 		case "INTEGRATED":
 			d.Integrated = true
 		case "Checkpoint Lag":
 			var ok bool
-			if d.LagSeconds, d.CheckpointAgeSeconds, ok = ggsciParseCheckpointLag(value); !ok {
+			if d.LagSeconds, d.CheckpointAgeSeconds, ok = parseCheckpointLag(value); !ok {
 				reason = fmt.Sprintf("bad checkpoint lag %q", value)
 			}
 		case "Process ID":
@@ -187,33 +177,28 @@ func ParseInfoDetails(r io.Reader) ([]ProcessDetail, error) {
 			*d.Files.field(label) = strings.Clone(value)
 		}
 		if reason != "" {
-			return nil, &monitor.ParseError{What: what, Line: lines.n, Reason: reason}
+			return nil, rep.parseError(l.n, reason)
 		}
 	}
-	switch {
-	case gerr != nil:
-		return nil, gerr
-	case len(out) == 0 && strings.TrimSpace(data) == "":
-		return nil, &monitor.ParseError{What: what, Reason: "empty output"}
-	case len(out) == 0:
-		return nil, &monitor.ParseError{What: what, Reason: "no EXTRACT/REPLICAT status line (EXTRACT  GROUP  Last Started …  Status …)"}
+	if err := rep.end(len(out) > 0, "no EXTRACT/REPLICAT status line (EXTRACT  GROUP  Last Started …  Status …)"); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
-// ggsciDetailLabels are the labels INFO … [, DETAIL] prints at column 0.
-var ggsciDetailLabels = [...]string{
+// detailLabels are the labels INFO … [, DETAIL] prints at column 0.
+var detailLabels = [...]string{
 	"Checkpoint Lag", "Process ID", "Log Read Checkpoint", "Task",
 	"Current directory", "Report file", "Parameter file", "Checkpoint file", "Process file", "Error log",
 }
 
-// ggsciSplitDetailLabel returns the known label line starts with and the value
+// splitDetailLabel returns the known label line starts with and the value
 // after it, or ("INTEGRATED", "") for the bare INTEGRATED line, or ("", "").
-func ggsciSplitDetailLabel(t string) (label, value string) {
+func splitDetailLabel(t string) (label, value string) {
 	if strings.EqualFold(t, "INTEGRATED") {
 		return "INTEGRATED", ""
 	}
-	for _, l := range ggsciDetailLabels {
+	for _, l := range detailLabels {
 		if strings.HasPrefix(t, l) && (len(t) == len(l) || t[len(l)] == ' ') {
 			return l, strings.TrimSpace(t[len(l):])
 		}
@@ -238,10 +223,10 @@ func (f *DetailFiles) field(label string) *string {
 	}
 }
 
-// ggsciParseDetailHeader reads "EXTRACT    E_PROD    Last Started 2025-02-18 20:12   Status RUNNING"
+// parseDetailHeader reads "EXTRACT    E_PROD    Last Started 2025-02-18 20:12   Status RUNNING"
 // or "… Initialized   2025-02-18 19:36   Status STOPPED". ok is false for any
 // other line; reason is set for a line that is such a header with a bad status.
-func ggsciParseDetailHeader(t string) (d ProcessDetail, ok bool, reason string) {
+func parseDetailHeader(t string) (d ProcessDetail, ok bool, reason string) {
 	if !strings.HasPrefix(t, "EXTRACT ") && !strings.HasPrefix(t, "REPLICAT ") {
 		return d, false, ""
 	}
@@ -249,11 +234,11 @@ func ggsciParseDetailHeader(t string) (d ProcessDetail, ok bool, reason string) 
 	if len(f) < 4 || f[len(f)-2] != "Status" {
 		return d, false, ""
 	}
-	status, sok := ggsciStatus(f[len(f)-1])
+	status, sok := parseStatus(f[len(f)-1])
 	if !sok {
 		return d, false, fmt.Sprintf("bad status %q in %q", f[len(f)-1], t)
 	}
-	d.Program = ggsciPrograms[f[0]]
+	d.Program = programs[f[0]]
 	d.Group = strings.Clone(f[1])
 	d.Status = status
 	mid := f[2 : len(f)-2]
@@ -272,15 +257,15 @@ func ggsciParseDetailHeader(t string) (d ProcessDetail, ok bool, reason string) 
 	return d, true, ""
 }
 
-// ggsciParseCheckpointLag reads "00:03:22 (updated 00:00:06 ago)", "Not Available"
+// parseCheckpointLag reads "00:03:22 (updated 00:00:06 ago)", "Not Available"
 // or "UNKNOWN", with or without the "(updated … ago)" part.
-func ggsciParseCheckpointLag(v string) (lag, age *int64, ok bool) {
-	var pool ggsciInt64Pool
+func parseCheckpointLag(v string) (lag, age *int64, ok bool) {
+	var pool int64Pool
 	head, rest := v, ""
 	if i := strings.IndexByte(v, '('); i >= 0 {
 		head, rest = strings.TrimSpace(v[:i]), v[i:]
 	}
-	if lag, ok = ggsciParseLagToken(head, &pool); !ok {
+	if lag, ok = parseLagToken(head, &pool); !ok {
 		return nil, nil, false
 	}
 	if rest == "" {
@@ -291,18 +276,18 @@ func ggsciParseCheckpointLag(v string) (lag, age *int64, ok bool) {
 	if !found || !found2 {
 		return nil, nil, false
 	}
-	if age, ok = ggsciParseLagToken(strings.TrimSpace(in), &pool); !ok {
+	if age, ok = parseLagToken(strings.TrimSpace(in), &pool); !ok {
 		return nil, nil, false
 	}
 	return lag, age, true
 }
 
-// ggsciReadCheckpointLine applies one continuation line of a Log Read Checkpoint:
+// readCheckpointLine applies one continuation line of a Log Read Checkpoint:
 // "2016-04-29 17:16:35  Seqno 89, RBA 18970624", "SCN 0.1380378 (1380378)",
 // "First Record  RBA 0", "2016-09-01 08:55:27  Record 1". Unknown parts are
 // ignored: the checkpoint is informational.
-func ggsciReadCheckpointLine(c *LogReadCheckpoint, t string) {
-	if ggsciHasPrefixFold(t, "SCN ") {
+func readCheckpointLine(c *LogReadCheckpoint, t string) {
+	if hasPrefixFold(t, "SCN ") {
 		c.SCN = strings.Clone(strings.TrimSpace(t[4:]))
 		return
 	}
@@ -338,7 +323,7 @@ func ggsciReadCheckpointLine(c *LogReadCheckpoint, t string) {
 			continue
 		}
 		if i+1 < len(f) {
-			if n, ok := ggsciParseDigits(f[i+1]); ok {
+			if n, ok := parseDigits(f[i+1]); ok {
 				*dst = &n
 				i++
 			}
@@ -346,17 +331,17 @@ func ggsciReadCheckpointLine(c *LogReadCheckpoint, t string) {
 	}
 }
 
-// ggsciParseTrailRow reads "./dirdat/aa   0   1289   500 EXTTRAIL".
-func ggsciParseTrailRow(t string) (ExtractTrail, bool) {
+// parseTrailRow reads "./dirdat/aa   0   1289   500 EXTTRAIL".
+func parseTrailRow(t string) (ExtractTrail, bool) {
 	f := strings.Fields(t)
 	if len(f) < 4 {
 		return ExtractTrail{}, false
 	}
 	var tr ExtractTrail
 	var ok1, ok2, ok3 bool
-	tr.Seqno, ok1 = ggsciParseGroupedInt(f[1])
-	tr.RBA, ok2 = ggsciParseGroupedInt(f[2])
-	tr.MaxMB, ok3 = ggsciParseGroupedInt(f[3])
+	tr.Seqno, ok1 = parseGroupedInt(f[1])
+	tr.RBA, ok2 = parseGroupedInt(f[2])
+	tr.MaxMB, ok3 = parseGroupedInt(f[3])
 	if !ok1 || !ok2 || !ok3 {
 		return ExtractTrail{}, false
 	}

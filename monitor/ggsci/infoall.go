@@ -27,115 +27,103 @@ import (
 // a header, a header with no rows after it, or a row cut short is a
 // *ParseError; an ERROR line anywhere is a *Error.
 func ParseInfoAll(r io.Reader) ([]monitor.Process, error) {
-	const what = "info all"
-	data, err := ggsciReadOutput(r, what)
+	rep, err := readReply(r, "info all")
 	if err != nil {
 		return nil, err
 	}
 	var (
-		layout     ggsciInfoAllLayout
+		layout     infoAllLayout
 		haveHeader bool
 		inTable    bool
 		headerLine int
 		rows       []monitor.Process
 		loose      []monitor.Process // rows accepted without a header (SET DEBUG ON)
-		gerr       *Error
-		pool       ggsciInt64Pool
+		pool       int64Pool
 	)
-	lines := ggsciLines{data: data}
-	for {
-		raw, ok := lines.next()
-		if !ok {
-			break
+	for l := range rep.lines() {
+		if l.prompt {
+			inTable = false // a prompt ends the command's output; l.text is what follows it
 		}
-		line, prompt := ggsciStripPrompt(raw)
-		if prompt {
-			inTable = false // a prompt ends the command's output; line is what follows it
-		}
-		if line == "" {
+		if l.trim == "" {
 			if inTable && len(rows) > 0 {
 				inTable = false
 			}
 			continue
 		}
-		if msg, ok := ggsciErrorText(line); ok {
-			if gerr == nil {
-				gerr = &Error{Message: strings.Clone(msg)}
-			}
+		if l.isErr {
+			rep.unclaimed(l.errMsg)
 			continue
 		}
-		if l, ok := ggsciParseInfoAllHeader(line); ok {
-			layout, haveHeader, inTable, headerLine = l, true, true, lines.n
+		if lay, ok := parseInfoAllHeader(l.text); ok {
+			layout, haveHeader, inTable, headerLine = lay, true, true, l.n
 			rows = rows[:0]
 			continue
 		}
 		if !haveHeader {
-			if p, ok := ggsciParseLooseRow(line, &pool); ok {
+			if p, ok := parseLooseRow(l.text, &pool); ok {
 				loose = append(loose, p)
 			}
 			continue
 		}
-		if !inTable || !layout.candidate(line) {
+		if !inTable || !layout.candidate(l.text) {
 			continue // banner, command echo, debug traffic, other commands' output
 		}
-		p, reason := layout.row(line, &pool)
+		p, reason := layout.row(l.text, &pool)
 		if reason != "" {
-			return nil, &monitor.ParseError{What: what, Line: lines.n, Reason: reason}
+			return nil, rep.parseError(l.n, reason)
 		}
 		rows = append(rows, p)
 	}
 	switch {
-	case gerr != nil:
-		return nil, gerr
+	case rep.err != nil:
+		return nil, rep.err
 	case haveHeader && len(rows) == 0:
-		return nil, &monitor.ParseError{What: what, Line: headerLine, Reason: "header without process rows (output cut short?)"}
+		return nil, rep.parseError(headerLine, "header without process rows (output cut short?)")
 	case haveHeader:
 		return rows, nil
-	case len(loose) > 0:
-		return loose, nil
-	case strings.TrimSpace(data) == "":
-		return nil, &monitor.ParseError{What: what, Reason: "empty output"}
-	default:
-		return nil, &monitor.ParseError{What: what, Reason: "no INFO ALL header (Program  Status  Group  Lag at Chkpt  Time Since Chkpt)"}
 	}
+	if err := rep.end(len(loose) > 0, "no INFO ALL header (Program  Status  Group  Lag at Chkpt  Time Since Chkpt)"); err != nil {
+		return nil, err
+	}
+	return loose, nil
 }
 
 // INFO ALL columns, in header order.
 const (
-	ggsciColProgram = iota
-	ggsciColStatus
-	ggsciColGroup
-	ggsciColType
-	ggsciColLag
-	ggsciColTime
-	ggsciInfoAllCols
+	colProgram = iota
+	colStatus
+	colGroup
+	colType
+	colLag
+	colTime
+	infoAllCols
 )
 
-var ggsciInfoAllHeaderNames = [ggsciInfoAllCols]string{"Program", "Status", "Group", "Type", "Lag at Chkpt", "Time Since Chkpt"}
+var infoAllHeaderNames = [infoAllCols]string{"Program", "Status", "Group", "Type", "Lag at Chkpt", "Time Since Chkpt"}
 
-// ggsciInfoAllLayout is where the header put each column: the byte offset of its
+// infoAllLayout is where the header put each column: the byte offset of its
 // name, -1 for a column the header does not have (Type before 21c).
-type ggsciInfoAllLayout struct {
-	start [ggsciInfoAllCols]int
+type infoAllLayout struct {
+	start [infoAllCols]int
 }
 
-// ggsciParseInfoAllHeader recognises the INFO ALL header line and records its
+// parseInfoAllHeader recognises the INFO ALL header line and records its
 // column offsets. Names are matched in order, case-insensitively, each
 // separated from the next by at least one blank; Type is optional.
-func ggsciParseInfoAllHeader(line string) (ggsciInfoAllLayout, bool) {
-	var l ggsciInfoAllLayout
+func parseInfoAllHeader(line string) (infoAllLayout, bool) {
+	var l infoAllLayout
 	pos := 0 // end of the previous name
-	for c := range ggsciInfoAllCols {
-		name := ggsciInfoAllHeaderNames[c]
+	for c := range infoAllCols {
+		name := infoAllHeaderNames[c]
 		at := pos
 		for at < len(line) && line[at] == ' ' {
 			at++
 		}
-		if c > ggsciColProgram && at == pos {
+		if c > colProgram && at == pos {
 			return l, false // names are separated by blanks
 		}
 		if len(line)-at < len(name) || !strings.EqualFold(line[at:at+len(name)], name) {
-			if c == ggsciColType {
+			if c == colType {
 				l.start[c] = -1 // before 21c there is no Type column
 				continue
 			}
@@ -149,37 +137,37 @@ func ggsciParseInfoAllHeader(line string) (ggsciInfoAllLayout, bool) {
 
 // column returns the column a token starting at byte offset off belongs to:
 // the last column that starts at or before it.
-func (l *ggsciInfoAllLayout) column(off int) int {
-	for c := ggsciInfoAllCols - 1; c > ggsciColProgram; c-- {
+func (l *infoAllLayout) column(off int) int {
+	for c := infoAllCols - 1; c > colProgram; c-- {
 		if l.start[c] >= 0 && l.start[c] <= off {
 			return c
 		}
 	}
-	return ggsciColProgram
+	return colProgram
 }
 
 // candidate reports whether line claims to be a process row: it starts with
 // an upper-case program word that is either known or followed by a known
 // status. Lines that do not (command echoes, REST debug traffic, prose) are
 // skipped; lines that do must parse, or the output is unreadable.
-func (l *ggsciInfoAllLayout) candidate(line string) bool {
-	first, rest := ggsciNextField(line)
-	if first == "" || line[0] == ' ' || !ggsciIsUpperWord(first) {
+func (l *infoAllLayout) candidate(line string) bool {
+	first, rest := nextField(line)
+	if first == "" || line[0] == ' ' || !isUpperWord(first) {
 		return false
 	}
-	if _, ok := ggsciPrograms[first]; ok {
+	if _, ok := programs[first]; ok {
 		return true
 	}
-	second, _ := ggsciNextField(rest)
-	_, ok := ggsciStatus(second)
+	second, _ := nextField(rest)
+	_, ok := parseStatus(second)
 	return ok
 }
 
 // row splits line into columns by where each blank-separated token starts,
 // and checks every value. The reason is empty when the row is good.
-func (l *ggsciInfoAllLayout) row(line string, pool *ggsciInt64Pool) (monitor.Process, string) {
+func (l *infoAllLayout) row(line string, pool *int64Pool) (monitor.Process, string) {
 	type span struct{ from, to, n int }
-	var cols [ggsciInfoAllCols]span
+	var cols [infoAllCols]span
 	for i := 0; i < len(line); {
 		if line[i] == ' ' || line[i] == '\t' {
 			i++
@@ -199,50 +187,50 @@ func (l *ggsciInfoAllLayout) row(line string, pool *ggsciInt64Pool) (monitor.Pro
 	val := func(c int) string { return line[cols[c].from:cols[c].to] }
 
 	var p monitor.Process
-	if cols[ggsciColProgram].n != 1 || !ggsciIsUpperWord(val(ggsciColProgram)) {
-		return p, fmt.Sprintf("bad program in row %s", ggsciQuoteRow(line))
+	if cols[colProgram].n != 1 || !isUpperWord(val(colProgram)) {
+		return p, fmt.Sprintf("bad program in row %s", quoteRow(line))
 	}
-	p.Program = ggsciInternProgram(val(ggsciColProgram))
-	status, ok := ggsciStatus(val(ggsciColStatus))
-	if cols[ggsciColStatus].n != 1 || !ok {
-		return p, fmt.Sprintf("bad status in row %s (output cut short?)", ggsciQuoteRow(line))
+	p.Program = internProgram(val(colProgram))
+	status, ok := parseStatus(val(colStatus))
+	if cols[colStatus].n != 1 || !ok {
+		return p, fmt.Sprintf("bad status in row %s (output cut short?)", quoteRow(line))
 	}
 	p.Status = status
-	switch cols[ggsciColGroup].n {
+	switch cols[colGroup].n {
 	case 0:
 	case 1:
-		p.Group = strings.Clone(val(ggsciColGroup))
+		p.Group = strings.Clone(val(colGroup))
 	default:
-		return p, fmt.Sprintf("bad group in row %s", ggsciQuoteRow(line))
+		return p, fmt.Sprintf("bad group in row %s", quoteRow(line))
 	}
-	hasTimes := cols[ggsciColLag].n > 0 || cols[ggsciColTime].n > 0
+	hasTimes := cols[colLag].n > 0 || cols[colTime].n > 0
 	switch {
-	case p.Group == "" && ggsciGroupPrograms[p.Program]:
-		return p, fmt.Sprintf("%s row without a group %s (output cut short?)", p.Program, ggsciQuoteRow(line))
+	case p.Group == "" && groupPrograms[p.Program]:
+		return p, fmt.Sprintf("%s row without a group %s (output cut short?)", p.Program, quoteRow(line))
 	case p.Group == "" && hasTimes:
-		return p, fmt.Sprintf("lag without a group in row %s", ggsciQuoteRow(line))
-	case p.Group != "" && (cols[ggsciColLag].n == 0 || cols[ggsciColTime].n == 0):
-		return p, fmt.Sprintf("row without lag or time since checkpoint %s (output cut short?)", ggsciQuoteRow(line))
+		return p, fmt.Sprintf("lag without a group in row %s", quoteRow(line))
+	case p.Group != "" && (cols[colLag].n == 0 || cols[colTime].n == 0):
+		return p, fmt.Sprintf("row without lag or time since checkpoint %s (output cut short?)", quoteRow(line))
 	case p.Group == "":
 		return p, ""
 	}
 	var reason string
-	if p.LagSeconds, ok = ggsciParseLagToken(val(ggsciColLag), pool); !ok {
+	if p.LagSeconds, ok = parseLagToken(val(colLag), pool); !ok {
 		reason = "bad lag at checkpoint"
-	} else if p.CheckpointAgeSeconds, ok = ggsciParseLagToken(val(ggsciColTime), pool); !ok {
+	} else if p.CheckpointAgeSeconds, ok = parseLagToken(val(colTime), pool); !ok {
 		reason = "bad time since checkpoint"
 	}
 	if reason != "" {
-		return p, fmt.Sprintf("%s in row %s (want h+:mm:ss)", reason, ggsciQuoteRow(line))
+		return p, fmt.Sprintf("%s in row %s (want h+:mm:ss)", reason, quoteRow(line))
 	}
 	return p, ""
 }
 
-// ggsciParseLooseRow reads a row met without a header, and accepts it only
+// parseLooseRow reads a row met without a header, and accepts it only
 // when it cannot be anything else: "PROGRAM STATUS" for a known program
 // without groups, or "PROGRAM STATUS GROUP h+:mm:ss h+:mm:ss" for EXTRACT and
 // REPLICAT.
-func ggsciParseLooseRow(line string, pool *ggsciInt64Pool) (monitor.Process, bool) {
+func parseLooseRow(line string, pool *int64Pool) (monitor.Process, bool) {
 	var p monitor.Process
 	if line[0] == ' ' {
 		return p, false
@@ -251,11 +239,11 @@ func ggsciParseLooseRow(line string, pool *ggsciInt64Pool) (monitor.Process, boo
 	if len(f) != 2 && len(f) != 5 {
 		return p, false
 	}
-	prog, ok := ggsciPrograms[f[0]]
-	if !ok || ggsciGroupPrograms[prog] != (len(f) == 5) {
+	prog, ok := programs[f[0]]
+	if !ok || groupPrograms[prog] != (len(f) == 5) {
 		return p, false
 	}
-	status, ok := ggsciStatus(f[1])
+	status, ok := parseStatus(f[1])
 	if !ok {
 		return p, false
 	}
@@ -264,10 +252,10 @@ func ggsciParseLooseRow(line string, pool *ggsciInt64Pool) (monitor.Process, boo
 		return p, true
 	}
 	p.Group = strings.Clone(f[2])
-	if p.LagSeconds, ok = ggsciParseLagToken(f[3], pool); !ok {
+	if p.LagSeconds, ok = parseLagToken(f[3], pool); !ok {
 		return p, false
 	}
-	if p.CheckpointAgeSeconds, ok = ggsciParseLagToken(f[4], pool); !ok {
+	if p.CheckpointAgeSeconds, ok = parseLagToken(f[4], pool); !ok {
 		return p, false
 	}
 	return p, true

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-
-	"github.com/syncmon/syncmon/monitor"
 )
 
 // Lag states: the last status line of a GETLAG reply.
@@ -48,87 +46,57 @@ type Lag struct {
 // one inside a reply becomes the reply's Error; any other is a *Error.
 // Output with no reply at all is a *ParseError.
 func ParseLag(r io.Reader) ([]Lag, error) {
-	const what = "lag"
-	data, err := ggsciReadOutput(r, what)
+	rep, err := readReply(r, "lag")
 	if err != nil {
 		return nil, err
 	}
-	var (
-		out     []Lag
-		cur     = -1
-		pending []string // OGG messages seen before the next request
-		gerr    *Error
-	)
-	lines := ggsciLines{data: data}
-	for {
-		raw, ok := lines.next()
-		if !ok {
-			break
+	g := newGroupReplies("GETLAG", func(program, group string) Lag {
+		return Lag{Program: program, Group: group}
+	}, func(l *Lag, msg string) {
+		l.Error = msg
+		if containsFold(msg, "not currently running") {
+			l.State = LagStateNotRunning
 		}
-		line, prompt := ggsciStripPrompt(raw)
-		if prompt {
-			cur = -1
-		}
-		t := strings.TrimSpace(line)
-		if t == "" {
+	})
+	var pending []string // OGG messages seen before the next request
+	for l := range rep.lines() {
+		if l.trim == "" {
 			continue
 		}
-		if msg, ok := ggsciErrorText(t); ok {
-			switch prog, group, named := ggsciGroupError(msg); {
-			case cur >= 0:
-				out[cur].Error = strings.Clone(msg)
-				if ggsciContainsFold(msg, "not currently running") {
-					out[cur].State = LagStateNotRunning
-				}
-			case named:
-				l := Lag{Program: prog, Group: group, Error: strings.Clone(msg)}
-				if ggsciContainsFold(msg, "not currently running") {
-					l.State = LagStateNotRunning
-				}
-				out = append(out, l)
-			case gerr == nil:
-				gerr = &Error{Message: strings.Clone(msg)}
+		before := len(g.out)
+		if g.read(rep, l) {
+			if !l.isErr && len(g.out) > before { // a new request: it owns the messages before it
+				g.current().Messages, pending = pending, nil
 			}
 			continue
 		}
-		if prog, group, ok := ggsciParseSendingRequest(t, "GETLAG"); ok {
-			out = append(out, Lag{Program: prog, Group: group, Messages: pending})
-			pending, cur = nil, len(out)-1
-			continue
-		}
-		if ggsciIsOGGMessage(t) {
-			if cur >= 0 {
-				out[cur].Messages = append(out[cur].Messages, strings.Clone(t))
+		if isOGGMessage(l.trim) {
+			if cur := g.current(); cur != nil {
+				cur.Messages = append(cur.Messages, strings.Clone(l.trim))
 			} else {
-				pending = append(pending, strings.Clone(t))
+				pending = append(pending, strings.Clone(l.trim))
 			}
 			continue
 		}
-		if cur < 0 {
-			continue
-		}
-		if reason := ggsciReadLagLine(&out[cur], t); reason != "" {
-			return nil, &monitor.ParseError{What: what, Line: lines.n, Reason: reason}
+		if cur := g.current(); cur != nil {
+			if reason := readLagLine(cur, l.trim); reason != "" {
+				return nil, rep.parseError(l.n, reason)
+			}
 		}
 	}
-	switch {
-	case gerr != nil:
-		return nil, gerr
-	case len(out) == 0 && strings.TrimSpace(data) == "":
-		return nil, &monitor.ParseError{What: what, Reason: "empty output"}
-	case len(out) == 0:
-		return nil, &monitor.ParseError{What: what, Reason: "no GETLAG reply (Sending GETLAG request to …)"}
+	if err := rep.end(len(g.out) > 0, "no GETLAG reply (Sending GETLAG request to …)"); err != nil {
+		return nil, err
 	}
-	return out, nil
+	return g.out, nil
 }
 
-// ggsciReadLagLine applies one line of a GETLAG reply to l. Lines it does not
+// readLagLine applies one line of a GETLAG reply to l. Lines it does not
 // know are ignored; the reason is non-empty for a known line with a bad value.
-func ggsciReadLagLine(l *Lag, t string) string {
+func readLagLine(l *Lag, t string) string {
 	t = strings.TrimSuffix(t, ".")
 	num := func(after string, dst **int64) string {
 		v := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(t[len(after):]), ":"))
-		n, ok := ggsciParseGroupedInt(v)
+		n, ok := parseGroupedInt(v)
 		if !ok {
 			return fmt.Sprintf("bad number in %q", t)
 		}
@@ -136,32 +104,32 @@ func ggsciReadLagLine(l *Lag, t string) string {
 		return ""
 	}
 	switch {
-	case ggsciHasPrefixFold(t, "Last record lag"):
+	case hasPrefixFold(t, "Last record lag"):
 		v := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(t[len("Last record lag"):]), ":"))
-		n, unit := ggsciNextField(v)
-		if !ggsciHasPrefixFold(strings.TrimSpace(unit), "sec") {
+		n, unit := nextField(v)
+		if !hasPrefixFold(strings.TrimSpace(unit), "sec") {
 			return fmt.Sprintf("bad lag %q (want N seconds)", t)
 		}
-		secs, ok := ggsciParseGroupedInt(n)
+		secs, ok := parseGroupedInt(n)
 		if !ok {
 			return fmt.Sprintf("bad lag %q (want N seconds)", t)
 		}
 		l.LagSeconds = &secs
-	case ggsciHasPrefixFold(t, "Low watermark lag"):
+	case hasPrefixFold(t, "Low watermark lag"):
 		return num("Low watermark lag", &l.LowWatermarkLag)
-	case ggsciHasPrefixFold(t, "High watermark lag"):
+	case hasPrefixFold(t, "High watermark lag"):
 		return num("High watermark lag", &l.HighWatermarkLag)
-	case ggsciHasPrefixFold(t, "Low watermark position"):
+	case hasPrefixFold(t, "Low watermark position"):
 		return num("Low watermark position", &l.LowWatermarkPosition)
-	case ggsciHasPrefixFold(t, "High watermark position"):
+	case hasPrefixFold(t, "High watermark position"):
 		return num("High watermark position", &l.HighWatermarkPosition)
-	case ggsciHasPrefixFold(t, "At EOF"):
+	case hasPrefixFold(t, "At EOF"):
 		l.State = LagStateAtEOF
-	case ggsciHasPrefixFold(t, "Processing data"):
+	case hasPrefixFold(t, "Processing data"):
 		l.State = LagStateProcessing
-	case ggsciHasPrefixFold(t, "Waiting for data"):
+	case hasPrefixFold(t, "Waiting for data"):
 		l.State = LagStateWaiting
-	case ggsciHasPrefixFold(t, "No records yet processed"):
+	case hasPrefixFold(t, "No records yet processed"):
 		l.NoRecordsYet = true
 	}
 	return ""

@@ -23,58 +23,42 @@ type ManagerInfo struct {
 // last '.' of host.port. When a session holds several answers the last one
 // is returned. No answer is a *ParseError; an ERROR line a *Error.
 func ParseInfoMgr(r io.Reader) (ManagerInfo, error) {
-	const what = "info mgr"
-	data, err := ggsciReadOutput(r, what)
+	rep, err := readReply(r, "info mgr")
 	if err != nil {
 		return ManagerInfo{}, err
 	}
 	var (
 		m     ManagerInfo
 		found bool
-		gerr  *Error
 	)
-	lines := ggsciLines{data: data}
-	for {
-		raw, ok := lines.next()
-		if !ok {
-			break
-		}
-		line, _ := ggsciStripPrompt(raw)
-		t := strings.TrimSpace(line)
-		if msg, ok := ggsciErrorText(t); ok {
-			if gerr == nil {
-				gerr = &Error{Message: strings.Clone(msg)}
-			}
+	for l := range rep.lines() {
+		if l.isErr {
+			rep.unclaimed(l.errMsg)
 			continue
 		}
-		rest, ok := ggsciCutPrefixFold(t, "Manager is ")
+		rest, ok := cutPrefixFold(l.trim, "Manager is ")
 		if !ok {
 			continue
 		}
 		switch {
-		case ggsciHasPrefixFold(rest, "running"):
-			mi, reason := ggsciParseManagerRunning(rest[len("running"):])
+		case hasPrefixFold(rest, "running"):
+			mi, reason := parseManagerRunning(rest[len("running"):])
 			if reason != "" {
-				return ManagerInfo{}, &monitor.ParseError{What: what, Line: lines.n, Reason: reason}
+				return ManagerInfo{}, rep.parseError(l.n, reason)
 			}
 			m, found = mi, true
-		case ggsciHasPrefixFold(rest, "down"), ggsciHasPrefixFold(rest, "not running"), ggsciHasPrefixFold(rest, "stopped"):
+		case hasPrefixFold(rest, "down"), hasPrefixFold(rest, "not running"), hasPrefixFold(rest, "stopped"):
 			m, found = ManagerInfo{Status: monitor.StatusStopped}, true
 		}
 	}
-	switch {
-	case gerr != nil:
-		return ManagerInfo{}, gerr
-	case !found && strings.TrimSpace(data) == "":
-		return ManagerInfo{}, &monitor.ParseError{What: what, Reason: "empty output"}
-	case !found:
-		return ManagerInfo{}, &monitor.ParseError{What: what, Reason: `no "Manager is …" line`}
+	if err := rep.end(found, `no "Manager is …" line`); err != nil {
+		return ManagerInfo{}, err
 	}
 	return m, nil
 }
 
-// ggsciParseManagerRunning reads " (IP port TCP:hol.7810, Process ID 1935)." .
-func ggsciParseManagerRunning(s string) (ManagerInfo, string) {
+// parseManagerRunning reads " (IP port TCP:hol.7810, Process ID 1935)." .
+func parseManagerRunning(s string) (ManagerInfo, string) {
 	m := ManagerInfo{Status: monitor.StatusRunning}
 	s = strings.TrimSpace(s)
 	if s == "" || s == "." {
@@ -88,9 +72,9 @@ func ggsciParseManagerRunning(s string) (ManagerInfo, string) {
 	for part := range strings.SplitSeq(in[:end], ",") {
 		part = strings.TrimSpace(part)
 		switch {
-		case ggsciHasPrefixFold(part, "IP port "):
+		case hasPrefixFold(part, "IP port "):
 			hp := strings.TrimSpace(part[len("IP port "):])
-			if i := strings.IndexByte(hp, ':'); i >= 0 && i <= 4 && ggsciIsUpperWord(strings.ToUpper(hp[:i])) {
+			if i := strings.IndexByte(hp, ':'); i >= 0 && i <= 4 && isUpperWord(strings.ToUpper(hp[:i])) {
 				hp = hp[i+1:] // "TCP:hol.7810"
 			}
 			dot := strings.LastIndexByte(hp, '.')
@@ -99,7 +83,7 @@ func ggsciParseManagerRunning(s string) (ManagerInfo, string) {
 				return m, fmt.Sprintf("bad manager port in %q", part)
 			}
 			m.Host, m.Port = strings.Clone(hp[:dot]), port
-		case ggsciHasPrefixFold(part, "Process ID "):
+		case hasPrefixFold(part, "Process ID "):
 			pid, err := strconv.Atoi(strings.TrimSpace(part[len("Process ID "):]))
 			if err != nil || pid < 0 {
 				return m, fmt.Sprintf("bad manager process id in %q", part)

@@ -1,14 +1,11 @@
 package ggsci
 
 import (
-	"bufio"
 	"io"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/syncmon/syncmon/monitor"
 )
 
 // Stats is one group's answer to GGSCI STATS (not used by the rules yet:
@@ -36,7 +33,6 @@ type StatsPeriod struct {
 }
 
 var (
-	statsRequest = regexp.MustCompile(`(?i)^Sending STATS request to (EXTRACT|REPLICAT)(?: group)? (\S+) \.\.\.`)
 	statsMapping = regexp.MustCompile(`^(?:Replicating|Extracting) from (\S+) to (\S+):$`)
 	statsPeriod  = regexp.MustCompile(`^\*\*\* (\w+) statistics since (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) \*\*\*$`)
 	statsCount   = regexp.MustCompile(`^Total (\w[\w ]*?)\s+(-?[\d,]+(?:\.\d+)?)$`)
@@ -46,13 +42,14 @@ var (
 // in the session. Output with no such request is a *ParseError; a GGSCI
 // ERROR line is a *Error.
 func ParseStats(r io.Reader) ([]Stats, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	var (
-		out []Stats
-		n   int
-	)
-	cur := func() *Stats { return &out[len(out)-1] }
+	rep, err := readReply(r, "stats")
+	if err != nil {
+		return nil, err
+	}
+	g := newGroupReplies("STATS", func(program, group string) Stats {
+		return Stats{Program: program, Group: strings.ToUpper(group), Tables: []TableStats{}}
+	}, nil)
+	cur := g.current
 	table := func() *TableStats {
 		s := cur()
 		if len(s.Tables) == 0 {
@@ -60,17 +57,9 @@ func ParseStats(r io.Reader) ([]Stats, error) {
 		}
 		return &s.Tables[len(s.Tables)-1]
 	}
-	for sc.Scan() {
-		n++
-		line := strings.TrimSpace(strings.TrimSuffix(sc.Text(), "\r"))
-		if strings.HasPrefix(line, "ERROR:") {
-			return nil, &Error{Message: strings.TrimSpace(strings.TrimPrefix(line, "ERROR:"))}
-		}
-		if m := statsRequest.FindStringSubmatch(line); m != nil {
-			out = append(out, Stats{Program: strings.ToUpper(m[1]), Group: strings.ToUpper(m[2]), Tables: []TableStats{}})
-			continue
-		}
-		if len(out) == 0 {
+	for l := range rep.lines() {
+		line := l.trim
+		if g.read(rep, l) || cur() == nil {
 			continue // banner, prompt, the command echo, an earlier command's tail
 		}
 		switch {
@@ -95,17 +84,14 @@ func ParseStats(r io.Reader) ([]Stats, error) {
 				}
 				v, err := strconv.ParseFloat(strings.ReplaceAll(m[2], ",", ""), 64)
 				if err != nil {
-					return nil, &monitor.ParseError{What: "stats", Line: n, Reason: "unreadable count " + strconv.Quote(m[2])}
+					return nil, rep.parseError(l.n, "unreadable count "+strconv.Quote(m[2]))
 				}
 				tb.Periods[len(tb.Periods)-1].Counts[strings.ToLower(strings.TrimSpace(m[1]))] = v
 			}
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return nil, &monitor.ParseError{What: "stats", Line: n, Reason: err.Error()}
+	if err := rep.end(len(g.out) > 0, `no "Sending STATS request" line: not STATS output`); err != nil {
+		return nil, err
 	}
-	if len(out) == 0 {
-		return nil, &monitor.ParseError{What: "stats", Reason: "no \"Sending STATS request\" line: not STATS output"}
-	}
-	return out, nil
+	return g.out, nil
 }

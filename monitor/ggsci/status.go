@@ -5,8 +5,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-
-	"github.com/syncmon/syncmon/monitor"
 )
 
 // SendStatus is what SEND EXTRACT|REPLICAT group, STATUS reported.
@@ -25,71 +23,35 @@ type SendStatus struct {
 // Errors are handled as in ParseLag. The line layout was composed from the
 // documented status phrases and is not verified against a live system.
 func ParseSendStatus(r io.Reader) ([]SendStatus, error) {
-	const what = "send status"
-	data, err := ggsciReadOutput(r, what)
+	rep, err := readReply(r, "send status")
 	if err != nil {
 		return nil, err
 	}
-	var (
-		out  []SendStatus
-		cur  = -1
-		gerr *Error
-	)
-	lines := ggsciLines{data: data}
-	for {
-		raw, ok := lines.next()
-		if !ok {
-			break
-		}
-		line, prompt := ggsciStripPrompt(raw)
-		if prompt {
-			cur = -1
-		}
-		t := strings.TrimSpace(line)
-		if t == "" {
+	g := newGroupReplies("STATUS", func(program, group string) SendStatus {
+		return SendStatus{Program: program, Group: group}
+	}, func(s *SendStatus, msg string) { s.Error = msg })
+	for l := range rep.lines() {
+		if l.trim == "" || g.read(rep, l) || g.current() == nil {
 			continue
 		}
-		if msg, ok := ggsciErrorText(t); ok {
-			switch prog, group, named := ggsciGroupError(msg); {
-			case cur >= 0:
-				out[cur].Error = strings.Clone(msg)
-			case named:
-				out = append(out, SendStatus{Program: prog, Group: group, Error: strings.Clone(msg)})
-			case gerr == nil:
-				gerr = &Error{Message: strings.Clone(msg)}
-			}
-			continue
-		}
-		if prog, group, ok := ggsciParseSendingRequest(t, "STATUS"); ok {
-			out = append(out, SendStatus{Program: prog, Group: group})
-			cur = len(out) - 1
-			continue
-		}
-		if cur < 0 {
-			continue
-		}
-		s := &out[cur]
+		s := g.current()
+		t := l.trim
 		switch {
-		case ggsciHasPrefixFold(t, "Current status:"):
+		case hasPrefixFold(t, "Current status:"):
 			s.Status = strings.Clone(strings.TrimSpace(t[len("Current status:"):]))
-			s.InRecovery = ggsciHasPrefixFold(s.Status, "In recovery")
-		case ggsciHasPrefixFold(t, s.Program+" "+s.Group+" (PID "):
+			s.InRecovery = hasPrefixFold(s.Status, "In recovery")
+		case hasPrefixFold(t, s.Program+" "+s.Group+" (PID "):
 			// "EXTRACT EXT1 (PID 20112)"
 			v := strings.TrimSuffix(t[len(s.Program+" "+s.Group+" (PID "):], ")")
 			pid, err := strconv.Atoi(strings.TrimSpace(v))
 			if err != nil {
-				return nil, &monitor.ParseError{What: what, Line: lines.n, Reason: fmt.Sprintf("bad process id in %q", t)}
+				return nil, rep.parseError(l.n, fmt.Sprintf("bad process id in %q", t))
 			}
 			s.ProcessID = &pid
 		}
 	}
-	switch {
-	case gerr != nil:
-		return nil, gerr
-	case len(out) == 0 && strings.TrimSpace(data) == "":
-		return nil, &monitor.ParseError{What: what, Reason: "empty output"}
-	case len(out) == 0:
-		return nil, &monitor.ParseError{What: what, Reason: "no STATUS reply (Sending STATUS request to …)"}
+	if err := rep.end(len(g.out) > 0, "no STATUS reply (Sending STATUS request to …)"); err != nil {
+		return nil, err
 	}
-	return out, nil
+	return g.out, nil
 }
