@@ -332,5 +332,6 @@ func parseErrLogSource(src string) (program, group string) {
 	if program == "MANAGER" {
 		group = "" // mgr.prm names no group; MANAGER rows have none
 	}
+	program, group = monitor.CleanName(program), monitor.CleanName(group)
 	return program, group
 }

@@ -239,7 +239,7 @@ func parseDetailHeader(t string) (d ProcessDetail, ok bool, reason string) {
 		return d, false, fmt.Sprintf("bad status %q in %q", f[len(f)-1], t)
 	}
 	d.Program = programs[f[0]]
-	d.Group = strings.Clone(f[1])
+	d.Group = name(f[1])
 	d.Status = status
 	mid := f[2 : len(f)-2]
 	var at **time.Time

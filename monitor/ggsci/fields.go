@@ -23,8 +23,13 @@ func internProgram(s string) string {
 	if p, ok := programs[s]; ok {
 		return p
 	}
-	return strings.Clone(s)
+	return name(s)
 }
+
+// name is a program or group name as the parsers hand it on: cleaned (see
+// monitor.CleanName) and copied, so that it does not keep the whole output
+// alive.
+func name(s string) string { return strings.Clone(monitor.CleanName(s)) }
 
 // parseStatus maps a status as printed, in any case, to a Status constant.
 func parseStatus(s string) (string, bool) {

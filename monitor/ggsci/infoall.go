@@ -199,7 +199,7 @@ func (l *infoAllLayout) row(line string, pool *int64Pool) (monitor.Process, stri
 	switch cols[colGroup].n {
 	case 0:
 	case 1:
-		p.Group = strings.Clone(val(colGroup))
+		p.Group = name(val(colGroup))
 	default:
 		return p, fmt.Sprintf("bad group in row %s", quoteRow(line))
 	}
@@ -251,7 +251,7 @@ func parseLooseRow(line string, pool *int64Pool) (monitor.Process, bool) {
 	if len(f) == 2 {
 		return p, true
 	}
-	p.Group = strings.Clone(f[2])
+	p.Group = name(f[2])
 	if p.LagSeconds, ok = parseLagToken(f[3], pool); !ok {
 		return p, false
 	}

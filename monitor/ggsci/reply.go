@@ -230,7 +230,7 @@ func groupError(msg string) (program, group string, ok bool) {
 	if !groupPrograms[p] || group == "" {
 		return "", "", false
 	}
-	return programs[p], strings.Clone(group), true
+	return programs[p], name(group), true
 }
 
 // parseSendingRequest reads "Sending GETLAG request to EXTRACT LHREMD2 ..."
@@ -254,7 +254,7 @@ func parseSendingRequest(t, verb string) (program, group string, ok bool) {
 	if prog == "" || group == "" || group == "..." {
 		return "", "", false
 	}
-	return internProgram(strings.ToUpper(prog)), strings.Clone(group), true
+	return internProgram(strings.ToUpper(prog)), name(group), true
 }
 
 // isOGGMessage reports whether t carries an OGG-nnnnn message code.

@@ -181,7 +181,7 @@ func (c *Collector) Collect(ctx context.Context) ([]monitor.Process, error) {
 	var jobs []job
 	for i, k := range kinds {
 		for _, n := range names[i] {
-			jobs = append(jobs, job{k.program, k.path + "/" + url.PathEscape(n) + "/info/status", strings.ToUpper(n)})
+			jobs = append(jobs, job{k.program, k.path + "/" + url.PathEscape(n) + "/info/status", monitor.CleanName(strings.ToUpper(n))})
 		}
 	}
 	rows := make([]monitor.Process, len(jobs))

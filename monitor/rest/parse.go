@@ -207,6 +207,7 @@ func ParseMPoints(r io.Reader) ([]monitor.Process, error) {
 		default:
 			proc.Program, proc.Group = strings.ToUpper(t), strings.TrimSpace(name)
 		}
+		proc.Program, proc.Group = monitor.CleanName(proc.Program), monitor.CleanName(proc.Group)
 		out = append(out, proc)
 	}
 	return out, nil
@@ -437,7 +438,7 @@ func restProgram(s string) string {
 	if u == "MGR" {
 		return "MANAGER"
 	}
-	return u
+	return monitor.CleanName(u)
 }
 
 // flexInt is a count of seconds that OGG sends as a JSON number, a string
