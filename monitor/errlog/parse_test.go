@@ -115,6 +115,8 @@ func TestParseErrLogLines(t *testing.T) {
 			[]monitor.LogEntry{{At: utc("2021-01-24T17:56:19.533+03:30"), Severity: "ERROR", Code: "OGG-01668", Program: "REPLICAT", Group: "RSH", Message: "PROCESS ABENDING."}}},
 		{"iso without zone or millis", "2021-01-24T17:56:19  WARNING OGG-01194  Oracle GoldenGate Capture for Oracle, ext1.prm:  EXTRACT task X abended : y",
 			[]monitor.LogEntry{{At: utc("2021-01-24T17:56:19Z"), Severity: "WARNING", Code: "OGG-01194", Program: "EXTRACT", Group: "EXT1", Message: "EXTRACT task X abended : y"}}},
+		{"group name cleaned", "2016-04-14 22:04:25  ERROR   OGG-01668  Oracle GoldenGate Delivery, r\u202ees\xff.prm:  PROCESS ABENDING.\n",
+			[]monitor.LogEntry{{At: utc("2016-04-14T22:04:25Z"), Severity: "ERROR", Code: "OGG-01668", Program: "REPLICAT", Group: "R\uFFFDES\uFFFD", Message: "PROCESS ABENDING."}}},
 		{"manager has no group", "2016-04-14 22:04:25  INFO    OGG-00960  Oracle GoldenGate Manager, mgr.prm:  Access granted (rule #6).",
 			[]monitor.LogEntry{{At: utc("2016-04-14T22:04:25Z"), Severity: "INFO", Code: "OGG-00960", Program: "MANAGER", Message: "Access granted (rule #6)."}}},
 		{"report line without source", "2011-03-16 00:51:55  ERROR   OGG-01668  PROCESS ABENDING.",

@@ -645,3 +645,16 @@ func fuzzSeedREST(f *testing.F) {
 	}
 	f.Add([]byte(`{"response":{"status":"running","lag":"1:02:03","sinceLagReported":1e300}}`))
 }
+
+// A group name with a bidirectional override reaches nothing raw: the
+// parser cleans it (monitor.CleanName), as every parser does.
+func TestParseMPointsCleansNames(t *testing.T) {
+	body := `{"response":{"processes":[{"processName":"\u202eREP1","processType":"Replicat","processState":"Running"}]}}`
+	got, err := rest.ParseMPoints(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("ParseMPoints: %v", err)
+	}
+	if len(got) != 1 || got[0].Group != "\uFFFDREP1" {
+		t.Fatalf("got %+v, want one REPLICAT with group %q", got, "\uFFFDREP1")
+	}
+}
