@@ -1,3 +1,7 @@
+// Package errlog reads ggserr.log: parse.go turns its lines into
+// monitor.LogEntry values (Parse, or Parser fed as the file grows), and
+// follower.go follows the file through growth, rotation and truncation,
+// keeping its offset in a monitor.OffsetStore.
 package errlog
 
 import (

@@ -1,3 +1,7 @@
+// Package rest reads a Microservices deployment through the Administration
+// Service's REST API: collector.go does the HTTP, parse.go turns response
+// bodies into monitor types (ParseStatus, ParseList, ParseMessages, and
+// ParseService and ParseMPoints, which no rule uses yet).
 package rest
 
 import (

@@ -1,3 +1,6 @@
+// Package simulator is a built-in fake deployment whose processes run, lag,
+// abend and recover on a fixed cycle: the default target when no config is
+// given, and what tests drive.
 package simulator
 
 import (
