@@ -31,7 +31,7 @@ func errlogFixtures(tb testing.TB) []string {
 	return out
 }
 
-func TestParseErrLogGolden(t *testing.T) {
+func TestParseGolden(t *testing.T) {
 	for _, file := range errlogFixtures(t) {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			b, err := os.ReadFile(file)
@@ -47,8 +47,8 @@ func TestParseErrLogGolden(t *testing.T) {
 	}
 }
 
-// TestParseErrLogCRLF: a CRLF file reads exactly like its LF twin.
-func TestParseErrLogCRLF(t *testing.T) {
+// TestParseCRLF: a CRLF file reads exactly like its LF twin.
+func TestParseCRLF(t *testing.T) {
 	for _, file := range errlogFixtures(t) {
 		b, err := os.ReadFile(file)
 		if err != nil {
@@ -64,8 +64,8 @@ func TestParseErrLogCRLF(t *testing.T) {
 	}
 }
 
-// TestErrLogParserChunks: feeding byte by byte gives what one Feed gives.
-func TestErrLogParserChunks(t *testing.T) {
+// TestParserChunks: feeding byte by byte gives what one Feed gives.
+func TestParserChunks(t *testing.T) {
 	for _, file := range errlogFixtures(t) {
 		b, err := os.ReadFile(file)
 		if err != nil {
@@ -96,7 +96,7 @@ func errlogJSON(tb testing.TB, v any) string {
 	return string(b)
 }
 
-func TestParseErrLogLines(t *testing.T) {
+func TestParseLines(t *testing.T) {
 	utc := func(s string) time.Time {
 		tm, err := time.Parse(time.RFC3339Nano, s)
 		if err != nil {
@@ -160,7 +160,7 @@ func TestParseErrLogLines(t *testing.T) {
 	}
 }
 
-func TestErrLogParserIncremental(t *testing.T) {
+func TestParserIncremental(t *testing.T) {
 	var p errlog.Parser
 	l1 := "2024-01-15 10:00:00  ERROR   OGG-00001  first\n"
 	cont := "    more of first\n"
@@ -196,7 +196,7 @@ func TestErrLogParserIncremental(t *testing.T) {
 	}
 }
 
-func TestErrLogParserLimits(t *testing.T) {
+func TestParserLimits(t *testing.T) {
 	long := "2024-01-15 10:00:00  ERROR   OGG-00001  " + strings.Repeat("x", 200<<10) + "\n"
 	next := "2024-01-15 10:00:01  INFO    OGG-00002  after\n"
 	got, _ := errlog.Parse(strings.NewReader(long + next))
@@ -217,7 +217,7 @@ func TestErrLogParserLimits(t *testing.T) {
 	}
 }
 
-func FuzzErrLogParser(f *testing.F) {
+func FuzzParser(f *testing.F) {
 	for _, file := range errlogFixtures(f) {
 		b, err := os.ReadFile(file)
 		if err != nil {

@@ -87,7 +87,7 @@ func ggsciWantAllGone(tb testing.TB, pids []int) {
 	}
 }
 
-func TestGGSCICollectorReadsInfoAll(t *testing.T) {
+func TestCollectorReadsInfoAll(t *testing.T) {
 	const fixture = "ggsci_info_all_250_groups_generated_COMPOSED.txt"
 	transcript := filepath.Join(t.TempDir(), "stdin")
 	c := ggsci.NewCollector(ggsciTarget(ggsciScript(t, "fake_ggsci.sh"), ggsciScript(t, fixture), transcript))
@@ -114,10 +114,10 @@ func TestGGSCICollectorReadsInfoAll(t *testing.T) {
 	}
 }
 
-// TestGGSCICollectorHang: a GGSCI that never answers, and whose children hold
+// TestCollectorHang: a GGSCI that never answers, and whose children hold
 // stdout open, is killed at the deadline with its whole process group; the
 // check reports ErrUnreachable and leaves no goroutine and no process behind.
-func TestGGSCICollectorHang(t *testing.T) {
+func TestCollectorHang(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 
 	pidfile := filepath.Join(t.TempDir(), "pids")
@@ -153,7 +153,7 @@ func TestGGSCICollectorHang(t *testing.T) {
 	ggsciWantAllGone(t, pids)
 }
 
-func TestGGSCICollectorTargetTimeout(t *testing.T) {
+func TestCollectorTargetTimeout(t *testing.T) {
 	// No deadline on ctx: the target's Timeout bounds the check.
 	tg := ggsciTarget("sh", ggsciScript(t, "hang.sh"), filepath.Join(t.TempDir(), "pids"))
 	tg.Timeout = 300 * time.Millisecond
@@ -163,9 +163,9 @@ func TestGGSCICollectorTargetTimeout(t *testing.T) {
 	}
 }
 
-// TestGGSCICollectorLeftoverChild: GGSCI answered and exited, but a child
+// TestCollectorLeftoverChild: GGSCI answered and exited, but a child
 // still holds stdout. The answer is used, and the child is killed.
-func TestGGSCICollectorLeftoverChild(t *testing.T) {
+func TestCollectorLeftoverChild(t *testing.T) {
 	pidfile := filepath.Join(t.TempDir(), "pid")
 	fixture := ggsciScript(t, "ggsci_info_all_windows_crlf_COMPOSED.txt")
 	c := ggsci.NewCollector(ggsciTarget("sh", ggsciScript(t, "leave_child.sh"), pidfile, fixture))
@@ -185,9 +185,9 @@ func TestGGSCICollectorLeftoverChild(t *testing.T) {
 	ggsciWantAllGone(t, ggsciReadPIDs(t, pidfile))
 }
 
-// TestGGSCICollectorEscapedChild: a child that left the process group cannot
+// TestCollectorEscapedChild: a child that left the process group cannot
 // be killed with it, but WaitDelay still keeps Collect from waiting for it.
-func TestGGSCICollectorEscapedChild(t *testing.T) {
+func TestCollectorEscapedChild(t *testing.T) {
 	pidfile := filepath.Join(t.TempDir(), "pid")
 	fixture := ggsciScript(t, "ggsci_info_all_windows_crlf_COMPOSED.txt")
 	c := ggsci.NewCollector(ggsciTarget("sh", ggsciScript(t, "escape_group.sh"), pidfile, fixture))
@@ -207,7 +207,7 @@ func TestGGSCICollectorEscapedChild(t *testing.T) {
 	}
 }
 
-func TestGGSCICollectorErrors(t *testing.T) {
+func TestCollectorErrors(t *testing.T) {
 	tests := []struct {
 		name        string
 		argv        []string
@@ -245,7 +245,7 @@ func TestGGSCICollectorErrors(t *testing.T) {
 	}
 }
 
-func TestGGSCICollectorNonZeroExitWithTable(t *testing.T) {
+func TestCollectorNonZeroExitWithTable(t *testing.T) {
 	// A wrapper that exits 1 after a good answer: the answer counts.
 	fixture := ggsciScript(t, "ggsci_info_all_abended_lag_over_24h.txt")
 	c := ggsci.NewCollector(ggsciTarget("sh", "-c", `cat >/dev/null; cat "$1"; exit 1`, "sh", fixture))

@@ -142,7 +142,7 @@ func readGGSCIFixture(tb testing.TB, name string) []byte {
 	return b
 }
 
-func TestGGSCIGolden(t *testing.T) {
+func TestGolden(t *testing.T) {
 	for _, tc := range ggsciCases {
 		if tc.parse == nil {
 			continue
@@ -170,9 +170,9 @@ func TestGGSCIGolden(t *testing.T) {
 	}
 }
 
-// TestGGSCIFixturesCovered fails when a fixture is added to testdata/
+// TestFixturesCovered fails when a fixture is added to testdata/
 // without a case in ggsciCases.
-func TestGGSCIFixturesCovered(t *testing.T) {
+func TestFixturesCovered(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "*.txt"))
 	if err != nil {
 		t.Fatal(err)
@@ -194,10 +194,10 @@ func TestGGSCIFixturesCovered(t *testing.T) {
 	}
 }
 
-// TestGGSCIOtherOutputRejected feeds each parser output of commands it does
+// TestOtherOutputRejected feeds each parser output of commands it does
 // not read: it must answer with an error (a *ParseError, or a *Error
 // when that output holds an ERROR line), never an empty success.
-func TestGGSCIOtherOutputRejected(t *testing.T) {
+func TestOtherOutputRejected(t *testing.T) {
 	parsers := map[string]ggsciParser{
 		"info all": ggsciInfoAll, "lag": ggsciLag, "info detail": ggsciInfoDetails,
 		"info mgr": ggsciInfoMgr, "send status": ggsciSendStatus, "stats": ggsciStats,

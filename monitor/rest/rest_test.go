@@ -53,7 +53,7 @@ func restOutcome(v any, err error) restResult {
 	return restResult{Result: v}
 }
 
-func TestRESTParseGolden(t *testing.T) {
+func TestParseGolden(t *testing.T) {
 	envelope := func(b []byte) restResult { return restOutcome(rest.ParseEnvelope(bytes.NewReader(b))) }
 	list := func(b []byte) restResult { return restOutcome(rest.ParseList(bytes.NewReader(b))) }
 	status := func(b []byte) restResult { return restOutcome(rest.ParseStatus(bytes.NewReader(b))) }
@@ -115,7 +115,7 @@ func TestRESTParseGolden(t *testing.T) {
 	}
 }
 
-func TestRESTParseStatusQuirks(t *testing.T) {
+func TestParseStatusQuirks(t *testing.T) {
 	i := func(n int64) *int64 { return &n }
 	tests := []struct {
 		name    string
@@ -177,7 +177,7 @@ func showProcess(p monitor.Process) string {
 	return fmt.Sprintf("%s/%s/%s lag=%s ckpt=%s", p.Program, p.Group, p.Status, v(p.LagSeconds), v(p.CheckpointAgeSeconds))
 }
 
-func TestRESTParseListErrors(t *testing.T) {
+func TestParseListErrors(t *testing.T) {
 	tests := []struct{ name, body, want string }{
 		{"no response", `{"messages":[]}`, "body has no response"},
 		{"no items", `{"response":{"$schema":"ogg:collection"}}`, "response has no items"},
@@ -278,7 +278,7 @@ func startFakeAdminService(t *testing.T, d *fakeAdminService) (*httptest.Server,
 	}
 }
 
-func newTestRESTCollector(t *testing.T, target monitor.Target) *rest.Collector {
+func newTestCollector(t *testing.T, target monitor.Target) *rest.Collector {
 	t.Helper()
 	c, err := rest.NewCollector(target)
 	if err != nil {
@@ -296,10 +296,10 @@ func showProcesses(ps []monitor.Process) string {
 	return strings.Join(s, "\n")
 }
 
-func TestRESTCollectHealthy(t *testing.T) {
+func TestCollectHealthy(t *testing.T) {
 	d := newFakeAdminService(t)
 	_, target := startFakeAdminService(t, d)
-	got, err := newTestRESTCollector(t, target).Collect(t.Context())
+	got, err := newTestCollector(t, target).Collect(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,12 +316,12 @@ func TestRESTCollectHealthy(t *testing.T) {
 	}
 }
 
-func TestRESTCollectNoReplicats(t *testing.T) {
+func TestCollectNoReplicats(t *testing.T) {
 	d := newFakeAdminService(t)
 	d.json("/services/v2/replicats", "ma_replicats_list_empty_COMPOSED.json")
 	d.json("/services/v2/extracts", "ma_replicats_list_empty_COMPOSED.json")
 	_, target := startFakeAdminService(t, d)
-	got, err := newTestRESTCollector(t, target).Collect(t.Context())
+	got, err := newTestCollector(t, target).Collect(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,7 +330,7 @@ func TestRESTCollectNoReplicats(t *testing.T) {
 	}
 }
 
-func TestRESTCollectProxyPrefix(t *testing.T) {
+func TestCollectProxyPrefix(t *testing.T) {
 	d := newFakeAdminService(t)
 	for p, h := range d.routes {
 		d.routes[strings.Replace(p, "/services/v2/", "/services/WEST/adminsrvr/v2/", 1)] = h
@@ -338,7 +338,7 @@ func TestRESTCollectProxyPrefix(t *testing.T) {
 	}
 	_, target := startFakeAdminService(t, d)
 	target.URL += "/services/WEST/adminsrvr/"
-	got, err := newTestRESTCollector(t, target).Collect(t.Context())
+	got, err := newTestCollector(t, target).Collect(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,7 +347,7 @@ func TestRESTCollectProxyPrefix(t *testing.T) {
 	}
 }
 
-func TestRESTCollectErrors(t *testing.T) {
+func TestCollectErrors(t *testing.T) {
 	html502 := string(restFixture(t, "ma_reverse_proxy_502_html_COMPOSED.html"))
 	truncated := string(restFixture(t, "ma_truncated_body_COMPOSED.json"))
 	tests := []struct {
@@ -411,7 +411,7 @@ func TestRESTCollectErrors(t *testing.T) {
 			_, target := startFakeAdminService(t, d)
 			tc.setup(d, &target)
 			start := time.Now()
-			got, err := newTestRESTCollector(t, target).Collect(t.Context())
+			got, err := newTestCollector(t, target).Collect(t.Context())
 			if err == nil {
 				t.Fatalf("got %s, want an error", showProcesses(got))
 			}
@@ -434,11 +434,11 @@ func TestRESTCollectErrors(t *testing.T) {
 	}
 }
 
-func TestRESTCollectGroupGone(t *testing.T) {
+func TestCollectGroupGone(t *testing.T) {
 	d := newFakeAdminService(t)
 	delete(d.routes, "/services/v2/extracts/EXT2/info/status") // listed, then deleted: 404
 	_, target := startFakeAdminService(t, d)
-	got, err := newTestRESTCollector(t, target).Collect(t.Context())
+	got, err := newTestCollector(t, target).Collect(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -452,20 +452,20 @@ func TestRESTCollectGroupGone(t *testing.T) {
 	}
 }
 
-func TestRESTCollectContextDeadline(t *testing.T) {
+func TestCollectContextDeadline(t *testing.T) {
 	d := newFakeAdminService(t)
 	d.routes["/services/v2/extracts"] = func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
 	_, target := startFakeAdminService(t, d)
 	target.Timeout = 0 // the caller's ctx is the only deadline
 	ctx, cancel := context.WithTimeout(t.Context(), 150*time.Millisecond)
 	defer cancel()
-	_, err := newTestRESTCollector(t, target).Collect(ctx)
+	_, err := newTestCollector(t, target).Collect(ctx)
 	if !errors.Is(err, monitor.ErrUnreachable) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("got %v, want ErrUnreachable and DeadlineExceeded", err)
 	}
 }
 
-func TestRESTCollectBoundedConcurrency(t *testing.T) {
+func TestCollectBoundedConcurrency(t *testing.T) {
 	d := newFakeAdminService(t)
 	d.hold = 5 * time.Millisecond
 	var items []string
@@ -476,7 +476,7 @@ func TestRESTCollectBoundedConcurrency(t *testing.T) {
 	}
 	d.raw("/services/v2/replicats", 200, `{"response":{"items":[`+strings.Join(items, ",")+`]}}`)
 	_, target := startFakeAdminService(t, d)
-	c := newTestRESTCollector(t, target)
+	c := newTestCollector(t, target)
 	got, err := c.Collect(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -489,7 +489,7 @@ func TestRESTCollectBoundedConcurrency(t *testing.T) {
 	}
 }
 
-func TestRESTTLS(t *testing.T) {
+func TestTLS(t *testing.T) {
 	d := newFakeAdminService(t)
 	srv, target := startFakeAdminService(t, d)
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
@@ -501,19 +501,19 @@ func TestRESTTLS(t *testing.T) {
 	t.Run("ca file", func(t *testing.T) {
 		tg := target
 		tg.InsecureSkipVerify, tg.CAFile = false, caFile
-		if _, err := newTestRESTCollector(t, tg).Collect(t.Context()); err != nil {
+		if _, err := newTestCollector(t, tg).Collect(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("insecure skip verify", func(t *testing.T) {
-		if _, err := newTestRESTCollector(t, target).Collect(t.Context()); err != nil {
+		if _, err := newTestCollector(t, target).Collect(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("neither", func(t *testing.T) {
 		tg := target
 		tg.InsecureSkipVerify = false
-		_, err := newTestRESTCollector(t, tg).Collect(t.Context())
+		_, err := newTestCollector(t, tg).Collect(t.Context())
 		if !errors.Is(err, monitor.ErrUnreachable) {
 			t.Fatalf("got %v, want ErrUnreachable", err)
 		}
@@ -534,7 +534,7 @@ func TestRESTTLS(t *testing.T) {
 	})
 }
 
-func TestNewRESTCollectorURL(t *testing.T) {
+func TestNewCollectorURL(t *testing.T) {
 	for _, u := range []string{"", "ftp://host", "https://", "https://oggadmin:" + restPassword + "@host:9012", "://bad"} {
 		_, err := rest.NewCollector(monitor.Target{Name: "x", URL: u})
 		if err == nil {
@@ -547,7 +547,7 @@ func TestNewRESTCollectorURL(t *testing.T) {
 	}
 }
 
-func TestRESTCollectLog(t *testing.T) {
+func TestCollectLog(t *testing.T) {
 	d := newFakeAdminService(t)
 	var (
 		mu   sync.Mutex
@@ -559,7 +559,7 @@ func TestRESTCollectLog(t *testing.T) {
 		w.Write(body)
 	}
 	_, target := startFakeAdminService(t, d)
-	c := newTestRESTCollector(t, target)
+	c := newTestCollector(t, target)
 
 	got, err := c.CollectLog(t.Context())
 	if err != nil || len(got) != 0 {
@@ -588,7 +588,7 @@ func TestRESTCollectLog(t *testing.T) {
 	}
 }
 
-func FuzzParseRESTList(f *testing.F) {
+func FuzzParseList(f *testing.F) {
 	fuzzSeedREST(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		names, err := rest.ParseList(bytes.NewReader(b))
@@ -601,7 +601,7 @@ func FuzzParseRESTList(f *testing.F) {
 	})
 }
 
-func FuzzParseRESTStatus(f *testing.F) {
+func FuzzParseStatus(f *testing.F) {
 	fuzzSeedREST(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := rest.ParseStatus(bytes.NewReader(b))
@@ -620,7 +620,7 @@ func FuzzParseRESTStatus(f *testing.F) {
 	})
 }
 
-func FuzzParseRESTMessages(f *testing.F) {
+func FuzzParseMessages(f *testing.F) {
 	fuzzSeedREST(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, parse := range []func(io.Reader) error{
