@@ -26,12 +26,12 @@ var depthNow = time.Date(2024, 5, 14, 12, 0, 0, 0, time.UTC)
 // depthParsers maps each testdata/depth directory to its parser; every
 // input file in the directory gets a golden file beside it.
 var depthParsers = map[string]func([]byte, time.Time) (any, error){
-	"showtrans":     wrap(ggsci.ParseShowTrans),
-	"showch":        wrap(ggsci.ParseShowCh),
-	"heartbeat_sql": wrap(ggsci.ParseHeartbeatSQL),
+	"showtrans":     depthWrap(ggsci.ParseShowTrans),
+	"showch":        depthWrap(ggsci.ParseShowCh),
+	"heartbeat_sql": depthWrap(ggsci.ParseHeartbeatSQL),
 }
 
-func wrap[T any](f func([]byte, time.Time) (T, error)) func([]byte, time.Time) (any, error) {
+func depthWrap[T any](f func([]byte, time.Time) (T, error)) func([]byte, time.Time) (any, error) {
 	return func(b []byte, now time.Time) (any, error) { return f(b, now) }
 }
 

@@ -31,24 +31,24 @@ type depthParser struct {
 	fixtures []string
 }
 
-func wrap[T any](f func([]byte, time.Time) (T, error)) func([]byte, time.Time) (any, error) {
+func depthWrap[T any](f func([]byte, time.Time) (T, error)) func([]byte, time.Time) (any, error) {
 	return func(b []byte, now time.Time) (any, error) { return f(b, now) }
 }
 
 func depthParsers() []depthParser {
 	return []depthParser{
-		{"deployment_list", wrap(rest.ParseDeploymentList), []string{"ma_deployments_list_COMPOSED.json"}},
-		{"service_list", wrap(rest.ParseServiceList), []string{"ma_deployment_services_list_COMPOSED.json"}},
-		{"service_detail", wrap(rest.ParseServiceDetail), []string{"ma_deployment_service_distsrvr_stopped_COMPOSED.json", "ma_deployment_service_adminsrvr_running_COMPOSED.json"}},
-		{"distribution_paths", wrap(rest.ParseDistributionPaths), []string{"ma_sources_list_COMPOSED.json", "ma_sources_list_with_status_COMPOSED.json"}},
-		{"receiver_paths", wrap(rest.ParseReceiverPaths), []string{"ma_targets_list_COMPOSED.json"}},
-		{"path_detail", wrap(rest.ParsePathDetail), []string{"ma_sources_path_detail_running_COMPOSED.json"}},
-		{"path_info", wrap(rest.ParsePathInfo), []string{"ma_sources_path_info_COMPOSED.json", "ma_sources_path_info_never_started_COMPOSED.json"}},
-		{"heartbeats", wrap(rest.ParseHeartbeats), []string{"ma_connections_heartbeatdata_COMPOSED.json", "ma_mpoints_heartbeat_distsrvr_doc_example.json"}},
-		{"inflight", wrap(rest.ParseInflightTransactions), []string{"ma_mpoints_current_inflight_transactions_COMPOSED.json", "ma_mpoints_current_inflight_transactions_none_COMPOSED.json"}},
-		{"last_id", wrap(rest.ParseLastID), []string{"ma_monitoring_laststatuschangeid_doc_example.json", "ma_monitoring_lastmessageid_23ai_doc_string_id.json"}},
-		{"status_changes", wrap(rest.ParseStatusChanges), []string{"ma_monitoring_statuschanges_list_COMPOSED.json", "ma_monitoring_statuschange_single_string_id_COMPOSED.json"}},
-		{"event_messages", wrap(rest.ParseEventMessages), []string{"ma_monitoring_messages_12.3_doc_example.json", "ma_messages_COMPOSED.json"}},
+		{"deployment_list", depthWrap(rest.ParseDeploymentList), []string{"ma_deployments_list_COMPOSED.json"}},
+		{"service_list", depthWrap(rest.ParseServiceList), []string{"ma_deployment_services_list_COMPOSED.json"}},
+		{"service_detail", depthWrap(rest.ParseServiceDetail), []string{"ma_deployment_service_distsrvr_stopped_COMPOSED.json", "ma_deployment_service_adminsrvr_running_COMPOSED.json"}},
+		{"distribution_paths", depthWrap(rest.ParseDistributionPaths), []string{"ma_sources_list_COMPOSED.json", "ma_sources_list_with_status_COMPOSED.json"}},
+		{"receiver_paths", depthWrap(rest.ParseReceiverPaths), []string{"ma_targets_list_COMPOSED.json"}},
+		{"path_detail", depthWrap(rest.ParsePathDetail), []string{"ma_sources_path_detail_running_COMPOSED.json"}},
+		{"path_info", depthWrap(rest.ParsePathInfo), []string{"ma_sources_path_info_COMPOSED.json", "ma_sources_path_info_never_started_COMPOSED.json"}},
+		{"heartbeats", depthWrap(rest.ParseHeartbeats), []string{"ma_connections_heartbeatdata_COMPOSED.json", "ma_mpoints_heartbeat_distsrvr_doc_example.json"}},
+		{"inflight", depthWrap(rest.ParseInflightTransactions), []string{"ma_mpoints_current_inflight_transactions_COMPOSED.json", "ma_mpoints_current_inflight_transactions_none_COMPOSED.json"}},
+		{"last_id", depthWrap(rest.ParseLastID), []string{"ma_monitoring_laststatuschangeid_doc_example.json", "ma_monitoring_lastmessageid_23ai_doc_string_id.json"}},
+		{"status_changes", depthWrap(rest.ParseStatusChanges), []string{"ma_monitoring_statuschanges_list_COMPOSED.json", "ma_monitoring_statuschange_single_string_id_COMPOSED.json"}},
+		{"event_messages", depthWrap(rest.ParseEventMessages), []string{"ma_monitoring_messages_12.3_doc_example.json", "ma_messages_COMPOSED.json"}},
 	}
 }
 
