@@ -43,7 +43,7 @@ type ShowCh struct {
 	Error string `json:"error,omitempty"`
 }
 
-var showchHeader = regexp.MustCompile(`^(EXTRACT|REPLICAT)\s+(\S+)\s+(?:Last Started|Initialized)\b.*?(?:\bStatus\s+(\S+))?$`)
+var showchHeader = regexp.MustCompile(`(?i)^(EXTRACT|REPLICAT)\s+(\S+)\s+(?:Last Started|Initialized)\b.*?(?:\bStatus\s+(\S+))?$`)
 
 // ParseShowCh reads a session's output holding one or more INFO …, SHOWCH
 // replies. Timestamps carry no zone: they are read in now's location, so

@@ -113,7 +113,7 @@ func ParseShowTrans(out []byte, now time.Time) ([]ShowTrans, error) {
 			}
 			continue
 		}
-		if strings.HasPrefix(t, "Sending SHOWTRANS request to") || strings.HasPrefix(t, "Sending showtrans request to") {
+		if len(t) > 28 && strings.EqualFold(t[:28], "Sending SHOWTRANS request to") {
 			closeTx()
 			if _, g, ok := depthGroupNamed(t); ok {
 				cur = reply(g)
