@@ -1,0 +1,332 @@
+package rest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/syncmon/syncmon/monitor"
+)
+
+// Shared helpers of the issue-14 parsers (deployments.go, paths.go,
+// heartbeat.go, inflight.go, events.go). They repeat, under depth* names,
+// what rest_parse.go does for the first-wave parsers (readEnvelope,
+// notJSON, flexInt …), so that both files could land in this package
+// independently. TODO(dedupe): fold the two sets together once merged.
+//
+// Every body is the standard envelope
+//
+//	{"$schema":"api:standardResponse","links":[…],"messages":[…],"response":{…}}
+//
+// Bodies that are not JSON (an HTML error page, a truncated body, a bare
+// 401) are a *monitor.ParseError that says what the body looked like; so is
+// JSON of the wrong shape. No parser panics on any input.
+
+// depthEnvelope is the standard response with its parts left raw.
+type depthEnvelope struct {
+	Messages []json.RawMessage
+	Response json.RawMessage
+}
+
+// depthRead decodes the envelope of body.
+func depthRead(body []byte, what string) (depthEnvelope, error) {
+	var raw struct {
+		Messages json.RawMessage `json:"messages"`
+		Response json.RawMessage `json:"response"`
+	}
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return depthEnvelope{}, depthNotJSON(what, body, err)
+	}
+	env := depthEnvelope{Response: raw.Response}
+	if depthHasValue(raw.Messages) {
+		// A messages field of the wrong shape is ignored: the payload matters.
+		_ = json.Unmarshal(raw.Messages, &env.Messages)
+	}
+	return env, nil
+}
+
+// depthResponse decodes body's response into v, which must be a pointer to
+// a struct. A body without a response, or whose response is not an object,
+// is an error.
+func depthResponse(body []byte, what string, v any) (depthEnvelope, error) {
+	env, err := depthRead(body, what)
+	if err != nil {
+		return env, err
+	}
+	if !depthHasValue(env.Response) {
+		return env, depthNoResponse(what, env)
+	}
+	if t := bytes.TrimSpace(env.Response); len(t) == 0 || t[0] != '{' {
+		return env, &monitor.ParseError{What: what, Reason: "response is not an object"}
+	}
+	if err := json.Unmarshal(env.Response, v); err != nil {
+		return env, &monitor.ParseError{What: what, Reason: "unexpected response shape: " + depthSnippet(err.Error(), 160)}
+	}
+	return env, nil
+}
+
+// depthHasValue reports whether a raw JSON field was present and not null.
+func depthHasValue(raw json.RawMessage) bool {
+	t := bytes.TrimSpace(raw)
+	return len(t) > 0 && !bytes.Equal(t, []byte("null"))
+}
+
+var depthHTMLTitle = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+
+// depthNotJSON describes a body that is not JSON: empty, HTML, a raw HTTP
+// response, truncated, or garbage.
+func depthNotJSON(what string, b []byte, err error) error {
+	t := bytes.TrimSpace(b)
+	var syn *json.SyntaxError
+	switch {
+	case len(t) == 0:
+		return &monitor.ParseError{What: what, Reason: "empty body where JSON was expected"}
+	case t[0] == '<':
+		reason := "HTML where JSON was expected"
+		if m := depthHTMLTitle.FindSubmatch(t); m != nil {
+			if title := depthSnippet(string(m[1]), 80); title != "" {
+				reason += fmt.Sprintf(" (%q)", title)
+			}
+		}
+		return &monitor.ParseError{What: what, Reason: reason}
+	case bytes.HasPrefix(t, []byte("HTTP/")):
+		line, _, _ := bytes.Cut(t, []byte("\n"))
+		return &monitor.ParseError{What: what, Reason: fmt.Sprintf("raw HTTP response where JSON was expected (%q)", depthSnippet(string(line), 80))}
+	case errors.As(err, &syn) && strings.Contains(err.Error(), "end of JSON input"):
+		return &monitor.ParseError{What: what, Reason: fmt.Sprintf("truncated JSON (body ends after %d bytes)", len(b))}
+	case errors.As(err, &syn):
+		return &monitor.ParseError{What: what, Reason: fmt.Sprintf("invalid JSON at byte %d", syn.Offset)}
+	default:
+		return &monitor.ParseError{What: what, Reason: "body is not a response envelope: " + depthSnippet(err.Error(), 160)}
+	}
+}
+
+// depthNoResponse describes a body that carries only messages (an error
+// body such as a 404's).
+func depthNoResponse(what string, env depthEnvelope) error {
+	reason := "body has no response"
+	msgs := depthMessages(env.Messages)
+	for i, m := range msgs {
+		if i == 3 {
+			reason += fmt.Sprintf("; and %d more", len(msgs)-i)
+			break
+		}
+		sep := "; "
+		if i == 0 {
+			sep = ": "
+		}
+		reason += sep + strings.TrimSpace(m.Code+" "+depthSnippet(m.Message, 200))
+	}
+	return &monitor.ParseError{What: what, Reason: reason}
+}
+
+// depthSnippet makes untrusted text safe for an error message or a field:
+// one line, valid UTF-8, at most max runes.
+func depthSnippet(s string, max int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max]) + "…"
+	}
+	return s
+}
+
+// depthMaxText bounds any one text field taken from a body.
+const depthMaxText = 2000
+
+var depthCodeRE = regexp.MustCompile(`\bOGG-\d{5}\b`)
+
+// depthMessages converts ogg:message (and monitoring message) objects;
+// entries that are not objects are skipped.
+func depthMessages(raw []json.RawMessage) []monitor.EventMessage {
+	out := []monitor.EventMessage{}
+	for _, r := range raw {
+		var m struct {
+			ID       depthNumber `json:"identifier"`
+			Title    any         `json:"title"`
+			Text     any         `json:"text"`
+			Code     any         `json:"code"`
+			Severity any         `json:"severity"`
+			Issued   any         `json:"issued"`
+			Process  any         `json:"process"`
+		}
+		if t := bytes.TrimSpace(r); len(t) == 0 || t[0] != '{' || json.Unmarshal(t, &m) != nil {
+			continue
+		}
+		e := monitor.EventMessage{
+			Severity: depthSeverity(depthStr(m.Severity)),
+			Code:     depthSnippet(depthStr(m.Code), 20),
+			Process:  depthProcess(depthStr(m.Process)),
+			Message:  depthSnippet(depthStr(m.Title), depthMaxText),
+		}
+		if id, ok := m.ID.int(); ok {
+			e.ID = id
+		}
+		if e.Message == "" {
+			e.Message = depthSnippet(depthStr(m.Text), depthMaxText)
+		}
+		if e.Code == "" {
+			e.Code = depthCodeRE.FindString(e.Message)
+		}
+		if e.Process == "" {
+			e.Process = depthGroupIn(e.Message)
+		}
+		if t, ok := depthTime(depthStr(m.Issued), time.UTC); ok {
+			e.At = t
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+var depthGroupRE = regexp.MustCompile(`(?i)\b(?:extract|replicat)(?: group)? ([A-Za-z][A-Za-z0-9_]{0,7})\b`)
+
+// depthGroupIn finds the group a message text names: "Extract group EXT1
+// starting." → EXT1, "Lag for REPLICAT REP1 is …" → REP1. Only a name
+// written in upper case or holding a digit counts, so that "The Extract
+// process …" names no group.
+func depthGroupIn(s string) string {
+	for _, m := range depthGroupRE.FindAllStringSubmatch(s, 4) {
+		name := m[1]
+		if name == strings.ToUpper(name) || strings.ContainsAny(name, "0123456789") {
+			return strings.ToUpper(name)
+		}
+	}
+	return ""
+}
+
+func depthStr(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// depthSeverity maps severities to INFO, WARNING, ERROR ("GGInfo" → INFO).
+func depthSeverity(s string) string {
+	u := strings.TrimPrefix(strings.ToUpper(depthSnippet(s, 20)), "GG")
+	switch u {
+	case "WARN":
+		return "WARNING"
+	case "FATAL", "SEVERE":
+		return "ERROR"
+	}
+	return u
+}
+
+// depthProcess upper-cases a process name; "MGR" is the Manager.
+func depthProcess(s string) string {
+	u := strings.ToUpper(depthSnippet(s, 64))
+	if u == "MGR" {
+		return "MANAGER"
+	}
+	return u
+}
+
+// depthStatus maps REST statuses of services and paths (lower-case in
+// OGG) to SyncMon's. uninitialized (created, never started), paused and
+// stopping are STOPPED: no data moves. Anything else is UNKNOWN.
+func depthStatus(s string) string {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "running":
+		return monitor.StatusRunning
+	case "stopped", "uninitialized", "paused", "stopping":
+		return monitor.StatusStopped
+	case "abended", "abend":
+		return monitor.StatusAbended
+	case "killed":
+		return monitor.StatusKilled
+	case "starting":
+		return monitor.StatusStarting
+	default:
+		return monitor.StatusUnknown
+	}
+}
+
+// depthTimeLayouts are the times OGG REST bodies carry: RFC 3339, and the
+// GGSCI-style "2024-05-14:07:58:02" of in-flight transactions.
+var depthTimeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02:15:04:05",
+	"2006-01-02 15:04:05.999999999",
+}
+
+// depthTime reads a time; one without a zone is read in loc.
+func depthTime(s string, loc *time.Location) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" || len(s) > 64 {
+		return time.Time{}, false
+	}
+	for _, l := range depthTimeLayouts {
+		if t, err := time.ParseInLocation(l, s, loc); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// depthNumber is a number OGG sends as a JSON number, a numeric string
+// ("3175", "1,234", "4.5"), null, or not at all. Other values read as
+// absent rather than failing the whole body.
+type depthNumber struct {
+	v  float64
+	ok bool
+}
+
+func (n *depthNumber) UnmarshalJSON(b []byte) error {
+	*n = depthNumber{}
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return nil
+	}
+	var s string
+	switch {
+	case b[0] == '"':
+		if json.Unmarshal(b, &s) != nil {
+			return nil
+		}
+	case b[0] == '-' || (b[0] >= '0' && b[0] <= '9'):
+		s = string(b)
+	default:
+		return nil // null, true, {}, []
+	}
+	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) >= 1<<62 {
+		return nil
+	}
+	n.v, n.ok = f, true
+	return nil
+}
+
+// int returns the number truncated to an integer.
+func (n depthNumber) int() (int64, bool) {
+	if !n.ok {
+		return 0, false
+	}
+	return int64(n.v), true
+}
+
+// ptr returns the integer as a pointer, nil when absent.
+func (n depthNumber) ptr() *int64 {
+	v, ok := n.int()
+	if !ok {
+		return nil
+	}
+	return &v
+}
+
+// depthAge is now − t in whole seconds, never negative (the OGG host's
+// clock may run ahead of ours).
+func depthAge(now, t time.Time) int64 {
+	d := now.Sub(t)
+	if d < 0 {
+		return 0
+	}
+	return int64(d / time.Second)
+}
