@@ -17,7 +17,9 @@ type Memory struct {
 	Groups   map[string]time.Time   `json:"groups,omitempty"`   // groups seen, last seen at
 	Appeared map[string]time.Time   `json:"appeared,omitempty"` // new groups, first seen at
 	ErrLog   map[string]ErrLogMark  `json:"errlog,omitempty"`   // newest ERROR line, by finding key
-	Failures int                    `json:"failures,omitempty"` // consecutive failed checks
+	// DeploymentOf maps a group or path to its deployment (Service Manager targets).
+	DeploymentOf map[string]string `json:"deployment_of,omitempty"`
+	Failures     int               `json:"failures,omitempty"` // consecutive failed checks
 }
 
 // Counter is a finding's run of consecutive breaching or clear checks.
@@ -131,7 +133,8 @@ func Step(t Target, mem Memory, obs Observation, active []Alert, silences []Sile
 	}
 	held := func(k FindingKey) bool {
 		// Group alerts keep still while nothing true can be said of them.
-		return k.Group != "" && k.Rule != RuleOGGError && (ev.GroupsUnknown || ev.GroupsSuppressed)
+		return k.Group != "" && k.Rule != RuleOGGError && k.Rule != RuleServiceStatus &&
+			(ev.GroupsUnknown || ev.GroupsSuppressed || ev.HeldGroups[k.Group])
 	}
 	keys := map[FindingKey]bool{}
 	for k := range raw {

@@ -44,6 +44,10 @@ type Evaluation struct {
 	// GroupsSuppressed: a core service is down; group alerts neither open
 	// nor resolve while it lasts.
 	GroupsSuppressed bool
+	// HeldGroups: groups and paths of a deployment whose core service is
+	// down (Service Manager targets); held like GroupsSuppressed, for
+	// that deployment alone.
+	HeldGroups map[string]bool
 }
 
 // Evaluate applies the rules to one observation. mem carries what earlier
@@ -75,6 +79,9 @@ func Evaluate(t Target, obs Observation, mem *Memory, now time.Time) Evaluation 
 			}
 			mem.Groups[key] = now
 		}
+		if maService(p) {
+			continue // judged by service_status (rules_ma.go)
+		}
 		if coreProgram(p.Program) {
 			if p.Status != StatusRunning {
 				ev.GroupsSuppressed = true
@@ -89,6 +96,9 @@ func Evaluate(t Target, obs Observation, mem *Memory, now time.Time) Evaluation 
 		}
 		ev.Findings = append(ev.Findings, groupFindings(t, p, th, prev, expected[p.Group], mem, now)...)
 	}
+	maF, held := maFindings(t, obs, mem)
+	ev.Findings = append(ev.Findings, maF...)
+	ev.HeldGroups = held
 	for key, at := range mem.Groups {
 		if seen[key] {
 			continue

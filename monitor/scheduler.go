@@ -52,14 +52,23 @@ func RunCheck(ctx context.Context, c Check, now func() time.Time) Observation {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	procs, err := c.Collector.Collect(ctx)
+	obs := Observation{Target: c.Target.Name, Kind: c.Target.Kind}
+	var err error
+	if o, ok := c.Collector.(Observer); ok {
+		err = o.Observe(ctx, &obs)
+	} else {
+		obs.Processes, err = c.Collector.Collect(ctx)
+	}
 	if err != nil && errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, ErrUnreachable) {
 		err = fmt.Errorf("no answer within %s: %w", timeout, ErrUnreachable)
 	}
 	if err != nil {
 		err = fmt.Errorf("check %s: %w", c.Target.Name, err)
 	}
-	obs := Observation{Target: c.Target.Name, Kind: c.Target.Kind, ObservedAt: now().UTC(), Processes: procs, Err: err}
+	obs.ObservedAt, obs.Err = now().UTC(), err
+	if err != nil {
+		obs.Processes, obs.Services, obs.Paths, obs.Heartbeats, obs.Transactions = nil, nil, nil, nil, nil
+	}
 	if lc, ok := c.Collector.(LogCollector); ok && err == nil {
 		entries, lerr := lc.CollectLog(ctx)
 		obs.Log = entries
@@ -82,8 +91,10 @@ type Scheduler struct {
 	cancel    context.CancelFunc
 	running   atomic.Bool
 	follow    []followJob
+	events    []eventJob
+	byTarget  map[string]*checkJob
 	followers sync.WaitGroup // errlog followers and the first checks at Start
-	jobs      []cron.Job
+	jobs      []*checkJob
 	// OnCheck, when set, is told of every finished check (metrics).
 	OnCheck func(obs Observation, took time.Duration)
 }
@@ -106,16 +117,13 @@ func NewScheduler(checks []Check, rec Recorder, log *slog.Logger, now func() tim
 	return s, nil
 }
 
-func (s *Scheduler) job(c Check) cron.Job {
-	var busy atomic.Bool
-	return cron.FuncJob(func() {
-		if !busy.CompareAndSwap(false, true) {
-			s.log.Warn("check skipped: the previous one is still running", "target", c.Target.Name)
-			return
-		}
-		defer busy.Store(false)
-		s.RunOnce(s.ctx, c)
-	})
+func (s *Scheduler) job(c Check) *checkJob {
+	j := &checkJob{s: s, c: c}
+	if s.byTarget == nil {
+		s.byTarget = map[string]*checkJob{}
+	}
+	s.byTarget[c.Target.Name] = j
+	return j
 }
 
 // RunOnce runs one check now and records it.
@@ -160,6 +168,7 @@ func (s *Scheduler) Start() {
 			j.Run() // the job's own flag keeps it from overlapping a tick
 		}()
 	}
+	s.startEvents()
 	for _, j := range s.follow {
 		s.followers.Add(1)
 		go func() {
