@@ -173,6 +173,11 @@ type fileTarget struct {
 	CAFile             string                       `yaml:"ca_file"`
 	InsecureSkipVerify bool                         `yaml:"insecure_skip_verify"`
 	ErrLog             string                       `yaml:"errlog"`
+	ServiceManagerURL  string                       `yaml:"service_manager_url"`
+	Deployments        []string                     `yaml:"deployments"`
+	EventsInterval     string                       `yaml:"events_interval"`
+	Rediscover         string                       `yaml:"rediscover"`
+	StoppedPaths       []string                     `yaml:"stopped_paths"`
 	Thresholds         map[string]string            `yaml:"thresholds"`
 	Groups             map[string]map[string]string `yaml:"groups"`
 	ExpectedStopped    []string                     `yaml:"expected_stopped"`

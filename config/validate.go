@@ -150,11 +150,7 @@ func (v *validator) target(key string, ft fileTarget, getenv func(string) string
 			v.fail(key+".command", "required for kind ggsci (e.g. [\"/u01/ogg/ggsci\"])")
 		}
 	case monitor.KindREST:
-		if u, err := url.Parse(ft.URL); ft.URL == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			v.fail(key+".url", "required for kind rest: an http(s) URL such as https://ogg-ma:9011")
-		} else if u.User != nil {
-			v.fail(key+".url", "must not carry credentials: use username and password_env")
-		}
+		v.restURLs(key, ft, &t)
 		if ft.Username == "" {
 			v.fail(key+".username", "required for kind rest")
 		}
@@ -175,14 +171,75 @@ func (v *validator) target(key string, ft fileTarget, getenv func(string) string
 	default:
 		v.fail(key+".kind", "unknown kind %q (ggsci, rest or simulator)", ft.Kind)
 	}
+	if ft.Kind != monitor.KindREST {
+		for _, k := range []struct {
+			name string
+			set  bool
+		}{{"service_manager_url", ft.ServiceManagerURL != ""}, {"deployments", ft.Deployments != nil},
+			{"events_interval", ft.EventsInterval != ""}, {"rediscover", ft.Rediscover != ""}, {"stopped_paths", ft.StoppedPaths != nil}} {
+			if k.set {
+				v.fail(key+"."+k.name, "only a rest target takes %s", k.name)
+			}
+		}
+	}
 	return t
+}
+
+// restURLs checks a rest target's url or service_manager_url (exactly one)
+// and the keys of Service Manager discovery.
+func (v *validator) restURLs(key string, ft fileTarget, t *monitor.Target) {
+	checkURL := func(name, raw string) {
+		if u, err := url.Parse(raw); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			v.fail(key+"."+name, "must be an http(s) URL such as https://ogg-ma:9011")
+		} else if u.User != nil {
+			v.fail(key+"."+name, "must not carry credentials: use username and password_env")
+		}
+	}
+	switch {
+	case ft.URL != "" && ft.ServiceManagerURL != "":
+		v.fail(key+".service_manager_url", "give url (one Administration Service) or service_manager_url (discovery), not both")
+	case ft.URL != "":
+		checkURL("url", ft.URL)
+	case ft.ServiceManagerURL != "":
+		checkURL("service_manager_url", ft.ServiceManagerURL)
+	default:
+		v.fail(key+".url", "required for kind rest: an http(s) URL such as https://ogg-ma:9011 (or service_manager_url)")
+	}
+	t.ServiceManagerURL = ft.ServiceManagerURL
+	t.EventsInterval = v.duration(key+".events_interval", ft.EventsInterval, monitor.DefaultEventsInterval)
+	if t.EventsInterval < 100*time.Millisecond || t.EventsInterval > 5*time.Minute {
+		v.fail(key+".events_interval", "must be from 100ms to 5m")
+	}
+	t.Rediscover = v.duration(key+".rediscover", ft.Rediscover, monitor.DefaultRediscover)
+	if t.Rediscover < 10*time.Second {
+		v.fail(key+".rediscover", "must be at least 10s")
+	}
+	seen := map[string]bool{}
+	for i, d := range ft.Deployments {
+		switch {
+		case strings.TrimSpace(d) == "" || strings.ContainsAny(d, "/?#%\\ \t\n"):
+			v.fail(fmt.Sprintf("%s.deployments[%d]", key, i), "%q is not a deployment name", d)
+		case seen[d]:
+			v.fail(fmt.Sprintf("%s.deployments[%d]", key, i), "%q is listed twice", d)
+		default:
+			seen[d] = true
+			t.Deployments = append(t.Deployments, d)
+		}
+	}
+	if len(ft.Deployments) > 0 && ft.ServiceManagerURL == "" {
+		v.fail(key+".deployments", "only with service_manager_url (url names one deployment already)")
+	}
+	if ft.StoppedPaths != nil && ft.ServiceManagerURL == "" {
+		v.fail(key+".stopped_paths", "only with service_manager_url (paths are read through the Service Manager)")
+	}
 }
 
 func (v *validator) thresholds(key string, m map[string]string, th monitor.Thresholds) monitor.Thresholds {
 	fields := map[string]*time.Duration{
 		"lag_warning": &th.LagWarning, "lag_critical": &th.LagCritical,
 		"checkpoint_warning": &th.CheckpointWarning, "checkpoint_critical": &th.CheckpointCritical,
-		"starting_limit": &th.StartingLimit,
+		"starting_limit":   &th.StartingLimit,
+		"path_lag_warning": &th.PathLagWarning, "path_lag_critical": &th.PathLagCritical,
 	}
 	for name, s := range m {
 		if name == "lag_growing_checks" {
@@ -196,7 +253,7 @@ func (v *validator) thresholds(key string, m map[string]string, th monitor.Thres
 		}
 		p, ok := fields[name]
 		if !ok {
-			v.fail(key+"."+name, "unknown threshold (lag_warning, lag_critical, checkpoint_warning, checkpoint_critical, starting_limit, lag_growing_checks)")
+			v.fail(key+"."+name, "unknown threshold (lag_warning, lag_critical, checkpoint_warning, checkpoint_critical, starting_limit, lag_growing_checks, path_lag_warning, path_lag_critical)")
 			continue
 		}
 		*p = v.duration(key+"."+name, s, *p)
@@ -207,6 +264,9 @@ func (v *validator) thresholds(key string, m map[string]string, th monitor.Thres
 	if th.CheckpointWarning > th.CheckpointCritical {
 		v.fail(key+".checkpoint_warning", "must not exceed checkpoint_critical")
 	}
+	if th.PathLagWarning > th.PathLagCritical {
+		v.fail(key+".path_lag_warning", "must not exceed path_lag_critical")
+	}
 	return th
 }
 
@@ -215,6 +275,7 @@ var knownRules = map[string]bool{
 	monitor.RuleManagerDown: true, monitor.RuleProcessStatus: true, monitor.RuleStarting: true,
 	monitor.RuleLag: true, monitor.RuleCheckpointAge: true, monitor.RuleLagGrowing: true,
 	monitor.RuleFlapping: true, monitor.RuleGroupGone: true, monitor.RuleGroupNew: true, monitor.RuleOGGError: true,
+	monitor.RuleServiceStatus: true, monitor.RulePathStatus: true, monitor.RulePathLag: true,
 }
 
 var oggCode = regexp.MustCompile(`^OGG-\d{5}$`)
@@ -223,6 +284,9 @@ func (v *validator) policy(key string, ft fileTarget) monitor.Policy {
 	p := monitor.DefaultPolicy()
 	for _, g := range ft.ExpectedStopped {
 		p.ExpectedStopped = append(p.ExpectedStopped, strings.ToUpper(g))
+	}
+	for _, n := range ft.StoppedPaths {
+		p.StoppedPaths = append(p.StoppedPaths, strings.ToUpper(n))
 	}
 	counts := func(name string, in map[string]int, out map[string]int) {
 		for rule, n := range in {
