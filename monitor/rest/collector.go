@@ -295,6 +295,7 @@ func sameEntry(a, b monitor.LogEntry) bool {
 // path is already escaped (group names go through url.PathEscape).
 func (c *Collector) endpoint(path string) string {
 	u := *c.base
+	path, u.RawQuery, _ = strings.Cut(path, "?") // fromID=… of the event cursors
 	esc := c.base.EscapedPath() + path
 	if p, err := url.PathUnescape(esc); err == nil {
 		u.Path, u.RawPath = p, esc
