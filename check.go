@@ -27,6 +27,12 @@ type checkResult struct {
 	ObservedAt time.Time         `json:"observed_at"`
 	Processes  []monitor.Process `json:"processes"`
 	Findings   []monitor.Finding `json:"findings"`
+	// What a source tells beyond processes: present (possibly empty) when
+	// the source was asked, absent otherwise.
+	Services     *[]monitor.Service     `json:"services,omitempty"`
+	Paths        *[]monitor.Path        `json:"paths,omitempty"`
+	Heartbeats   *[]monitor.Heartbeat   `json:"heartbeats,omitempty"`
+	Transactions *[]monitor.Transaction `json:"transactions,omitempty"`
 	// Log holds the newest ERROR and WARNING entries of the target's
 	// ggserr.log (its last 64 KiB) or messages list: shown, not judged,
 	// since a one-off check cannot tell new lines from old ones.
@@ -76,6 +82,8 @@ func check(ctx context.Context, args []string, getenv func(string) string, stdou
 			if obs.Err != nil {
 				r.Error = obs.Err.Error()
 			}
+			r.Services, r.Paths = asked(obs.Services), asked(obs.Paths)
+			r.Heartbeats, r.Transactions = asked(obs.Heartbeats), asked(obs.Transactions)
 			if r.Processes == nil {
 				r.Processes = []monitor.Process{}
 			}
@@ -137,11 +145,31 @@ func printResults(w io.Writer, results []checkResult, code int) {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\tlag %s\tckpt %s\n", r.Target, strings.TrimSpace(p.Program), p.Group, p.Status,
 				optSeconds(p.LagSeconds), optSeconds(p.CheckpointAgeSeconds))
 		}
+		if r.Paths != nil {
+			for _, p := range *r.Paths {
+				fmt.Fprintf(tw, "%s\t%s %s\t%s\t%s\tlag %s\tsince %s\n", r.Target, strings.ToUpper(p.Kind[:4])+"PATH", p.Deployment, p.Name, p.Status,
+					optSeconds(p.LagSeconds), optSeconds(p.CheckpointAgeSeconds))
+			}
+		}
+		if r.Heartbeats != nil {
+			for _, h := range *r.Heartbeats {
+				fmt.Fprintf(tw, "%s\tHEARTBEAT %s\t%s\t%s → %s\tlag %.1fs\tage %.0fs\n", r.Target, h.Deployment, h.Path, h.From, h.To, h.LagSeconds, h.AgeSeconds)
+			}
+		}
 		for _, f := range r.Findings {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Target, strings.ToUpper(f.Severity), f.Rule, f.Message)
 		}
 	}
 	tw.Flush()
+}
+
+// asked keeps a source's list as check --once prints it: nil (absent) when
+// the source was not asked, else the list, possibly empty.
+func asked[T any](s []T) *[]T {
+	if s == nil {
+		return nil
+	}
+	return &s
 }
 
 func optSeconds(p *int64) string {

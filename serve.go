@@ -87,18 +87,25 @@ func newCollector(t monitor.Target, speed float64) (monitor.Collector, error) {
 	case monitor.KindGGSCI:
 		return ggsci.NewCollector(t), nil
 	case monitor.KindREST:
+		if t.ServiceManagerURL != "" {
+			return rest.NewFleet(t)
+		}
 		return rest.NewCollector(t)
 	default:
 		return nil, fmt.Errorf("target %s: unknown kind %q", t.Name, t.Kind)
 	}
 }
 
-// followErrLogs makes sched follow each target's ggserr.log, with offsets
-// kept in st so a restart resumes where it stopped.
+// followErrLogs makes sched follow each target's ggserr.log, and each
+// Service Manager target's status changes and messages, with offsets and
+// cursors kept in st so a restart resumes where it stopped.
 func followErrLogs(sched *monitor.Scheduler, checks []monitor.Check, st monitor.OffsetStore, log *slog.Logger) {
 	for _, c := range checks {
 		if c.Target.ErrLog != "" {
 			sched.Follow(c.Target, errlog.NewFollower(c.Target.ErrLog, st, log))
+		}
+		if f, ok := c.Collector.(*rest.Fleet); ok {
+			sched.FollowEvents(c.Target, f.Events(st, log))
 		}
 	}
 }
