@@ -94,7 +94,9 @@ func TestPathStatus(t *testing.T) {
 func TestPathLag(t *testing.T) {
 	h := newHarness(t)
 	svc := services("east", run, run, run, run)
-	obs := func(lag int64) fleet { return fleet{services: svc, paths: []monitor.Path{path("east", "dp1", run, lag)}} }
+	obs := func(lag int64) fleet {
+		return fleet{services: svc, paths: []monitor.Path{path("east", "dp1", run, lag)}}
+	}
 	h.expect("small lag", h.observe(obs(5)))
 	h.expect("first breach", h.observe(obs(90)))
 	h.expect("second opens", h.observe(obs(95)), "opened path_lag DISTPATH/dp1 warning")
