@@ -34,6 +34,7 @@ const exampleConfig = "docs/syncmon.example.yaml"
 // exampleEnv is what the example's *_env keys name.
 var exampleEnv = map[string]string{
 	"OGG_MA_PASSWORD":       "ma-secret",
+	"OGG_SM_PASSWORD":       "sm-secret",
 	"SYNCMON_METRICS_TOKEN": "0123456789abcdef0123456789abcdef",
 	"SYNCMON_SLACK_URL":     "https://hooks.slack.com/services/T000/B000/XXXX",
 	"SYNCMON_TEAMS_URL":     "https://example.webhook.office.com/webhookb2/xxxx",
@@ -74,7 +75,7 @@ func TestExampleConfigLoads(t *testing.T) {
 		byName[tg.Name] = tg
 		names = append(names, tg.Name+"/"+tg.Kind)
 	}
-	if want := []string{"prod-east/ggsci", "prod-west/ggsci", "prod-ma/rest", "lab-sim/simulator"}; !slices.Equal(names, want) {
+	if want := []string{"prod-east/ggsci", "prod-west/ggsci", "prod-ma/rest", "ma-fleet/rest", "lab-sim/simulator"}; !slices.Equal(names, want) {
 		t.Fatalf("targets %q, want %q", names, want)
 	}
 
@@ -84,7 +85,8 @@ func TestExampleConfigLoads(t *testing.T) {
 		t.Errorf("prod-east %+v", east)
 	}
 	wantTh := monitor.Thresholds{LagWarning: time.Minute, LagCritical: 5 * time.Minute, CheckpointWarning: 5 * time.Minute,
-		CheckpointCritical: 15 * time.Minute, StartingLimit: 5 * time.Minute, LagGrowingChecks: 6}
+		CheckpointCritical: 15 * time.Minute, StartingLimit: 5 * time.Minute, LagGrowingChecks: 6,
+		PathLagWarning: time.Minute, PathLagCritical: 5 * time.Minute}
 	if east.Thresholds != wantTh {
 		t.Errorf("prod-east thresholds %+v, want %+v", east.Thresholds, wantTh)
 	}
@@ -122,6 +124,12 @@ func TestExampleConfigLoads(t *testing.T) {
 	if ma.URL != "https://ogg-ma.example.com:9012" || ma.Username != "syncmon_ro" || ma.Password.Reveal() != "ma-secret" ||
 		ma.CAFile != "" || ma.InsecureSkipVerify || ma.Timeout != 15*time.Second {
 		t.Errorf("prod-ma %+v", ma)
+	}
+	fleet := byName["ma-fleet"]
+	if fleet.URL != "" || fleet.ServiceManagerURL != "https://ogg-sm.example.com:9011" || !slices.Equal(fleet.Deployments, []string{"east", "west"}) ||
+		fleet.EventsInterval != 2*time.Second || fleet.Rediscover != 5*time.Minute || !slices.Equal(fleet.Policy.StoppedPaths, []string{"DP-ARCHIVE.01"}) ||
+		fleet.Thresholds.PathLagCritical != 5*time.Minute || fleet.Policy.OpenAfter[monitor.RulePathLag] != 3 {
+		t.Errorf("ma-fleet %+v", fleet)
 	}
 	if cfg.Speeds["lab-sim"] != 1 || byName["lab-sim"].Schedule != "@every 5s" || byName["lab-sim"].Timeout != 30*time.Second {
 		t.Errorf("lab-sim %+v, speed %v", byName["lab-sim"], cfg.Speeds["lab-sim"])
@@ -241,6 +249,7 @@ func TestExampleConfigShowsEveryKey(t *testing.T) {
 	}
 	keys = append(keys,
 		"lag_warning", "lag_critical", "checkpoint_warning", "checkpoint_critical", "starting_limit", "lag_growing_checks", // thresholds
+		"path_lag_warning", "path_lag_critical",
 		"events", "samples", "resolved_alerts", // retention
 	)
 	for _, k := range keys {
@@ -250,7 +259,8 @@ func TestExampleConfigShowsEveryKey(t *testing.T) {
 	}
 	for _, rule := range []string{monitor.RuleUnreachable, monitor.RuleCredentials, monitor.RuleParserBlind, monitor.RuleManagerDown,
 		monitor.RuleProcessStatus, monitor.RuleStarting, monitor.RuleLag, monitor.RuleCheckpointAge, monitor.RuleLagGrowing,
-		monitor.RuleFlapping, monitor.RuleGroupGone, monitor.RuleGroupNew, monitor.RuleOGGError} {
+		monitor.RuleFlapping, monitor.RuleGroupGone, monitor.RuleGroupNew, monitor.RuleOGGError,
+		monitor.RuleServiceStatus, monitor.RulePathStatus, monitor.RulePathLag} {
 		if !strings.Contains(string(data), rule) {
 			t.Errorf("the example does not name the rule %q (open_after, resolve_after)", rule)
 		}
