@@ -68,6 +68,11 @@ func Evaluate(t Target, obs Observation, mem *Memory, now time.Time) Evaluation 
 	seen := map[string]bool{}
 	firstCheck := len(mem.Groups) == 0
 	for _, p := range obs.Processes {
+		if maService(p) {
+			// Judged by service_status (rules_ma.go); a deployment that goes
+			// away is a target.status event, not a "group" disappearing.
+			continue
+		}
 		key := p.Key()
 		seen[key] = true
 		th := t.ThresholdsFor(p.Group)
@@ -78,9 +83,6 @@ func Evaluate(t Target, obs Observation, mem *Memory, now time.Time) Evaluation 
 				mem.Appeared[key] = now
 			}
 			mem.Groups[key] = now
-		}
-		if maService(p) {
-			continue // judged by service_status (rules_ma.go)
 		}
 		if coreProgram(p.Program) {
 			if p.Status != StatusRunning {

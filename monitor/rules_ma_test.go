@@ -126,3 +126,15 @@ func TestMAFindingsText(t *testing.T) {
 		t.Errorf("got %s/%s, want RECVPATH path_status", fs[1].Program, fs[1].Rule)
 	}
 }
+
+func TestDeploymentComesAndGoes(t *testing.T) {
+	h := newHarness(t)
+	east := fleet{services: services("east", run, run, run, run), procs: []monitor.Process{depExt("east", "E1", run)}}
+	both := fleet{services: append(services("east", run, run, run, run), services("west", run, run, run, run)...),
+		procs: []monitor.Process{depExt("east", "E1", run), depExt("west", "W1", run)}}
+	h.expect("east alone", h.observe(east))
+	h.expect("west appears: its group is new, its services are not groups", h.observe(both), "opened group_appeared EXTRACT/W1 warning")
+	h.expect("west goes away: its group is missed, its services are not", h.observe(east),
+		"opened group_disappeared EXTRACT/W1 warning")
+	h.expect("the new-group alert clears", h.observe(east), "resolved group_appeared EXTRACT/W1 warning")
+}
