@@ -170,7 +170,7 @@ func (f *Fleet) pmServices() map[string]*Collector {
 
 // observeDeployment reads one deployment into part.
 func (f *Fleet) observeDeployment(ctx context.Context, d fleetDeployment, part *monitor.Observation) error {
-	byProgram := map[string]*monitor.Service{}
+	index := map[string]int{} // program → its row in part.Services
 	clients := map[string]*Collector{}
 	for _, name := range d.services {
 		path := "/v2/deployments/" + url.PathEscape(d.name) + "/services/" + url.PathEscape(name)
@@ -187,15 +187,14 @@ func (f *Fleet) observeDeployment(ctx context.Context, d fleetDeployment, part *
 		}
 		s := monitor.Service{Deployment: d.name, Name: ServiceProgram(name), Status: det.Status, Port: det.Port}
 		part.Services = append(part.Services, s)
-		byProgram[s.Name] = &part.Services[len(part.Services)-1]
+		index[s.Name] = len(part.Services) - 1
 		if s.Status == monitor.StatusRunning {
 			clients[s.Name] = f.serviceCollector(d.name, name, det.Port)
 		}
 	}
-	// byProgram points into part.Services: no appends past this line.
 	unknown := func(program string, err error) error {
 		if errors.Is(err, monitor.ErrUnreachable) && !errors.Is(err, context.Canceled) {
-			byProgram[program].Status = monitor.StatusUnknown
+			part.Services[index[program]].Status = monitor.StatusUnknown
 			delete(clients, program)
 			return nil
 		}

@@ -101,6 +101,26 @@ func TestFleetObserve(t *testing.T) {
 	}
 }
 
+func TestFleetServiceNotAnswering(t *testing.T) {
+	sm := resttest.New(t)
+	sm.Crash("adminsrvr")
+	f, _ := rest.NewFleet(fleetTarget(sm.URL))
+	obs := observe(t, f)
+	for _, s := range obs.Services {
+		if want := map[bool]string{true: monitor.StatusUnknown, false: monitor.StatusRunning}[s.Name == "ADMINSRVR"]; s.Status != want {
+			t.Errorf("%s is %s, want %s", s.Name, s.Status, want)
+		}
+	}
+	for _, p := range obs.Processes {
+		if p.Program == "EXTRACT" || p.Program == "REPLICAT" {
+			t.Errorf("%s read from a service that does not answer", p.Key())
+		}
+	}
+	if len(obs.Paths) != 5 {
+		t.Errorf("got %d paths, want 5: the other services still answer", len(obs.Paths))
+	}
+}
+
 func TestFleetFailures(t *testing.T) {
 	sm := resttest.New(t)
 	bad := fleetTarget(sm.URL)

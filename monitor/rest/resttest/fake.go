@@ -38,6 +38,7 @@ type ServiceManager struct {
 	mu       sync.Mutex
 	services map[string]string // adminsrvr … → running / stopped
 	ports    map[string]int
+	servers  map[string]*httptest.Server
 	groups   map[string]string // EXT1 … → running / abended / stopped
 	paths    map[string]string // distribution path → running / stopped …
 	changes  []change
@@ -66,6 +67,7 @@ func New(tb testing.TB) *ServiceManager {
 	f := &ServiceManager{
 		services: map[string]string{"adminsrvr": "running", "distsrvr": "running", "recvsrvr": "running", "pmsrvr": "running"},
 		ports:    map[string]int{},
+		servers:  map[string]*httptest.Server{},
 		groups:   map[string]string{"EXT1": "running", "EXT2": "running", "PMP1": "running", "REP1": "running", "REP2": "running"},
 		paths:    map[string]string{"dpeast2west": "running", "dpeast2north": "running", "dp-archive.01": "stopped"},
 		nextID:   41,
@@ -79,6 +81,7 @@ func New(tb testing.TB) *ServiceManager {
 		tb.Cleanup(s.Close)
 		u, _ := url.Parse(s.URL)
 		f.ports[svc], _ = strconv.Atoi(u.Port())
+		f.servers[svc] = s
 	}
 	sm := httptest.NewServer(f.auth(f.sm))
 	tb.Cleanup(sm.Close)
@@ -88,6 +91,10 @@ func New(tb testing.TB) *ServiceManager {
 
 // SetService sets a service's status as the Service Manager reports it.
 func (f *ServiceManager) SetService(name, status string) { f.set(f.services, name, status) }
+
+// Crash closes a service's server while the Service Manager still
+// reports it running: its port refuses connections.
+func (f *ServiceManager) Crash(name string) { f.servers[name].Close() }
 
 // SetGroup sets an Extract's or Replicat's status ("running", "abended" …).
 func (f *ServiceManager) SetGroup(name, status string) { f.set(f.groups, name, status) }
