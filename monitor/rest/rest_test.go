@@ -641,4 +641,3 @@ func fuzzSeedREST(f *testing.F) {
 	}
 	f.Add([]byte(`{"response":{"status":"running","lag":"1:02:03","sinceLagReported":1e300}}`))
 }
-
