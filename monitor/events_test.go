@@ -91,7 +91,9 @@ func TestRunCheckObserver(t *testing.T) {
 
 type observerFunc func(ctx context.Context, obs *monitor.Observation) error
 
-func (f observerFunc) Observe(ctx context.Context, obs *monitor.Observation) error { return f(ctx, obs) }
+func (f observerFunc) Observe(ctx context.Context, obs *monitor.Observation) error {
+	return f(ctx, obs)
+}
 func (f observerFunc) Collect(ctx context.Context) ([]monitor.Process, error) {
 	var obs monitor.Observation
 	err := f(ctx, &obs)

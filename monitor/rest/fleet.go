@@ -37,6 +37,7 @@ type Fleet struct {
 	discoveredAt time.Time
 	byBase       map[string]*Collector // one collector per service URL, reused
 	pm           map[string]*Collector // each deployment's running PM service, as last seen
+	admin        map[string]*Collector // and Administration Service
 }
 
 type fleetDeployment struct {
@@ -56,7 +57,7 @@ func NewFleet(t monitor.Target) (*Fleet, error) {
 	if every <= 0 {
 		every = monitor.DefaultRediscover
 	}
-	return &Fleet{sm: sm, target: t, rediscover: every, now: time.Now, byBase: map[string]*Collector{}, pm: map[string]*Collector{}}, nil
+	return &Fleet{sm: sm, target: t, rediscover: every, now: time.Now, byBase: map[string]*Collector{}, pm: map[string]*Collector{}, admin: map[string]*Collector{}}, nil
 }
 
 // Close releases idle connections.
@@ -168,6 +169,13 @@ func (f *Fleet) pmServices() map[string]*Collector {
 	return out
 }
 
+// adminService returns dep's Administration Service as last seen running.
+func (f *Fleet) adminService(dep string) *Collector {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.admin[dep]
+}
+
 // observeDeployment reads one deployment into part.
 func (f *Fleet) observeDeployment(ctx context.Context, d fleetDeployment, part *monitor.Observation) error {
 	index := map[string]int{} // program → its row in part.Services
@@ -241,7 +249,7 @@ func (f *Fleet) observeDeployment(ctx context.Context, d fleetDeployment, part *
 	}
 	part.Processes = append(part.Processes, procs...)
 	f.mu.Lock()
-	f.pm[d.name] = clients["PMSRVR"]
+	f.pm[d.name], f.admin[d.name] = clients["PMSRVR"], clients["ADMINSRVR"]
 	f.mu.Unlock()
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -222,5 +223,26 @@ func TestEventsCursor(t *testing.T) {
 	}
 	if k := "rest-events:fleet/dep1/statusChanges"; st.m[k].Offset != 42+1 {
 		t.Errorf("cursor %s = %d, want 43 (id 42 + 1)", k, st.m[k].Offset)
+	}
+}
+
+// Without the PM message log, messages come from the Administration
+// Service's list, still without replaying old ones.
+func TestEventsAdminMessages(t *testing.T) {
+	sm := resttest.New(t)
+	sm.DropPMMessages()
+	f, _ := rest.NewFleet(fleetTarget(sm.URL))
+	observe(t, f)
+	ev := f.Events(&memOffsets{m: map[string]monitor.ErrLogOffset{}}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	var s sink
+	if err := ev.Poll(context.Background(), &s); err != nil || len(s.entries) != 0 {
+		t.Fatalf("first poll: %v, %+v: want the baseline only", err, s.entries)
+	}
+	sm.Message("REP1", "GGError", "OGG-01668", "PROCESS ABENDING.")
+	if err := ev.Poll(context.Background(), &s); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.entries) != 1 || s.entries[0].Code != "OGG-01668" || s.entries[0].Severity != "ERROR" || !strings.Contains(s.entries[0].Message, "dep1: REP1") {
+		t.Fatalf("got %+v, want the OGG-01668 error of REP1 in dep1", s.entries)
 	}
 }

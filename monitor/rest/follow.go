@@ -44,20 +44,31 @@ func (f *Fleet) Events(st monitor.OffsetStore, log *slog.Logger) *Events {
 	return &Events{fleet: f, store: st, log: log, interval: every, cursors: map[string]int64{}}
 }
 
-// Run polls until ctx ends. A failed poll is logged and retried at the
-// next interval; the scheduled checks report an unreachable target.
+// Run polls until ctx ends. A failed poll is retried at the next
+// interval, logged as a warning when polls start failing and at debug
+// level while they go on failing; the scheduled checks report an
+// unreachable target.
 func (e *Events) Run(ctx context.Context, sink monitor.EventSink) error {
 	t := time.NewTicker(e.interval)
 	defer t.Stop()
+	failing := false
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
 		}
-		if err := e.Poll(ctx, sink); err != nil && ctx.Err() == nil {
+		err := e.Poll(ctx, sink)
+		switch {
+		case ctx.Err() != nil:
+		case err != nil && !failing:
+			e.log.Warn("cannot follow status changes and messages; checks go on at their schedule", "target", e.fleet.target.Name, "err", err)
+		case err != nil:
 			e.log.Debug("poll events", "target", e.fleet.target.Name, "err", err)
+		case failing:
+			e.log.Info("following status changes and messages again", "target", e.fleet.target.Name)
 		}
+		failing = err != nil
 	}
 }
 
@@ -88,7 +99,7 @@ func (e *Events) Poll(ctx context.Context, sink monitor.EventSink) error {
 
 func (e *Events) statusChanges(ctx context.Context, dep string, pm *Collector) (int, error) {
 	var news []monitor.StatusChange
-	err := e.follow(ctx, dep, "statusChanges", pm, func(cursor int64) (int64, error) {
+	_, err := e.follow(ctx, dep, "statusChanges", pm, func(cursor int64) (int64, error) {
 		path := "/v2/monitoring/statusChanges?fromID=" + strconv.FormatInt(cursor+1, 10)
 		body, err := pm.get(ctx, path)
 		if err != nil {
@@ -115,7 +126,7 @@ func (e *Events) statusChanges(ctx context.Context, dep string, pm *Collector) (
 
 func (e *Events) messages(ctx context.Context, dep string, pm *Collector, sink monitor.EventSink) error {
 	var entries []monitor.LogEntry
-	err := e.follow(ctx, dep, "messages", pm, func(cursor int64) (int64, error) {
+	found, err := e.follow(ctx, dep, "messages", pm, func(cursor int64) (int64, error) {
 		path := "/v2/monitoring/messages?fromID=" + strconv.FormatInt(cursor+1, 10)
 		body, err := pm.get(ctx, path)
 		if err != nil {
@@ -134,6 +145,18 @@ func (e *Events) messages(ctx context.Context, dep string, pm *Collector, sink m
 		}
 		return cursor, nil
 	})
+	if !found {
+		// A release without the PM message log: the Administration
+		// Service's messages, told apart by their last entry (no ids).
+		if admin := e.fleet.adminService(dep); admin != nil {
+			got, aerr := admin.CollectLog(ctx)
+			for _, m := range got {
+				m.Message = "deployment " + dep + ": " + m.Message
+				entries = append(entries, m)
+			}
+			err = aerr
+		}
+	}
 	if len(entries) > 0 {
 		if serr := sink.Log(ctx, entries); serr != nil {
 			return errors.Join(err, fmt.Errorf("record messages of %s: %w", dep, serr))
@@ -146,7 +169,7 @@ func (e *Events) messages(ctx context.Context, dep string, pm *Collector, sink m
 // read the newest id, and when it is past the cursor, fetch what follows
 // with read, which returns the new cursor. The cursor is saved after each
 // step that moved it. A 404 (a release without the endpoint) is no events.
-func (e *Events) follow(ctx context.Context, dep, stream string, pm *Collector, read func(cursor int64) (int64, error)) error {
+func (e *Events) follow(ctx context.Context, dep, stream string, pm *Collector, read func(cursor int64) (int64, error)) (found bool, err error) {
 	key := "rest-events:" + e.fleet.target.Name + "/" + dep + "/" + stream
 	lastPath := "/v2/monitoring/lastStatusChangeId"
 	if stream == "messages" {
@@ -154,18 +177,18 @@ func (e *Events) follow(ctx context.Context, dep, stream string, pm *Collector, 
 	}
 	body, err := pm.get(ctx, lastPath)
 	if nf := (*notFound)(nil); errors.As(err, &nf) {
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return err
+		return true, err
 	}
 	lastID, err := ParseLastID(body, time.Now())
 	if err != nil {
-		return fmt.Errorf("rest GET %s: %w", pm.endpoint(lastPath), err)
+		return true, fmt.Errorf("rest GET %s: %w", pm.endpoint(lastPath), err)
 	}
 	cursor, err := e.cursor(ctx, key)
 	if err != nil {
-		return err
+		return true, err
 	}
 	next := cursor
 	switch {
@@ -174,19 +197,19 @@ func (e *Events) follow(ctx context.Context, dep, stream string, pm *Collector, 
 	case lastID > cursor:
 		next, err = read(cursor)
 		if err != nil {
-			return err
+			return true, err
 		}
 	}
 	if next == cursor {
-		return nil
+		return true, nil
 	}
 	e.mu.Lock()
 	e.cursors[key] = next
 	e.mu.Unlock()
 	if err := e.store.SaveOffset(ctx, key, monitor.ErrLogOffset{Offset: next + 1}); err != nil {
-		return fmt.Errorf("save event cursor %s: %w", key, err)
+		return true, fmt.Errorf("save event cursor %s: %w", key, err)
 	}
-	return nil
+	return true, nil
 }
 
 func (e *Events) cursor(ctx context.Context, key string) (int64, error) {

@@ -45,6 +45,7 @@ type ServiceManager struct {
 	messages []message
 	nextID   int64
 	hits     map[string]int
+	noPMLog  bool // the PM service has no message log (404)
 }
 
 type change struct {
@@ -125,6 +126,11 @@ func (f *ServiceManager) Message(process, severity, code, text string) {
 	defer f.mu.Unlock()
 	f.messages = append(f.messages, message{id: int64(len(f.messages) + 1), process: process, code: code, severity: severity, txt: text, at: time.Now().UTC()})
 }
+
+// DropPMMessages makes the PM service answer 404 for its message log, as
+// releases without it do: messages are then read from the
+// Administration Service's list.
+func (f *ServiceManager) DropPMMessages() { f.mu.Lock(); f.noPMLog = true; f.mu.Unlock() }
 
 // Hits returns how often a path (without query) was asked for.
 func (f *ServiceManager) Hits(path string) int {
@@ -207,7 +213,15 @@ func (f *ServiceManager) admin(w http.ResponseWriter, r *http.Request) {
 	case p == "/connections/OracleGoldenGate.ggwest/tables/heartbeatData":
 		write(w, fixture("ma_connections_heartbeatdata_COMPOSED.json"))
 	case p == "/messages":
-		write(w, `{"$schema":"api:standardResponse","links":[],"messages":[],"response":{"$schema":"ogg:collection","items":[]}}`)
+		f.mu.Lock()
+		var items []string
+		for _, m := range f.messages {
+			sev := strings.ToUpper(strings.TrimPrefix(m.severity, "GG"))
+			items = append(items, fmt.Sprintf(`{"$schema":"ogg:message","code":%q,"severity":%q,"issued":%q,"title":%q}`,
+				m.code, sev, m.at.Format(time.RFC3339Nano), m.process+": "+m.txt))
+		}
+		f.mu.Unlock()
+		write(w, `{"$schema":"api:standardResponse","links":[],"messages":[],"response":{"$schema":"ogg:messages","items":[`+strings.Join(items, ",")+`]}}`)
 	default:
 		http.NotFound(w, r)
 	}
@@ -256,6 +270,10 @@ func (f *ServiceManager) pm(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	from, _ := strconv.ParseInt(r.URL.Query().Get("fromID"), 10, 64)
+	if f.noPMLog && strings.HasPrefix(p, "/monitoring/") && strings.Contains(p, "essage") {
+		http.NotFound(w, r)
+		return
+	}
 	switch p {
 	case "/monitoring/lastStatusChangeId":
 		write(w, fmt.Sprintf(`{"$schema":"api:standardResponse","response":{"$schema":"monitoring:lastStatusChangeId","lastId":%d},"messages":[],"links":[]}`, f.nextID-1))
