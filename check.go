@@ -147,7 +147,11 @@ func printResults(w io.Writer, results []checkResult, code int) {
 		}
 		if r.Paths != nil {
 			for _, p := range *r.Paths {
-				fmt.Fprintf(tw, "%s\t%s %s\t%s\t%s\tlag %s\tsince %s\n", r.Target, strings.ToUpper(p.Kind[:4])+"PATH", p.Deployment, p.Name, p.Status,
+				program := monitor.ProgramDistPath
+				if p.Kind == monitor.PathReceiver {
+					program = monitor.ProgramRecvPath
+				}
+				fmt.Fprintf(tw, "%s\t%s %s\t%s\t%s\tlag %s\tsince %s\n", r.Target, program, p.Deployment, p.Name, p.Status,
 					optSeconds(p.LagSeconds), optSeconds(p.CheckpointAgeSeconds))
 			}
 		}

@@ -66,6 +66,20 @@ func TestCheckOnceServiceManager(t *testing.T) {
 	}
 }
 
+func TestCheckOnceServiceManagerText(t *testing.T) {
+	sm := resttest.New(t)
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"check", "--once", "--config", fleetConfig(t, sm.URL, "@every 10s")}, fleetEnv, nil, &out, &errOut)
+	if err != nil {
+		t.Fatalf("got %v (%s), want exit 0: dp-archive.01 is stopped on purpose", err, errOut.String())
+	}
+	for _, want := range []string{"SYNCMON OK", "DISTSRVR", "DISTPATH dep1", "RECVPATH dep1", "dpeast2west", "HEARTBEAT dep1", "EEAST ==> DPEAST ==> RWEST"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
 // wsAlerts dials /ws?since=0 and returns a function that waits for an
 // event whose type and alert match.
 func wsAlerts(t *testing.T, base string) func(typ, rule, group string, within time.Duration) bool {
