@@ -122,7 +122,8 @@ func TestEndToEndStoppedPathReachesWebSocket(t *testing.T) {
 }
 
 // A status change served by the PM service reaches a screen as an alert
-// within 3 s, although the next scheduled check is an hour away.
+// within 3 s, although the next scheduled check is an hour away; so does
+// an OGG error in the PM message log.
 func TestEndToEndStatusChangeWithinThreeSeconds(t *testing.T) {
 	sm := resttest.New(t)
 	t.Setenv("FAKE_OGG_PW", resttest.Password)
@@ -140,5 +141,9 @@ func TestEndToEndStatusChangeWithinThreeSeconds(t *testing.T) {
 	sm.StatusChange("EXT1", "Extract", "Abend")
 	if !next("alert.opened", monitor.RuleProcessStatus, "EXT1", 3*time.Second) {
 		t.Fatal("the Abend did not reach the WebSocket client within 3 s")
+	}
+	sm.Message("REP1", "GGError", "OGG-01668", "PROCESS ABENDING.")
+	if !next("alert.opened", monitor.RuleOGGError, "REP1", 3*time.Second) {
+		t.Fatal("the OGG-01668 message did not reach the WebSocket client within 3 s")
 	}
 }
