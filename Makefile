@@ -85,4 +85,4 @@ deps-dist:
 
 # What CI checks on dist/ (needs root: chroot, dpkg -i).
 check-dist:
-	packaging/check-dist.sh $(VERSION)
+	$(SUDO) packaging/check-dist.sh $(VERSION)
