@@ -60,6 +60,7 @@
     lastSpoken = P.now();
     lastSaid = said;
     announced++;
+    armRepeat();
     chime(j, function () { withVoices(function (vs) { say(j, vs); }); });
   }
   function finish(j) {
@@ -208,14 +209,24 @@
     }
   }
 
-  /* repeat while unacknowledged, unsilenced critical alerts exist: once a
-     second, unless something is being said or is about to be (a burst or
-     backlog waiting for its timer says it; the repeat must not say it too) */
-  var checks = 0;
-  setInterval(function () {
-    checks++;
+  /* repeat while unacknowledged, unsilenced critical alerts exist: when
+     repeatMs have passed since the last announcement (a timer armed by
+     each one, so repeats are repeatMs apart), and once a second in case
+     that moment found something still being said. Never while a burst or
+     backlog waits for its timer: that one says it, the repeat must not say
+     it too. */
+  var checks = 0, repeatTimer = null;
+  function repeatDue() {
     var a = A.worstOpen(true);
     if (a && !job && !burstTimer && !replayTimer && P.now() - lastSpoken >= repeatMs) { announce(A.textOf(a), a); }
+  }
+  function armRepeat() {
+    clearTimeout(repeatTimer);
+    repeatTimer = setTimeout(function () { repeatTimer = null; repeatDue(); }, repeatMs + 20);
+  }
+  setInterval(function () {
+    checks++;
+    repeatDue();
     showMute();
   }, 1000);
 
