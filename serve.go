@@ -25,8 +25,9 @@ import (
 )
 
 // release is the release name; the version screens see adds a hash of the
-// embedded UI, so that a wall display reloads itself after an upgrade.
-const release = "0.1.0"
+// embedded UI, so that a wall display reloads itself after an upgrade. A
+// var, so that a build can name its release (-ldflags "-X main.release=…").
+var release = "0.1.0"
 
 func version() string {
 	h := sha256.New()
