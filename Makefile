@@ -15,8 +15,19 @@ deps:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium nginx-light espeak-ng fonts-nanum >/dev/null; \
 	fi
+	@command -v npm >/dev/null || { echo "installing npm"; $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm >/dev/null; }
+	@$(MAKE) --no-print-directory node_modules/.bin/eslint
 
-lint:
+# eslint for the page script (plain ES5), from package-lock.json. The go.mod
+# makes node_modules a module of its own, so ./... leaves out its Go files.
+node_modules/.bin/eslint: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@echo 'module node_modules' > node_modules/go.mod
+	@touch $@
+
+lint: node_modules/.bin/eslint
+	node_modules/.bin/eslint --max-warnings 0 static
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 		if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	go vet ./...
