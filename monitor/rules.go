@@ -44,6 +44,8 @@ type Evaluation struct {
 	// GroupsSuppressed: a core service is down; group alerts neither open
 	// nor resolve while it lasts.
 	GroupsSuppressed bool
+	// held: alerts of what the observation could not read (Unread).
+	held heldKeys
 }
 
 // Evaluate applies the rules to one observation. mem carries what earlier
@@ -89,6 +91,8 @@ func Evaluate(t Target, obs Observation, mem *Memory, now time.Time) Evaluation 
 		}
 		ev.Findings = append(ev.Findings, groupFindings(t, p, th, prev, expected[p.Group], mem, now)...)
 	}
+	ev.Findings = append(ev.Findings, depthFindings(t, obs, mem, now)...)
+	ev.held = unreadHeld(obs.Unread)
 	for key, at := range mem.Groups {
 		if seen[key] {
 			continue
@@ -219,12 +223,16 @@ func targetFinding(target string, err error) Finding {
 // ErrLogFinding turns one ggserr.log entry into a finding: ERROR lines only,
 // critical for the policy's codes, a warning otherwise.
 func ErrLogFinding(t Target, e LogEntry) (Finding, bool) {
-	if e.Severity != "ERROR" {
+	m := e.Meaning
+	if e.Severity != "ERROR" && (m == nil || m.Severity != SeverityCritical) {
 		return Finding{}, false
 	}
 	sev := SeverityWarning
 	if s, ok := t.Policy.ErrorCodes[e.Code]; ok {
 		sev = s
+	}
+	if m != nil && SeverityRank(m.Severity) > SeverityRank(sev) {
+		sev = m.Severity
 	}
 	f := Finding{Rule: RuleOGGError, Group: e.Group, Severity: sev}
 	f.Message, f.Speech = errLogText(t.Name, e)

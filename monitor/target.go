@@ -11,6 +11,9 @@ const (
 	KindGGSCI     = "ggsci"
 	KindREST      = "rest"
 	KindSimulator = "simulator"
+	// KindAdminClient is the Microservices Admin Client driven like GGSCI,
+	// after a CONNECT with credentials (Target.Connect).
+	KindAdminClient = "adminclient"
 )
 
 // Target is one monitored GoldenGate deployment, as configured.
@@ -22,6 +25,11 @@ type Target struct {
 
 	// ggsci
 	Command []string // argv: ["/u01/ogg/ggsci"] or ["ssh", "ogg@east", "/u01/ogg/ggsci"]
+
+	// ggsci and adminclient: the deeper commands of one session (issue 15)
+	Collect          []string // CollectShowTrans …; nil: all of them; empty: INFO ALL only
+	HeartbeatCommand []string // argv fed HeartbeatQuery on stdin (sqlplus -s /@tns); nil: none
+	Connect          *Connect // adminclient: CONNECT … AS user PASSWORD …
 
 	// rest
 	URL                string
@@ -35,6 +43,16 @@ type Target struct {
 	Thresholds Thresholds
 	Groups     map[string]Thresholds // per-group thresholds, by upper-case group name
 	Policy     Policy
+}
+
+// Connect is how the Admin Client logs in to a deployment: the session
+// begins with CONNECT URL DEPLOYMENT d AS user PASSWORD pw, written on its
+// stdin, never in its argv.
+type Connect struct {
+	URL        string
+	Deployment string
+	Username   string
+	Password   Secret // resolved from password_env; never logged or rendered
 }
 
 // ThresholdsFor returns the thresholds that apply to a group.
@@ -54,6 +72,7 @@ type Thresholds struct {
 	CheckpointCritical time.Duration
 	StartingLimit      time.Duration // longer in STARTING is "stuck"
 	LagGrowingChecks   int           // K: lag rising over K consecutive checks; 0 disables
+	DepthThresholds                  // transactions, recovery, stalled, discards, heartbeats (rules_depth.go)
 }
 
 // DefaultThresholds are the limits used where the config names none.
@@ -65,6 +84,7 @@ func DefaultThresholds() Thresholds {
 		CheckpointCritical: 900 * time.Second,
 		StartingLimit:      5 * time.Minute,
 		LagGrowingChecks:   5,
+		DepthThresholds:    DefaultDepthThresholds(),
 	}
 }
 
@@ -101,7 +121,7 @@ const DefaultResolveAfter = 2
 func DefaultPolicy() Policy {
 	return Policy{
 		OpenAfter:    map[string]int{RuleLag: 2, RuleCheckpointAge: 2, RuleUnreachable: 2, RuleLagGrowing: 1},
-		ResolveAfter: map[string]int{},
+		ResolveAfter: map[string]int{RuleDiscards: 30}, // discards come in bursts: stay up between them
 		ErrorCodes: map[string]string{
 			"OGG-01668": SeverityCritical, "OGG-00446": SeverityCritical, "OGG-00664": SeverityCritical,
 			"OGG-01224": SeverityCritical, "OGG-10401": SeverityCritical, "OGG-02091": SeverityCritical,
