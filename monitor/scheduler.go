@@ -52,14 +52,20 @@ func RunCheck(ctx context.Context, c Check, now func() time.Time) Observation {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	procs, err := c.Collector.Collect(ctx)
+	var obs Observation
+	var err error
+	if o, ok := c.Collector.(Observer); ok {
+		err = o.Observe(ctx, &obs)
+	} else {
+		obs.Processes, err = c.Collector.Collect(ctx)
+	}
 	if err != nil && errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, ErrUnreachable) {
 		err = fmt.Errorf("no answer within %s: %w", timeout, ErrUnreachable)
 	}
 	if err != nil {
 		err = fmt.Errorf("check %s: %w", c.Target.Name, err)
 	}
-	obs := Observation{Target: c.Target.Name, Kind: c.Target.Kind, ObservedAt: now().UTC(), Processes: procs, Err: err}
+	obs.Target, obs.Kind, obs.ObservedAt, obs.Err = c.Target.Name, c.Target.Kind, now().UTC(), err
 	if lc, ok := c.Collector.(LogCollector); ok && err == nil {
 		entries, lerr := lc.CollectLog(ctx)
 		obs.Log = entries
