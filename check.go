@@ -31,6 +31,24 @@ type checkResult struct {
 	// ggserr.log (its last 64 KiB) or messages list: shown, not judged,
 	// since a one-off check cannot tell new lines from old ones.
 	Log []monitor.LogEntry `json:"log,omitempty"`
+	// What the deeper sources told (DESIGN.md): present, possibly empty,
+	// when the source was asked; absent otherwise. Activity holds the
+	// STATS/STATUS readings the stalled and discards rules compare across
+	// checks (one check has no delta of its own).
+	Transactions *[]monitor.Transaction `json:"transactions,omitempty"`
+	Recovery     *[]monitor.Recovery    `json:"recovery,omitempty"`
+	Activity     *[]monitor.Activity    `json:"activity,omitempty"`
+	Heartbeats   *[]monitor.Heartbeat   `json:"heartbeats,omitempty"`
+	Unread       []monitor.Unread       `json:"unread,omitempty"` // commands that failed, by group
+}
+
+// asked is s when the source was asked (non-nil), for a JSON array that is
+// present even when empty; nil otherwise.
+func asked[T any](s []T) *[]T {
+	if s == nil {
+		return nil
+	}
+	return &s
 }
 
 // Nagios plugin exit codes.
@@ -83,6 +101,8 @@ func check(ctx context.Context, args []string, getenv func(string) string, stdou
 				r.Findings = []monitor.Finding{}
 			}
 			r.Log = recentProblems(append(obs.Log, errLogTail(c.Target.ErrLog)...))
+			r.Transactions, r.Recovery, r.Activity, r.Heartbeats = asked(obs.Transactions), asked(obs.Recovery), asked(obs.Activity), asked(obs.Heartbeats)
+			r.Unread = obs.Unread
 			results[i] = r
 		}()
 	}
@@ -137,6 +157,7 @@ func printResults(w io.Writer, results []checkResult, code int) {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\tlag %s\tckpt %s\n", r.Target, strings.TrimSpace(p.Program), p.Group, p.Status,
 				optSeconds(p.LagSeconds), optSeconds(p.CheckpointAgeSeconds))
 		}
+		printDepth(tw, r)
 		for _, f := range r.Findings {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Target, strings.ToUpper(f.Severity), f.Rule, f.Message)
 		}
@@ -214,4 +235,27 @@ func recentProblems(entries []monitor.LogEntry) []monitor.LogEntry {
 		out = out[len(out)-20:]
 	}
 	return out
+}
+
+// printDepth prints what the deeper sources told, one line each.
+func printDepth(w io.Writer, r checkResult) {
+	if r.Transactions != nil {
+		for _, tx := range *r.Transactions {
+			fmt.Fprintf(w, "%s\tEXTRACT\t%s\ttransaction %s\topen %s\n", r.Target, tx.Process, tx.XID, optSeconds(tx.AgeSeconds))
+		}
+	}
+	if r.Recovery != nil {
+		for _, rc := range *r.Recovery {
+			age := rc.AgeSeconds
+			fmt.Fprintf(w, "%s\tEXTRACT\t%s\trecovery checkpoint\t%s old\n", r.Target, rc.Process, optSeconds(&age))
+		}
+	}
+	if r.Heartbeats != nil {
+		for _, hb := range *r.Heartbeats {
+			fmt.Fprintf(w, "%s\tHEARTBEAT\t%s>%s\tlag %.1fs\tage %.1fs\n", r.Target, hb.From, hb.To, hb.LagSeconds, hb.AgeSeconds)
+		}
+	}
+	for _, u := range r.Unread {
+		fmt.Fprintf(w, "%s\t%s\t%s\tnot read (%s)\t%s\n", r.Target, u.Program, u.Group, u.Source, u.Error)
+	}
 }
