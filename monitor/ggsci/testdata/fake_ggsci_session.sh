@@ -4,7 +4,8 @@
 # files in DIR: INFO ALL with info_all.txt, SEND EXTRACT x, SHOWTRANS with
 # showtrans_x.txt, INFO EXTRACT x, SHOWCH with showch_x.txt, STATS … x with
 # stats_x.txt, SEND … x, STATUS with status_x.txt (x lower-case); a missing
-# file is "ERROR: … not currently running.". In the files, @5H_AGO@ and
+# file is "ERROR: … not currently running.", a file x.txt.hang instead
+# makes that command hang. In the files, @5H_AGO@ and
 # @10M_AGO@ become SHOWTRANS times, @5H_AGO_CH@ a SHOWCH time, that long
 # before now. With DIR/password it is an Admin Client: "OGG (not
 # connected)" until a CONNECT … PASSWORD p whose p is that file's content.
@@ -12,7 +13,9 @@
 dir=$1
 transcript=${2:-/dev/null}
 reply() {
-	if [ -f "$dir/$1" ]; then
+	if [ -f "$dir/$1.hang" ]; then
+		sleep 1000
+	elif [ -f "$dir/$1" ]; then
 		sed -e "s/@5H_AGO@/$(date -d '-5 hours' '+%Y-%m-%d:%H:%M:%S')/g" \
 			-e "s/@10M_AGO@/$(date -d '-10 minutes' '+%Y-%m-%d:%H:%M:%S')/g" \
 			-e "s/@5H_AGO_CH@/$(date -d '-5 hours' '+%Y-%m-%d %H:%M:%S.000000')/g" "$dir/$1"
@@ -25,7 +28,10 @@ prompt='GGSCI (fakehost)'
 n=1
 printf '%s %d> ' "$prompt" "$n"
 while IFS= read -r cmd; do
-	printf '%s\n' "${cmd%% PASSWORD *}${cmd##* PASSWORD *}" >>"$transcript"
+	case $cmd in
+	*' PASSWORD '*) printf '%s\n' "${cmd%% PASSWORD *}" >>"$transcript" ;;
+	*) printf '%s\n' "$cmd" >>"$transcript" ;;
+	esac
 	lc=$(printf '%s' "$cmd" | tr 'A-Z' 'a-z' | tr -d ',')
 	set -- $lc
 	case $lc in
