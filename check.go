@@ -197,8 +197,15 @@ func configCheck(path string, getenv func(string) string, stdout, stderr io.Writ
 	return nil
 }
 
-// errLogTail parses the last 64 KiB of a ggserr.log; a missing file is none.
+// errLogTail parses the last 64 KiB of a ggserr.log, saying what each
+// known message means; a missing file is none.
 func errLogTail(path string) []monitor.LogEntry {
+	entries := readErrLogTail(path)
+	errlog.Annotate(entries)
+	return entries
+}
+
+func readErrLogTail(path string) []monitor.LogEntry {
 	if path == "" {
 		return nil
 	}

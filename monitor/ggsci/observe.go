@@ -78,10 +78,28 @@ func (c *Collector) observe(ctx context.Context, obs *monitor.Observation) error
 	switch {
 	case err == nil:
 		return nil
+	case errors.Is(err, errNoPrompt) && obs.Processes == nil && t.Connect == nil && ctx.Err() == nil:
+		// No prompt came: a wrapper that buffers GGSCI's output until it
+		// exits, say. Fall back to INFO ALL alone, written at once; the
+		// deeper commands need the prompts, so they are reported unread.
+		procs, cerr := c.Collect(ctx)
+		if cerr != nil {
+			return cerr
+		}
+		obs.Processes = procs
+		for _, w := range []struct {
+			what, source string
+		}{{monitor.CollectShowTrans, monitor.SourceTransactions}, {monitor.CollectShowCh, monitor.SourceRecovery}, {monitor.CollectStats, monitor.SourceActivity}} {
+			if want[w.what] {
+				obs.Unread = append(obs.Unread, monitor.Unread{Source: w.source,
+					Error: "GGSCI printed no prompt within " + per.String() + ": its output seems buffered; only INFO ALL was run"})
+			}
+		}
+		return nil
 	case overflow:
 		return fmt.Errorf("%s %s: output exceeds %d bytes: %w", t.Kind, t.Name, maxOutput, monitor.ErrUnreadable)
 	case errors.Is(err, errEnded) || errors.Is(err, errNoPrompt):
-		detail := conv.errText()
+		detail := string(c.redact([]byte(conv.errText())))
 		if detail == "" && waitErr != nil {
 			detail = waitErr.Error()
 		}

@@ -156,3 +156,19 @@ func TestObserveAdminClientConnect(t *testing.T) {
 		t.Fatalf("processes read after a refused login: %+v", obs.Processes)
 	}
 }
+
+// Without prompts (output buffered until exit) the session cannot be
+// driven reply by reply: INFO ALL alone is run, once more, and the deeper
+// sources are reported unread.
+func TestObserveWithoutPromptsFallsBackToInfoAll(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	tg := ggsciTarget(ggsciScript(t, "no_prompt.sh"), ggsciScript(t, "session/info_all.txt"))
+	tg.Thresholds, tg.Timeout = monitor.DefaultThresholds(), 8*time.Second
+	var obs monitor.Observation
+	if err := ggsci.NewCollector(tg).Observe(context.Background(), &obs); err != nil {
+		t.Fatal(err)
+	}
+	if len(obs.Processes) != 5 || obs.Transactions != nil || len(obs.Unread) != 3 || obs.Unread[0].Group != "" {
+		t.Fatalf("observation = %+v", obs)
+	}
+}

@@ -57,6 +57,7 @@ func startConversation(ctx context.Context, argv []string) (*conversation, error
 	stderr := &outputBuffer{max: stderrMax}
 	cmd.Stderr = stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.WaitDelay = waitDelay // a child that left the group may hold stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		pr.Close()
@@ -158,7 +159,8 @@ func (c *conversation) ask(ctx context.Context, command string, within time.Dura
 	c.mu.Unlock()
 	if command != "" {
 		if _, err := io.WriteString(c.stdin, command+"\n"); err != nil {
-			return nil, false, fmt.Errorf("write %q: %w", command, errEnded)
+			// Not the command itself: it may carry the Admin Client's password.
+			return nil, false, fmt.Errorf("write the next command: %w", errEnded)
 		}
 	}
 	timer := time.NewTimer(within)
