@@ -28,10 +28,8 @@ import (
 	"github.com/syncmon/syncmon/templates"
 )
 
-// release is the release name; the version screens see adds a hash of the
-// embedded UI, so that a wall display reloads itself after an upgrade.
-const release = "0.1.0"
-
+// version is the stamped release (buildVersion, see version.go) plus a hash
+// of the embedded UI, so that a wall display reloads itself after an upgrade.
 func version() string {
 	h := sha256.New()
 	for _, fsys := range []fs.FS{static.FS, templates.FS} {
@@ -44,7 +42,7 @@ func version() string {
 			return nil
 		})
 	}
-	return release + "+" + hex.EncodeToString(h.Sum(nil))[:8]
+	return buildVersion + "+" + hex.EncodeToString(h.Sum(nil))[:8]
 }
 
 // loadConfig reads the file named by --config, or the built-in demo defaults.
