@@ -36,25 +36,39 @@ func (s *observing) connect(c monitor.Connect) error {
 	reply = s.c.redact(reply)
 	refused := func(reason string) error {
 		return fmt.Errorf("%s %s: %w", s.c.target.Kind, s.c.target.Name,
-			&ErrLoginRefused{URL: c.URL, Deployment: c.Deployment, Username: c.Username, Reason: depthClip(reason, 300)})
+			&ErrLoginRefused{URL: c.URL, Deployment: c.Deployment, Username: c.Username, Reason: reason})
 	}
+	refusal, failure := parseConnectReply(reply)
+	switch {
+	case refusal != "":
+		return refused(refusal)
+	case failure != "":
+		return fmt.Errorf("%s %s: connect %s: %w: %s", s.c.target.Kind, s.c.target.Name, c.URL, monitor.ErrUnreachable, failure)
+	case err != nil:
+		return fmt.Errorf("connect %s: %w", c.URL, err)
+	}
+	return nil
+}
+
+// parseConnectReply reads the Admin Client's answer to CONNECT: refusal
+// is why a login was refused (wrong credentials, unknown deployment),
+// failure why the deployment could not be reached; both empty when it
+// connected. An answer without an ERROR line whose prompt still says
+// "(not connected)" is a refusal too.
+func parseConnectReply(reply []byte) (refusal, failure string) {
 	for _, l := range depthSplitLines(reply) {
 		rest, _ := depthStripPrompt(l)
 		if msg, ok := depthErrorText(strings.TrimSpace(rest)); ok {
-			if !loginRefusal(msg) {
-				return fmt.Errorf("%s %s: connect %s: %w: %s", s.c.target.Kind, s.c.target.Name, c.URL, monitor.ErrUnreachable, msg)
+			if loginRefusal(msg) {
+				return depthClip(msg, 300), ""
 			}
-			return refused(msg)
+			return "", depthClip(msg, 300)
 		}
 	}
-	if err != nil {
-		return fmt.Errorf("connect %s: %w", c.URL, err)
-	}
-	// Still "(not connected)" at the prompt: the login did not take.
 	if last := lastLine(reply); strings.Contains(last, "(not connected)") {
-		return refused("the Admin Client is still not connected after CONNECT")
+		return "the Admin Client is still not connected after CONNECT", ""
 	}
-	return nil
+	return "", ""
 }
 
 func lastLine(b []byte) string {

@@ -1,0 +1,36 @@
+package ggsci
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestParseConnectReply(t *testing.T) {
+	wrong, err := os.ReadFile("testdata/adminclient_connect_wrong_password_COMPOSED.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, reply      string
+		refusal, failure string // substrings; "" = must be empty
+	}{
+		{"wrong password (fixture)", string(wrong), "401: Unauthorized", ""},
+		{"connected", "\nOGG (https://ogghost:9011 east) 2> ", "", ""},
+		{"deployment not named", "\nERROR: Deployment name must be specified.\nAvailable deployments are:\n  east\n  west\n\nOGG (not connected) 2> ", "Deployment name must be specified", ""},
+		{"no answer from the host", "\nERROR: Unable to connect to https://ogghost:9011: Connection refused.\n\nOGG (not connected) 2> ", "", "Connection refused"},
+		{"silently not connected", "\nOGG (not connected) 2> ", "still not connected", ""},
+	} {
+		refusal, failure := parseConnectReply([]byte(tc.reply))
+		if !matches(refusal, tc.refusal) || !matches(failure, tc.failure) {
+			t.Errorf("%s: refusal %q, failure %q; want %q, %q", tc.name, refusal, failure, tc.refusal, tc.failure)
+		}
+	}
+}
+
+func matches(got, want string) bool {
+	if want == "" {
+		return got == ""
+	}
+	return strings.Contains(got, want)
+}
