@@ -7,7 +7,7 @@ import (
 )
 
 func TestParseConnectReply(t *testing.T) {
-	wrong, err := os.ReadFile("testdata/adminclient_connect_wrong_password_COMPOSED.txt")
+	wrong, err := os.ReadFile("testdata/connect/adminclient_connect_wrong_password_COMPOSED.txt")
 	if err != nil {
 		t.Fatal(err)
 	}

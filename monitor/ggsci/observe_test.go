@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -169,6 +170,31 @@ func TestObserveWithoutPromptsFallsBackToInfoAll(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(obs.Processes) != 5 || obs.Transactions != nil || len(obs.Unread) != 3 || obs.Unread[0].Group != "" {
+		t.Fatalf("observation = %+v", obs)
+	}
+}
+
+// GGSCI dying in the middle of the session, with a child outside its
+// process group still holding stdout, costs the commands after it and no
+// more than a moment: the check keeps INFO ALL.
+func TestObserveSessionDies(t *testing.T) {
+	pidfile := filepath.Join(t.TempDir(), "pids")
+	tg := ggsciTarget(ggsciScript(t, "session_dies.sh"), pidfile, ggsciScript(t, "session/info_all.txt"))
+	tg.Thresholds, tg.Timeout = monitor.DefaultThresholds(), 20*time.Second
+	t.Cleanup(func() {
+		for _, pid := range ggsciReadPIDs(t, pidfile) {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	start := time.Now()
+	var obs monitor.Observation
+	if err := ggsci.NewCollector(tg).Observe(context.Background(), &obs); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("took %s after GGSCI died", took)
+	}
+	if len(obs.Processes) != 5 || len(obs.Unread) == 0 || !strings.Contains(obs.Unread[0].Error, "session ended") {
 		t.Fatalf("observation = %+v", obs)
 	}
 }

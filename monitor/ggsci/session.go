@@ -33,6 +33,7 @@ type conversation struct {
 	stdout *os.File // our end of the pipe
 	wake   chan struct{}
 	exited chan struct{} // closed when the leader has exited and been reaped
+	read   chan struct{} // closed when the reader has stopped
 	stderr *outputBuffer
 
 	mu        sync.Mutex
@@ -71,8 +72,8 @@ func startConversation(ctx context.Context, argv []string) (*conversation, error
 	}
 	pw.Close() // the child holds its own copy
 	c := &conversation{cmd: cmd, stdin: stdin, stdout: pr, stderr: stderr,
-		wake: make(chan struct{}, 1), exited: make(chan struct{})}
-	go c.read()
+		wake: make(chan struct{}, 1), exited: make(chan struct{}), read: make(chan struct{})}
+	go c.readLoop()
 	go func() {
 		err := cmd.Wait()
 		c.mu.Lock()
@@ -80,6 +81,15 @@ func startConversation(ctx context.Context, argv []string) (*conversation, error
 		c.mu.Unlock()
 		close(c.exited)
 		c.signal()
+		// What the leader wrote is in the pipe and is read to its end; but
+		// a child that left the group may hold the pipe open for ever.
+		t := time.NewTimer(waitDelay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			c.closeStdout()
+		case <-c.read:
+		}
 	}()
 	go func() {
 		select {
@@ -98,7 +108,10 @@ func (c *conversation) signal() {
 	}
 }
 
-func (c *conversation) read() {
+func (c *conversation) closeStdout() { c.closeOnce.Do(func() { c.stdout.Close() }) }
+
+func (c *conversation) readLoop() {
+	defer close(c.read)
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := c.stdout.Read(buf)
@@ -206,7 +219,8 @@ func (c *conversation) finish() (overflow bool, waitErr error) {
 	}
 	_ = killGroup(c.cmd.Process.Pid)
 	<-c.exited
-	c.closeOnce.Do(func() { c.stdout.Close() })
+	c.closeStdout()
+	<-c.read
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.overflow, c.waitErr
