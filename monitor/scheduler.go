@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -131,6 +132,17 @@ func (s *Scheduler) RunOnce(ctx context.Context, c Check) {
 	took := time.Since(start)
 	if obs.Err != nil {
 		s.log.Warn("check failed", "target", c.Target.Name, "err", obs.Err)
+	}
+	for _, u := range obs.Unread {
+		// A whole source unread (the heartbeat query failing) holds its
+		// alerts as they are: say so. A group's failed command is routine
+		// (a pump has no SHOWTRANS), so only at debug level.
+		level := slog.LevelDebug
+		if u.Group == "" {
+			level = slog.LevelWarn
+		}
+		s.log.Log(ctx, level, "check could not read part of the target; its alerts stay as they are",
+			"target", c.Target.Name, "source", u.Source, "process", strings.TrimSpace(u.Program+" "+u.Group), "err", u.Error)
 	}
 	if obs.LogErr != nil {
 		s.log.Warn("check could not read the target's messages; OGG errors there are not seen", "target", c.Target.Name, "err", obs.LogErr)
