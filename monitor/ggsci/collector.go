@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -36,6 +37,7 @@ const stderrMax = 64 << 10
 type Collector struct {
 	target monitor.Target
 	now    func() time.Time // the OGG host's clock, for SHOWTRANS and SHOWCH times
+	next   atomic.Int64     // where the next session's deeper commands begin (observe.go)
 }
 
 // NewCollector returns the collector for a ggsci target; t.Command is

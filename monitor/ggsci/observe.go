@@ -19,7 +19,10 @@ import (
 // next prompt, within its own deadline (a quarter of the check's, at least
 // 2 s). A command that fails or cannot be read costs only its group (an
 // entry in obs.Unread); a session that stops answering ends the check's
-// commands there, and the ones not run are Unread too.
+// commands there, and the ones not run are Unread too. The deeper
+// commands have half the check's timeout: past it the rest of the groups
+// are Unread, and the next check begins with them, so that with hundreds
+// of groups each is read in turn and a check still ends in time.
 //
 // Each asked-for field of obs is non-nil (possibly empty); the others stay
 // nil. With nothing to ask beyond INFO ALL (collect: [], or every deeper
@@ -72,7 +75,8 @@ func (c *Collector) observe(ctx context.Context, obs *monitor.Observation) error
 	if err != nil {
 		return fmt.Errorf("%s %s: %w: start %s: %w", t.Kind, t.Name, monitor.ErrUnreachable, t.Command[0], err)
 	}
-	s := &observing{c: c, conv: conv, ctx: ctx, per: per, obs: obs, now: c.now()}
+	s := &observing{c: c, conv: conv, ctx: ctx, per: per, obs: obs, now: c.now(),
+		budget: time.Now().Add(timeout / 2), budgetLen: timeout / 2}
 	err = s.run(want)
 	overflow, waitErr := conv.finish()
 	switch {
@@ -119,7 +123,11 @@ type observing struct {
 	per  time.Duration
 	obs  *monitor.Observation
 	now  time.Time
-	dead error // set once the session stopped answering
+	dead error // set once the session stopped answering (or the budget ran out)
+	// budget is when the deeper commands stop (half the check's timeout
+	// after it began), so that a check of hundreds of groups ends in time.
+	budget    time.Time
+	budgetLen time.Duration
 }
 
 func (s *observing) run(want map[string]bool) error {
@@ -151,9 +159,23 @@ func (s *observing) run(want map[string]bool) error {
 	if want[monitor.CollectStats] {
 		s.obs.Activity = []monitor.Activity{}
 	}
+	var groups []monitor.Process
 	for _, p := range procs {
-		if p.Status != monitor.StatusRunning || p.Group == "" || (p.Program != "EXTRACT" && p.Program != "REPLICAT") {
-			continue
+		if p.Status == monitor.StatusRunning && p.Group != "" && (p.Program == "EXTRACT" || p.Program == "REPLICAT") {
+			groups = append(groups, p)
+		}
+	}
+	if len(groups) == 0 {
+		return nil
+	}
+	// Start where the previous check's budget ran out, so that with
+	// hundreds of groups every group is read in turn.
+	first := int(s.c.next.Load() % int64(len(groups)))
+	for i := range groups {
+		p := groups[(first+i)%len(groups)]
+		if s.dead == nil && time.Now().After(s.budget) {
+			s.dead = fmt.Errorf("the check's budget for deeper commands (%s) ran out before this group; the next check starts here", s.budgetLen)
+			s.c.next.Store(int64((first + i) % len(groups)))
 		}
 		if p.Program == "EXTRACT" && want[monitor.CollectShowTrans] {
 			s.showTrans(p)

@@ -198,3 +198,27 @@ func TestObserveSessionDies(t *testing.T) {
 		t.Fatalf("observation = %+v", obs)
 	}
 }
+
+// With more groups than a check's budget allows, each check reads what
+// it can and the next one begins where it stopped.
+func TestObserveBudgetRotates(t *testing.T) {
+	tg, transcript := sessionTarget(t, "session_slow")
+	tg.Timeout = 4 * time.Second // 2 s for the deeper commands, 0.4 s a reply
+	c := ggsci.NewCollector(tg)
+	var first monitor.Observation
+	if err := c.Observe(context.Background(), &first); err != nil {
+		t.Fatal(err)
+	}
+	if len(first.Unread) == 0 || first.Unread[len(first.Unread)-1].Group != "REP1" || !strings.Contains(first.Unread[len(first.Unread)-1].Error, "budget") {
+		t.Fatalf("first check: unread %+v, want REP1 left for the next check", first.Unread)
+	}
+	os.Remove(transcript)
+	var second monitor.Observation
+	if err := c.Observe(context.Background(), &second); err != nil {
+		t.Fatal(err)
+	}
+	got := readTranscript(t, transcript)
+	if len(got) < 2 || got[0] != "INFO ALL" || strings.Contains(got[1], "EXT1") {
+		t.Fatalf("second check's commands %q: want it to begin after EXT1", got)
+	}
+}

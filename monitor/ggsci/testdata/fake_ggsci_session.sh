@@ -5,7 +5,8 @@
 # showtrans_x.txt, INFO EXTRACT x, SHOWCH with showch_x.txt, STATS … x with
 # stats_x.txt, SEND … x, STATUS with status_x.txt (x lower-case); a missing
 # file is "ERROR: … not currently running.", a file x.txt.hang instead
-# makes that command hang. In the files, @5H_AGO@ and
+# makes that command hang, and DIR/slow holds seconds every reply but
+# INFO ALL's takes. In the files, @5H_AGO@ and
 # @10M_AGO@ become SHOWTRANS times, @5H_AGO_CH@ a SHOWCH time, that long
 # before now. With DIR/password it is an Admin Client: "OGG (not
 # connected)" until a CONNECT … PASSWORD p whose p is that file's content.
@@ -13,6 +14,7 @@
 dir=$1
 transcript=${2:-/dev/null}
 reply() {
+	[ -f "$dir/slow" ] && sleep "$(cat "$dir/slow")"
 	if [ -f "$dir/$1.hang" ]; then
 		sleep 1000
 	elif [ -f "$dir/$1" ]; then
