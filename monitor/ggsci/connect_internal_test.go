@@ -34,3 +34,19 @@ func matches(got, want string) bool {
 	}
 	return strings.Contains(got, want)
 }
+
+func FuzzParseConnectReply(f *testing.F) {
+	if b, err := os.ReadFile("testdata/connect/adminclient_connect_wrong_password_COMPOSED.txt"); err == nil {
+		f.Add(b)
+	}
+	f.Add([]byte("\nOGG (https://h:1 east) 2> "))
+	f.Fuzz(func(t *testing.T, reply []byte) {
+		refusal, failure := parseConnectReply(reply)
+		if refusal != "" && failure != "" {
+			t.Fatalf("both a refusal %q and a failure %q", refusal, failure)
+		}
+		if len(refusal) > 310 || len(failure) > 310 {
+			t.Fatalf("unbounded reason: %d, %d bytes", len(refusal), len(failure))
+		}
+	})
+}
