@@ -91,17 +91,24 @@ func (c *Collector) observe(ctx context.Context, obs *monitor.Observation) error
 			return cerr
 		}
 		obs.Processes = procs
-		for _, w := range []struct {
-			what, source string
-		}{{monitor.CollectShowTrans, monitor.SourceTransactions}, {monitor.CollectShowCh, monitor.SourceRecovery}, {monitor.CollectStats, monitor.SourceActivity}} {
-			if want[w.what] {
-				obs.Unread = append(obs.Unread, monitor.Unread{Source: w.source,
-					Error: "GGSCI printed no prompt within " + per.String() + ": its output seems buffered; only INFO ALL was run"})
-			}
-		}
+		s.unreadAll(want, "GGSCI printed no prompt within "+per.String()+": its output seems buffered; only INFO ALL was run")
 		return nil
 	case overflow:
 		return fmt.Errorf("%s %s: output exceeds %d bytes: %w", t.Kind, t.Name, maxOutput, monitor.ErrUnreadable)
+	case errors.Is(err, errEnded) && len(bytes.TrimSpace(s.greeting)) > 0 && t.Connect == nil:
+		// It answered and left without a prompt (a wrapper that runs its
+		// own INFO ALL, a host printing garbage): judge the answer as
+		// Collect would.
+		procs, perr := ParseInfoAll(bytes.NewReader(s.greeting))
+		switch {
+		case perr == nil:
+			obs.Processes = procs
+			s.unreadAll(want, "GGSCI left before its first prompt; only its INFO ALL could be read")
+			return nil
+		case waitErr == nil:
+			return fmt.Errorf("%s %s: info all: %w", t.Kind, t.Name, perr)
+		}
+		fallthrough
 	case errors.Is(err, errEnded) || errors.Is(err, errNoPrompt):
 		detail := string(c.redact([]byte(conv.errText())))
 		if detail == "" && waitErr != nil {
@@ -128,11 +135,14 @@ type observing struct {
 	// after it began), so that a check of hundreds of groups ends in time.
 	budget    time.Time
 	budgetLen time.Duration
+	greeting  []byte // what came before GGSCI ended without a first prompt
 }
 
 func (s *observing) run(want map[string]bool) error {
 	t := s.c.target
-	if _, _, err := s.conv.ask(s.ctx, "", s.per); err != nil {
+	greeting, _, err := s.conv.ask(s.ctx, "", s.per)
+	if err != nil {
+		s.greeting = greeting
 		return fmt.Errorf("waiting for the first prompt: %w", err)
 	}
 	if t.Connect != nil {
@@ -307,4 +317,17 @@ func (c *Collector) redact(b []byte) []byte {
 		return b
 	}
 	return bytes.ReplaceAll(b, []byte(c.target.Connect.Password.Reveal()), []byte("[redacted]"))
+}
+
+// unreadAll reports every wanted deeper source unread, for all groups.
+func (s *observing) unreadAll(want map[string]bool, why string) {
+	for _, w := range []struct{ what, source string }{
+		{monitor.CollectShowTrans, monitor.SourceTransactions},
+		{monitor.CollectShowCh, monitor.SourceRecovery},
+		{monitor.CollectStats, monitor.SourceActivity},
+	} {
+		if want[w.what] {
+			s.obs.Unread = append(s.obs.Unread, monitor.Unread{Source: w.source, Error: why})
+		}
+	}
 }
