@@ -160,15 +160,21 @@ var (
 	errEnded    = errors.New("session ended")
 )
 
-// ask writes command (empty: none, just wait for the first prompt) and
+// ask writes command (empty: none, just wait for the first prompt, which
+// must be the first call) and
 // returns its reply once the output ends with a new prompt. Past within,
 // or when the session ends first, it returns what came with errNoPrompt
 // or errEnded.
 func (c *conversation) ask(ctx context.Context, command string, within time.Duration) (reply []byte, cut bool, err error) {
 	c.mu.Lock()
-	c.reply.Reset()
-	c.cut = false
-	start := c.received
+	// The greeting (no command) may have come before we ask for it: all
+	// that was read counts. A command's reply starts with the command.
+	var start int64
+	if command != "" {
+		c.reply.Reset()
+		c.cut = false
+		start = c.received
+	}
 	c.mu.Unlock()
 	if command != "" {
 		if _, err := io.WriteString(c.stdin, command+"\n"); err != nil {
