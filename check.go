@@ -42,14 +42,6 @@ type checkResult struct {
 	Unread       []monitor.Unread       `json:"unread,omitempty"` // commands that failed, by group
 }
 
-// asked is s when the source was asked (non-nil), for a JSON array that is
-// present even when empty; nil otherwise.
-func asked[T any](s []T) *[]T {
-	if s == nil {
-		return nil
-	}
-	return &s
-}
 
 // Nagios plugin exit codes.
 const (
@@ -165,6 +157,15 @@ func printResults(w io.Writer, results []checkResult, code int) {
 	tw.Flush()
 }
 
+// asked keeps a source's list as check --once prints it: nil (absent) when
+// the source was not asked, else the list, possibly empty.
+func asked[T any](s []T) *[]T {
+	if s == nil {
+		return nil
+	}
+	return &s
+}
+
 func optSeconds(p *int64) string {
 	if p == nil {
 		return "-"
@@ -258,8 +259,8 @@ func printDepth(w io.Writer, r checkResult) {
 		}
 	}
 	if r.Heartbeats != nil {
-		for _, hb := range *r.Heartbeats {
-			fmt.Fprintf(w, "%s\tHEARTBEAT\t%s>%s\tlag %.1fs\tage %.1fs\n", r.Target, hb.From, hb.To, hb.LagSeconds, hb.AgeSeconds)
+		for _, h := range *r.Heartbeats {
+			fmt.Fprintf(w, "%s\tHEARTBEAT %s\t%s\t%s → %s\tlag %.1fs\tage %.0fs\n", r.Target, h.Deployment, h.Path, h.From, h.To, h.LagSeconds, h.AgeSeconds)
 		}
 	}
 	for _, u := range r.Unread {

@@ -53,7 +53,7 @@ func RunCheck(ctx context.Context, c Check, now func() time.Time) Observation {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	var obs Observation
+	obs := Observation{Target: c.Target.Name, Kind: c.Target.Kind}
 	var err error
 	if o, ok := c.Collector.(Observer); ok {
 		err = o.Observe(ctx, &obs)
@@ -66,7 +66,10 @@ func RunCheck(ctx context.Context, c Check, now func() time.Time) Observation {
 	if err != nil {
 		err = fmt.Errorf("check %s: %w", c.Target.Name, err)
 	}
-	obs.Target, obs.Kind, obs.ObservedAt, obs.Err = c.Target.Name, c.Target.Kind, now().UTC(), err
+	obs.ObservedAt, obs.Err = now().UTC(), err
+	if err != nil {
+		obs.Processes, obs.Heartbeats, obs.Transactions, obs.Recovery, obs.Activity = nil, nil, nil, nil, nil
+	}
 	if lc, ok := c.Collector.(LogCollector); ok && err == nil {
 		entries, lerr := lc.CollectLog(ctx)
 		obs.Log = entries

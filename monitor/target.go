@@ -181,14 +181,6 @@ type Collector interface {
 	Collect(ctx context.Context) ([]Process, error)
 }
 
-// Observer is a collector that reads more than the process table in the
-// same check: it fills obs.Processes and the deeper fields its source can
-// tell (Transactions, Recovery, Activity, Heartbeats, Unread). RunCheck
-// prefers Observe to Collect.
-type Observer interface {
-	Observe(ctx context.Context, obs *Observation) error
-}
-
 // LogCollector is a collector that also reads the target's own message
 // log (the Microservices messages list), returning entries new since the
 // previous call.

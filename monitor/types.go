@@ -70,12 +70,14 @@ type Observation struct {
 	ObservedAt time.Time  `json:"observed_at"`
 	Processes  []Process  `json:"processes"`
 	Log        []LogEntry `json:"log,omitempty"`
-	// What the deeper commands told (issue 15): nil when the source was
-	// not asked, non-nil (possibly empty) when it was.
-	Transactions []Transaction `json:"transactions,omitempty"` // SHOWTRANS, by Extract
-	Recovery     []Recovery    `json:"recovery,omitempty"`     // SHOWCH: one per Extract (its oldest)
-	Activity     []Activity    `json:"activity,omitempty"`     // STATS … TOTALSONLY and SEND … STATUS
-	Heartbeats   []Heartbeat   `json:"heartbeats,omitempty"`   // GG_LAG through heartbeat_command
+	// Heartbeats and Transactions: end-to-end heartbeat lag and open
+	// transactions; nil when the source was not asked.
+	Heartbeats   []Heartbeat   `json:"heartbeats,omitempty"`
+	Transactions []Transaction `json:"transactions,omitempty"`
+	// Recovery (SHOWCH: each Extract's oldest recovery checkpoint) and
+	// Activity (STATS … TOTALSONLY and SEND … STATUS); nil when not asked.
+	Recovery []Recovery `json:"recovery,omitempty"`
+	Activity []Activity `json:"activity,omitempty"`
 	// Unread is what was asked and could not be read: rules keep such
 	// alerts as they are rather than resolve them.
 	Unread []Unread `json:"unread,omitempty"`
