@@ -42,7 +42,6 @@ type checkResult struct {
 	Unread       []monitor.Unread       `json:"unread,omitempty"` // commands that failed, by group
 }
 
-
 // Nagios plugin exit codes.
 const (
 	nagiosOK       = 0
@@ -148,6 +147,11 @@ func printResults(w io.Writer, results []checkResult, code int) {
 		for _, p := range r.Processes {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\tlag %s\tckpt %s\n", r.Target, strings.TrimSpace(p.Program), p.Group, p.Status,
 				optSeconds(p.LagSeconds), optSeconds(p.CheckpointAgeSeconds))
+		}
+		if r.Heartbeats != nil {
+			for _, h := range *r.Heartbeats {
+				fmt.Fprintf(tw, "%s\tHEARTBEAT %s\t%s\t%s → %s\tlag %.1fs\tage %.0fs\n", r.Target, h.Deployment, h.Path, h.From, h.To, h.LagSeconds, h.AgeSeconds)
+			}
 		}
 		printDepth(tw, r)
 		for _, f := range r.Findings {
@@ -256,11 +260,6 @@ func printDepth(w io.Writer, r checkResult) {
 		for _, rc := range *r.Recovery {
 			age := rc.AgeSeconds
 			fmt.Fprintf(w, "%s\tEXTRACT\t%s\trecovery checkpoint\t%s old\n", r.Target, rc.Process, optSeconds(&age))
-		}
-	}
-	if r.Heartbeats != nil {
-		for _, h := range *r.Heartbeats {
-			fmt.Fprintf(w, "%s\tHEARTBEAT %s\t%s\t%s → %s\tlag %.1fs\tage %.0fs\n", r.Target, h.Deployment, h.Path, h.From, h.To, h.LagSeconds, h.AgeSeconds)
 		}
 	}
 	for _, u := range r.Unread {
