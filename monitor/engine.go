@@ -9,18 +9,19 @@ import (
 // hysteresis counters and the history rules need. It is plain data, kept by
 // the store beside the alerts so that a restart changes nothing.
 type Memory struct {
-	Counters map[string]Counter      `json:"counters,omitempty"`  // by finding key
-	Status   map[string]string       `json:"status,omitempty"`    // last status, by process key
-	Starting map[string]time.Time    `json:"starting,omitempty"`  // STARTING since, by process key
-	Abends   map[string][]time.Time  `json:"abends,omitempty"`    // recent abends, by process key
-	Lags     map[string][]int64      `json:"lags,omitempty"`      // last K lags, by process key
-	Groups   map[string]time.Time    `json:"groups,omitempty"`    // groups seen, last seen at
-	Appeared map[string]time.Time    `json:"appeared,omitempty"`  // new groups, first seen at
-	ErrLog   map[string]ErrLogMark   `json:"errlog,omitempty"`    // newest ERROR line, by finding key
+	Counters map[string]Counter     `json:"counters,omitempty"` // by finding key
+	Status   map[string]string      `json:"status,omitempty"`   // last status, by process key
+	Starting map[string]time.Time   `json:"starting,omitempty"` // STARTING since, by process key
+	Abends   map[string][]time.Time `json:"abends,omitempty"`   // recent abends, by process key
+	Lags     map[string][]int64     `json:"lags,omitempty"`     // last K lags, by process key
+	Groups   map[string]time.Time   `json:"groups,omitempty"`   // groups seen, last seen at
+	Appeared map[string]time.Time   `json:"appeared,omitempty"` // new groups, first seen at
+	ErrLog   map[string]ErrLogMark  `json:"errlog,omitempty"`   // newest ERROR line, by finding key
+	Failures int                    `json:"failures,omitempty"` // consecutive failed checks
+	// The deeper rules' history (rules_depth.go).
 	Activity map[string]ActivityMark `json:"activity,omitempty"`  // last STATS/STATUS reading, by process key
 	Oldest   map[string]TxMark       `json:"oldest_tx,omitempty"` // SHOWTRANS's oldest transaction, by Extract
 	LongTx   map[string]TxMark       `json:"long_tx,omitempty"`   // the newest WARNLONGTRANS line, by Extract
-	Failures int                     `json:"failures,omitempty"`  // consecutive failed checks
 }
 
 // Counter is a finding's run of consecutive breaching or clear checks.
@@ -148,7 +149,7 @@ func Step(t Target, mem Memory, obs Observation, active []Alert, silences []Sile
 	}
 	held := func(k FindingKey) bool {
 		// Group alerts keep still while nothing true can be said of them.
-		return k.Group != "" && k.Rule != RuleOGGError && (ev.GroupsUnknown || ev.GroupsSuppressed) || ev.held.has(k)
+		return k.Group != "" && k.Rule != RuleOGGError && (ev.GroupsUnknown || ev.GroupsSuppressed)
 	}
 	keys := map[FindingKey]bool{}
 	for k := range raw {
@@ -168,7 +169,7 @@ func Step(t Target, mem Memory, obs Observation, active []Alert, silences []Sile
 		carry := func() {
 			kept = append(kept, Finding{Rule: a.Rule, Program: a.Program, Group: a.Group, Severity: a.Severity, Message: a.Message, Speech: a.Speech})
 		}
-		if held(k) {
+		if held(k) || ev.held.has(k) { // the latter: Unread (rules_depth.go)
 			if isActive {
 				carry()
 			}

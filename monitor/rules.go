@@ -37,6 +37,9 @@ func coreProgram(program string) bool {
 
 // Evaluation is what the rules found in one observation.
 type Evaluation struct {
+	// held: alerts of what the observation could not read (Unread).
+	held heldKeys
+
 	Findings []Finding
 	// GroupsUnknown: the check failed, so nothing is known of the groups;
 	// their alerts stay as they are.
@@ -44,8 +47,6 @@ type Evaluation struct {
 	// GroupsSuppressed: a core service is down; group alerts neither open
 	// nor resolve while it lasts.
 	GroupsSuppressed bool
-	// held: alerts of what the observation could not read (Unread).
-	held heldKeys
 }
 
 // Evaluate applies the rules to one observation. mem carries what earlier
@@ -91,8 +92,6 @@ func Evaluate(t Target, obs Observation, mem *Memory, now time.Time) Evaluation 
 		}
 		ev.Findings = append(ev.Findings, groupFindings(t, p, th, prev, expected[p.Group], mem, now)...)
 	}
-	ev.Findings = append(ev.Findings, depthFindings(t, obs, mem, now)...)
-	ev.held = unreadHeld(obs.Unread)
 	for key, at := range mem.Groups {
 		if seen[key] {
 			continue
@@ -116,6 +115,8 @@ func Evaluate(t Target, obs Observation, mem *Memory, now time.Time) Evaluation 
 		f.Message, f.Speech = newGroupText(t.Name, Process{Program: program, Group: group})
 		ev.Findings = append(ev.Findings, f)
 	}
+	ev.Findings = append(ev.Findings, depthFindings(t, obs, mem, now)...) // rules_depth.go
+	ev.held = unreadHeld(obs.Unread)
 	sortFindings(ev.Findings)
 	return ev
 }

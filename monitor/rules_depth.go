@@ -81,6 +81,12 @@ func DefaultDepthThresholds() DepthThresholds {
 	}
 }
 
+// depthResolveAfter is how many clear checks resolve the deeper rules'
+// alerts where the config's resolve_after names none (DefaultResolveAfter
+// for rules not listed): discards come in bursts, so their alert stays up
+// between them.
+var depthResolveAfter = map[string]int{RuleDiscards: 30}
+
 // WarnLongTransAge is how old a transaction is known to be when a
 // WARNLONGTRANS line names it: OGG's default WARNLONGTRANS threshold.
 const WarnLongTransAge = time.Hour

@@ -67,9 +67,6 @@ func RunCheck(ctx context.Context, c Check, now func() time.Time) Observation {
 		err = fmt.Errorf("check %s: %w", c.Target.Name, err)
 	}
 	obs.ObservedAt, obs.Err = now().UTC(), err
-	if err != nil {
-		obs.Processes, obs.Heartbeats, obs.Transactions, obs.Recovery, obs.Activity = nil, nil, nil, nil, nil
-	}
 	if lc, ok := c.Collector.(LogCollector); ok && err == nil {
 		entries, lerr := lc.CollectLog(ctx)
 		obs.Log = entries

@@ -66,25 +66,25 @@ func (t Target) ThresholdsFor(group string) Thresholds {
 // Thresholds are the limits the rules compare observations with. A target
 // has one set, and any group may override it (Target.Groups).
 type Thresholds struct {
+	DepthThresholds    // transactions, recovery, stalled, discards, heartbeats (rules_depth.go)
 	LagWarning         time.Duration
 	LagCritical        time.Duration
 	CheckpointWarning  time.Duration // time since checkpoint while RUNNING
 	CheckpointCritical time.Duration
 	StartingLimit      time.Duration // longer in STARTING is "stuck"
 	LagGrowingChecks   int           // K: lag rising over K consecutive checks; 0 disables
-	DepthThresholds                  // transactions, recovery, stalled, discards, heartbeats (rules_depth.go)
 }
 
 // DefaultThresholds are the limits used where the config names none.
 func DefaultThresholds() Thresholds {
 	return Thresholds{
+		DepthThresholds:    DefaultDepthThresholds(),
 		LagWarning:         60 * time.Second,
 		LagCritical:        300 * time.Second,
 		CheckpointWarning:  300 * time.Second,
 		CheckpointCritical: 900 * time.Second,
 		StartingLimit:      5 * time.Minute,
 		LagGrowingChecks:   5,
-		DepthThresholds:    DefaultDepthThresholds(),
 	}
 }
 
@@ -121,7 +121,7 @@ const DefaultResolveAfter = 2
 func DefaultPolicy() Policy {
 	return Policy{
 		OpenAfter:    map[string]int{RuleLag: 2, RuleCheckpointAge: 2, RuleUnreachable: 2, RuleLagGrowing: 1},
-		ResolveAfter: map[string]int{RuleDiscards: 30}, // discards come in bursts: stay up between them
+		ResolveAfter: map[string]int{},
 		ErrorCodes: map[string]string{
 			"OGG-01668": SeverityCritical, "OGG-00446": SeverityCritical, "OGG-00664": SeverityCritical,
 			"OGG-01224": SeverityCritical, "OGG-10401": SeverityCritical, "OGG-02091": SeverityCritical,
@@ -144,6 +144,9 @@ func (p Policy) openAfter(rule string) int {
 
 func (p Policy) resolveAfter(rule string) int {
 	if n := p.ResolveAfter[rule]; n > 0 {
+		return n
+	}
+	if n := depthResolveAfter[rule]; n > 0 { // rules_depth.go
 		return n
 	}
 	return DefaultResolveAfter
