@@ -82,7 +82,7 @@ func newCollector(t monitor.Target, speed float64) (monitor.Collector, error) {
 	switch t.Kind {
 	case monitor.KindSimulator:
 		return simulator.New(t.Name, time.Now).WithSpeed(speed), nil
-	case monitor.KindGGSCI:
+	case monitor.KindGGSCI, monitor.KindAdminClient:
 		return ggsci.NewCollector(t), nil
 	case monitor.KindREST:
 		return rest.NewCollector(t)
