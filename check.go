@@ -27,16 +27,23 @@ type checkResult struct {
 	ObservedAt time.Time         `json:"observed_at"`
 	Processes  []monitor.Process `json:"processes"`
 	Findings   []monitor.Finding `json:"findings"`
-	// What a source tells beyond processes: present (possibly empty) when
-	// the source was asked, absent otherwise.
-	Services     *[]monitor.Service     `json:"services,omitempty"`
-	Paths        *[]monitor.Path        `json:"paths,omitempty"`
-	Heartbeats   *[]monitor.Heartbeat   `json:"heartbeats,omitempty"`
-	Transactions *[]monitor.Transaction `json:"transactions,omitempty"`
+	// What a Service Manager target tells beyond processes: present
+	// (possibly empty) when the source was asked, absent otherwise.
+	Services *[]monitor.Service `json:"services,omitempty"`
+	Paths    *[]monitor.Path    `json:"paths,omitempty"`
 	// Log holds the newest ERROR and WARNING entries of the target's
 	// ggserr.log (its last 64 KiB) or messages list: shown, not judged,
 	// since a one-off check cannot tell new lines from old ones.
 	Log []monitor.LogEntry `json:"log,omitempty"`
+	// What the deeper sources told (DESIGN.md): present, possibly empty,
+	// when the source was asked; absent otherwise. Activity holds the
+	// STATS/STATUS readings the stalled and discards rules compare across
+	// checks (one check has no delta of its own).
+	Transactions *[]monitor.Transaction `json:"transactions,omitempty"`
+	Recovery     *[]monitor.Recovery    `json:"recovery,omitempty"`
+	Activity     *[]monitor.Activity    `json:"activity,omitempty"`
+	Heartbeats   *[]monitor.Heartbeat   `json:"heartbeats,omitempty"`
+	Unread       []monitor.Unread       `json:"unread,omitempty"` // commands that failed, by group
 }
 
 // Nagios plugin exit codes.
@@ -83,7 +90,6 @@ func check(ctx context.Context, args []string, getenv func(string) string, stdou
 				r.Error = obs.Err.Error()
 			}
 			r.Services, r.Paths = asked(obs.Services), asked(obs.Paths)
-			r.Heartbeats, r.Transactions = asked(obs.Heartbeats), asked(obs.Transactions)
 			if r.Processes == nil {
 				r.Processes = []monitor.Process{}
 			}
@@ -91,6 +97,8 @@ func check(ctx context.Context, args []string, getenv func(string) string, stdou
 				r.Findings = []monitor.Finding{}
 			}
 			r.Log = recentProblems(append(obs.Log, errLogTail(c.Target.ErrLog)...))
+			r.Transactions, r.Recovery, r.Activity, r.Heartbeats = asked(obs.Transactions), asked(obs.Recovery), asked(obs.Activity), asked(obs.Heartbeats)
+			r.Unread = obs.Unread
 			results[i] = r
 		}()
 	}
@@ -160,6 +168,7 @@ func printResults(w io.Writer, results []checkResult, code int) {
 				fmt.Fprintf(tw, "%s\tHEARTBEAT %s\t%s\t%s → %s\tlag %.1fs\tage %.0fs\n", r.Target, h.Deployment, h.Path, h.From, h.To, h.LagSeconds, h.AgeSeconds)
 			}
 		}
+		printDepth(tw, r)
 		for _, f := range r.Findings {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Target, strings.ToUpper(f.Severity), f.Rule, f.Message)
 		}
@@ -208,8 +217,15 @@ func configCheck(path string, getenv func(string) string, stdout, stderr io.Writ
 	return nil
 }
 
-// errLogTail parses the last 64 KiB of a ggserr.log; a missing file is none.
+// errLogTail parses the last 64 KiB of a ggserr.log, saying what each
+// known message means; a missing file is none.
 func errLogTail(path string) []monitor.LogEntry {
+	entries := readErrLogTail(path)
+	errlog.Annotate(entries)
+	return entries
+}
+
+func readErrLogTail(path string) []monitor.LogEntry {
 	if path == "" {
 		return nil
 	}
@@ -246,4 +262,22 @@ func recentProblems(entries []monitor.LogEntry) []monitor.LogEntry {
 		out = out[len(out)-20:]
 	}
 	return out
+}
+
+// printDepth prints what the deeper sources told, one line each.
+func printDepth(w io.Writer, r checkResult) {
+	if r.Transactions != nil {
+		for _, tx := range *r.Transactions {
+			fmt.Fprintf(w, "%s\tEXTRACT\t%s\ttransaction %s\topen %s\n", r.Target, tx.Process, tx.XID, optSeconds(tx.AgeSeconds))
+		}
+	}
+	if r.Recovery != nil {
+		for _, rc := range *r.Recovery {
+			age := rc.AgeSeconds
+			fmt.Fprintf(w, "%s\tEXTRACT\t%s\trecovery checkpoint\t%s old\n", r.Target, rc.Process, optSeconds(&age))
+		}
+	}
+	for _, u := range r.Unread {
+		fmt.Fprintf(w, "%s\t%s\t%s\tnot read (%s)\t%s\n", r.Target, u.Program, u.Group, u.Source, u.Error)
+	}
 }

@@ -56,8 +56,27 @@ func TestCheckOnceServiceManager(t *testing.T) {
 		r.Heartbeats == nil || len(*r.Heartbeats) != 2 || r.Transactions == nil || len(*r.Transactions) != 2 {
 		t.Fatalf("result = %s", line)
 	}
-	if len(r.Findings) != 1 || r.Findings[0].Rule != monitor.RulePathStatus || r.Findings[0].Group != "dpeast2north" || r.Findings[0].Severity != monitor.SeverityCritical {
-		t.Fatalf("findings = %+v, want path_status of dpeast2north only (dp-archive.01 is stopped on purpose)", r.Findings)
+	// The fixtures' transactions date from 2024 and one heartbeat is 15 min
+	// old: the deeper rules (rules_depth.go) judge what the REST sources read.
+	got := map[string]string{}
+	for _, f := range r.Findings {
+		got[f.Rule+" "+f.Program] = f.Group + " " + f.Severity
+	}
+	want := map[string]string{
+		"path_status DISTPATH":     "dpeast2north critical", // dp-archive.01 is stopped on purpose
+		"long_transaction EXTRACT": "EXT1 critical",
+	}
+	if hb := got["heartbeat_stale HEARTBEAT"]; !strings.Contains(hb, "NORTH") || !strings.HasSuffix(hb, " critical") {
+		t.Errorf("heartbeat_stale = %q, want the NORTH → WEST heartbeat, critical", hb)
+	}
+	delete(got, "heartbeat_stale HEARTBEAT")
+	if len(got) != len(want) {
+		t.Fatalf("findings = %+v, want %v", r.Findings, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("finding %s = %q, want %q", k, got[k], v)
+		}
 	}
 	for _, want := range []string{`"deployment":"dep1"`, `"kind":"distribution"`, `"direction":"incoming"`, `"xid":"12.7.40251"`, `"path":"EEAST ==\u003e DPEAST ==\u003e RWEST"`} {
 		if !strings.Contains(string(line), want) {
@@ -70,10 +89,14 @@ func TestCheckOnceServiceManagerText(t *testing.T) {
 	sm := resttest.New(t)
 	var out, errOut bytes.Buffer
 	err := run(context.Background(), []string{"check", "--once", "--config", fleetConfig(t, sm.URL, "@every 10s")}, fleetEnv, nil, &out, &errOut)
-	if err != nil {
-		t.Fatalf("got %v (%s), want exit 0: dp-archive.01 is stopped on purpose", err, errOut.String())
+	var code exitError
+	if !errors.As(err, &code) || code.code != nagiosCritical {
+		t.Fatalf("got %v (%s), want exit 2 (the fixtures' old transaction)", err, errOut.String())
 	}
-	for _, want := range []string{"SYNCMON OK", "DISTSRVR", "DISTPATH dep1", "RECVPATH dep1", "dpeast2west", "HEARTBEAT dep1", "EEAST ==> DPEAST ==> RWEST"} {
+	if strings.Contains(out.String(), "dp-archive.01 is STOPPED") {
+		t.Errorf("dp-archive.01 is stopped on purpose, yet reported:\n%s", out.String())
+	}
+	for _, want := range []string{"SYNCMON CRITICAL", "DISTSRVR", "DISTPATH dep1", "RECVPATH dep1", "dpeast2west", "HEARTBEAT dep1", "EEAST ==> DPEAST ==> RWEST"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

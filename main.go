@@ -7,6 +7,7 @@
 //	syncmon check --config FILE --once [--json]
 //	syncmon config check FILE
 //	syncmon user add NAME --role admin|viewer [--config FILE]
+//	syncmon version
 package main
 
 import (
@@ -45,6 +46,7 @@ const usage = `usage:
   syncmon config check FILE                      validate a config file
   syncmon user add|passwd|remove NAME [--role admin|viewer] [--config FILE]
   syncmon user list [--config FILE]
+  syncmon version                                print the version, commit, build date and Go version
 `
 
 // run is the whole program, with its dependencies passed in (tests call it).
@@ -65,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return configCheck(args[2], getenv, stdout, stderr)
 	case "user":
 		return userCommand(ctx, args[1:], getenv, stdin, stdout, stderr)
+	case "version", "--version":
+		return versionCommand(stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

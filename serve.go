@@ -28,10 +28,8 @@ import (
 	"github.com/syncmon/syncmon/templates"
 )
 
-// release is the release name; the version screens see adds a hash of the
-// embedded UI, so that a wall display reloads itself after an upgrade.
-const release = "0.1.0"
-
+// version is the stamped release (buildVersion, see version.go) plus a hash
+// of the embedded UI, so that a wall display reloads itself after an upgrade.
 func version() string {
 	h := sha256.New()
 	for _, fsys := range []fs.FS{static.FS, templates.FS} {
@@ -44,7 +42,7 @@ func version() string {
 			return nil
 		})
 	}
-	return release + "+" + hex.EncodeToString(h.Sum(nil))[:8]
+	return buildVersion + "+" + hex.EncodeToString(h.Sum(nil))[:8]
 }
 
 // loadConfig reads the file named by --config, or the built-in demo defaults.
@@ -84,7 +82,7 @@ func newCollector(t monitor.Target, speed float64) (monitor.Collector, error) {
 	switch t.Kind {
 	case monitor.KindSimulator:
 		return simulator.New(t.Name, time.Now).WithSpeed(speed), nil
-	case monitor.KindGGSCI:
+	case monitor.KindGGSCI, monitor.KindAdminClient:
 		return ggsci.NewCollector(t), nil
 	case monitor.KindREST:
 		if t.ServiceManagerURL != "" {
@@ -137,7 +135,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer st.Close()
-	if err := firstAdmin(ctx, st, log); err != nil {
+	if err := firstAdmin(ctx, st, getenv("SYNCMON_ADMIN_PASSWORD"), log); err != nil {
 		return err
 	}
 	tlsConfig, err := loadTLS(cfg)
@@ -262,10 +260,26 @@ func housekeeping(ctx context.Context, st *store.Store, keep config.Retention, l
 	}
 }
 
-// firstAdmin creates the account "admin" with a random password when the
-// database has no account at all, and prints the password to the log: once,
-// and nowhere else (it is stored only as a bcrypt hash).
-func firstAdmin(ctx context.Context, st *store.Store, log *slog.Logger) error {
+// firstAdmin creates the account "admin" when the database has no account
+// at all: with password (SYNCMON_ADMIN_PASSWORD) when set, never logged;
+// else with a random password printed to the log once, and nowhere else (it
+// is stored only as a bcrypt hash).
+func firstAdmin(ctx context.Context, st *store.Store, password string, log *slog.Logger) error {
+	if password != "" {
+		n, err := st.CountUsers(ctx)
+		if err != nil {
+			return fmt.Errorf("first start: %w", err)
+		}
+		if n > 0 {
+			return nil
+		}
+		if _, err := st.CreateUser(ctx, store.Actor{Name: "syncmon"},
+			store.NewUser{Name: "admin", Role: store.RoleAdmin, Password: password}); err != nil {
+			return fmt.Errorf("first start: admin from SYNCMON_ADMIN_PASSWORD: %w", err)
+		}
+		log.Warn("no accounts yet: created the admin account with the password in SYNCMON_ADMIN_PASSWORD", "user", "admin")
+		return nil
+	}
 	pw, err := st.CreateFirstAdmin(ctx, 0)
 	if err != nil {
 		return fmt.Errorf("first start: %w", err)

@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -163,6 +164,45 @@ func TestFirstStartCreatesAdminOnceAndPrintsItsPasswordOnce(t *testing.T) {
 	_, logs2, _ := startServer(t, "--database", db)
 	if strings.Contains(logs2.String(), "created the admin account") {
 		t.Fatal("a second start created another admin")
+	}
+}
+
+// With SYNCMON_ADMIN_PASSWORD set, the first start creates admin with that
+// password, which then signs in (HTTP Basic) and is never logged.
+func TestFirstStartTakesTheAdminPasswordFromTheEnvironment(t *testing.T) {
+	t.Parallel()
+	const pw = "from the environment 42"
+	getenv := func(k string) string {
+		if k == "SYNCMON_ADMIN_PASSWORD" {
+			return pw
+		}
+		return os.Getenv(k)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := newSyncBuffer()
+	done := make(chan error, 1)
+	args := []string{"serve", "--listen", "127.0.0.1:0", "--database", filepath.Join(t.TempDir(), "env.db")}
+	go func() { done <- run(ctx, args, getenv, strings.NewReader(""), io.Discard, logs) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	}()
+	addr := logs.waitFor(t, listeningRE, 10*time.Second)
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/api/alerts/test", strings.NewReader(`{"message":"env admin"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth("admin", pw)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("test alert as admin with the environment's password: %s, want 201", resp.Status)
+	}
+	if strings.Contains(logs.String(), pw) || !strings.Contains(logs.String(), "SYNCMON_ADMIN_PASSWORD") {
+		t.Fatalf("log shows the password, or does not say where admin's came from:\n%s", logs.String())
 	}
 }
 

@@ -48,8 +48,8 @@ func deliver(t *testing.T, r *rig, p *tab, want string, first time.Duration) {
 	if s.Transport != want || !slices.Equal(s.Used, []string{want}) {
 		t.Fatalf("transport %q, used %v; want %s all along", s.Transport, s.Used, want)
 	}
-	if s.Seq != r.app.head() || len(s.Alerts) != 4 {
-		t.Fatalf("page at seq %d with %d alerts; the log's head is %d with 4", s.Seq, len(s.Alerts), r.app.head())
+	if s.Seq != r.app.head(t) || len(s.Alerts) != 4 {
+		t.Fatalf("page at seq %d with %d alerts; the log's head is %d with 4", s.Seq, len(s.Alerts), r.app.head(t))
 	}
 	if s.Stale || s.StaleShow || s.ConnText == "" {
 		t.Fatalf("page shows stale=%v (banner %v), transport label %q; want fresh and labelled", s.Stale, s.StaleShow, s.ConnText)
@@ -118,7 +118,7 @@ func TestServerStopShowsStaleThenRecoversWithoutLoss(t *testing.T) {
 			p.waitFor(t, 5*time.Second, "on "+tc.transport, `window.syncmon.state().transport === '`+tc.transport+`'`)
 
 			stopped := time.Now()
-			r.app.stop(t)
+			r.app.halt(t)
 			p.waitFor(t, 30*time.Second, "stale banner shown", `!document.getElementById('stale').hidden && window.syncmon.state().stale`)
 			t.Logf("stale banner %v after the stop", time.Since(stopped).Round(time.Second))
 
@@ -136,7 +136,7 @@ func TestServerStopShowsStaleThenRecoversWithoutLoss(t *testing.T) {
 
 			r.app.start(t)
 			restarted := time.Now()
-			head := strconv.FormatInt(r.app.head(), 10)
+			head := strconv.FormatInt(r.app.head(t), 10)
 			p.waitFor(t, 45*time.Second, "fresh again, with the alert committed while down",
 				`document.getElementById('stale').hidden && window.syncmon.state().seq === `+head+` && `+
 					shownJS(whileDown.ID, "while the server was down"))
@@ -150,8 +150,8 @@ func TestServerStopShowsStaleThenRecoversWithoutLoss(t *testing.T) {
 					t.Errorf("alert %d missing from the page: %v", id, s.Alerts)
 				}
 			}
-			if s.Seq != r.app.head() {
-				t.Errorf("page at seq %d, log head %d", s.Seq, r.app.head())
+			if s.Seq != r.app.head(t) {
+				t.Errorf("page at seq %d, log head %d", s.Seq, r.app.head(t))
 			}
 		})
 	}
@@ -180,7 +180,7 @@ const wsBlockedAtFirst = `(function () {
 func TestPageMovesUpToWebSocketWhenItStartsWorking(t *testing.T) {
 	needTools(t)
 	t.Parallel()
-	r := newRig(t, func(a *app) { a.ping = 2 * time.Second }) // a probe every 12 s
+	r := newRig(t, func(a *proc) { a.ping = 2 * time.Second }) // a probe every 12 s
 	p := openTab(t, r.friendly+"/", wsBlockedAtFirst)
 	p.waitFor(t, 15*time.Second, "on SSE while WebSocket fails", `window.syncmon.state().transport === 'sse'`)
 	before := r.app.alert(t, "over SSE")
@@ -189,8 +189,8 @@ func TestPageMovesUpToWebSocketWhenItStartsWorking(t *testing.T) {
 	after := r.app.alert(t, "over WebSocket")
 	p.waitFor(t, 2*time.Second, "alert over WebSocket shown", shownJS(after, "over WebSocket"))
 	s := p.state(t)
-	if !slices.Equal(s.Used, []string{"sse", "ws"}) || s.Seq != r.app.head() || len(s.Alerts) != 2 {
-		t.Fatalf("used %v, at seq %d of %d with %d alerts; want sse then ws, at the head, 2 alerts", s.Used, s.Seq, r.app.head(), len(s.Alerts))
+	if !slices.Equal(s.Used, []string{"sse", "ws"}) || s.Seq != r.app.head(t) || len(s.Alerts) != 2 {
+		t.Fatalf("used %v, at seq %d of %d with %d alerts; want sse then ws, at the head, 2 alerts", s.Used, s.Seq, r.app.head(t), len(s.Alerts))
 	}
 }
 
@@ -201,11 +201,11 @@ func TestKioskReloadsOnANewServerVersion(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
 	p := openTab(t, r.friendly+"/kiosk")
-	p.waitFor(t, 10*time.Second, "kiosk on WebSocket", `window.syncmon.state().transport === 'ws' && document.body.getAttribute('data-version') === 'e2e'`)
-	r.app.stop(t)
+	p.waitFor(t, 10*time.Second, "kiosk on WebSocket", `window.syncmon.state().transport === 'ws' && document.body.getAttribute('data-version').indexOf('e2e+') === 0`)
+	r.app.halt(t)
 	r.app.version = "e2e-2"
 	r.app.start(t)
-	p.waitFor(t, 30*time.Second, "kiosk reloaded into the new version", `document.body.getAttribute('data-version') === 'e2e-2' && !!window.syncmon && window.syncmon.state().transport !== ''`)
+	p.waitFor(t, 30*time.Second, "kiosk reloaded into the new version", `document.body.getAttribute('data-version').indexOf('e2e-2+') === 0 && !!window.syncmon && window.syncmon.state().transport !== ''`)
 }
 
 // dropOneMessage loses the first WebSocket message that mentions "drop me",
@@ -229,7 +229,7 @@ const dropOneMessage = `(function () {
 func TestPageNoticesAMissedEventFromTheHeartbeatHead(t *testing.T) {
 	needTools(t)
 	t.Parallel()
-	r := newRig(t, func(a *app) { a.ping = 2 * time.Second })
+	r := newRig(t, func(a *proc) { a.ping = 2 * time.Second })
 	p := openTab(t, r.friendly+"/", dropOneMessage)
 	p.waitFor(t, 10*time.Second, "on WebSocket", `window.syncmon.state().transport === 'ws'`)
 	start := time.Now()
@@ -237,7 +237,7 @@ func TestPageNoticesAMissedEventFromTheHeartbeatHead(t *testing.T) {
 	p.waitFor(t, 2*time.Second, "the event lost on the way", `window.__dropped === true`)
 	p.waitFor(t, 2*time.Second+3*time.Second+3*time.Second, "the missed alert shown after all", shownJS(id, "drop me"))
 	t.Logf("missed event recovered %v after its commit", time.Since(start).Round(100*time.Millisecond))
-	if s := p.state(t); s.Seq != r.app.head() {
-		t.Fatalf("page at seq %d, head %d", s.Seq, r.app.head())
+	if s := p.state(t); s.Seq != r.app.head(t) {
+		t.Fatalf("page at seq %d, head %d", s.Seq, r.app.head(t))
 	}
 }

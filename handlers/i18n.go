@@ -134,6 +134,17 @@ var catalog = map[string][2]string{ // key: {en, ko}
 	"filter_silenced":  {"Silenced", "중지됨"},
 	"filter_resolved":  {"Recently resolved", "최근 해소"},
 	"filter_all":       {"All", "전체"},
+	// Labels the page script reads from <body data-t-*>; {n} is a number.
+	"transport_ws":     {"WebSocket", "WebSocket"},
+	"transport_sse":    {"SSE", "SSE"},
+	"transport_poll":   {"long-poll", "롱폴링"},
+	"transport_none":   {"offline", "끊김"},
+	"seconds_ago":      {"{n}s ago", "{n}초 전"},
+	"many_alerts":      {"{n} new alerts.", "새 경보가 {n}건 있습니다."},
+	"reconnected_one":  {"Reconnected. {n} new alert while disconnected.", "연결이 복구되었습니다. 끊긴 동안 새 경보 {n}건."},
+	"reconnected_many": {"Reconnected. {n} new alerts while disconnected.", "연결이 복구되었습니다. 끊긴 동안 새 경보 {n}건."},
+	"sound_on":         {"Sound on.", "음성 알림이 켜졌습니다."},
+	"unmute":           {"Muted, {n} min left: unmute", "음소거 중, {n}분 남음: 해제"},
 }
 
 // T translates a catalog key into lang; unknown keys come back as they are.

@@ -16,7 +16,7 @@ type fleet struct {
 	paths    []monitor.Path
 }
 
-func (h *harness) observe(f fleet) []string {
+func (h *harness) observeFleet(f fleet) []string {
 	h.now = h.now.Add(10 * time.Second)
 	var trs []monitor.Transition
 	procs := f.procs
@@ -51,23 +51,23 @@ func TestServiceStatusHoldsItsDeploymentOnly(t *testing.T) {
 	both := func(east, west []monitor.Service, procs ...monitor.Process) fleet {
 		return fleet{services: append(east, west...), procs: procs}
 	}
-	h.expect("healthy", h.observe(both(up("east"), up("west"), depExt("east", "E1", run), depExt("west", "W1", run))))
-	h.expect("E1 abends", h.observe(both(up("east"), up("west"), depExt("east", "E1", monitor.StatusAbended), depExt("west", "W1", run))),
+	h.expect("healthy", h.observeFleet(both(up("east"), up("west"), depExt("east", "E1", run), depExt("west", "W1", run))))
+	h.expect("E1 abends", h.observeFleet(both(up("east"), up("west"), depExt("east", "E1", monitor.StatusAbended), depExt("west", "W1", run))),
 		"opened process_status EXTRACT/E1 critical")
 	// east's Administration Service goes down: its groups vanish from the
 	// listing, yet E1's alert stays and no "disappeared" alert opens.
 	downEast := services("east", monitor.StatusStopped, run, run, run)
-	h.expect("east admin down", h.observe(both(downEast, up("west"), depExt("west", "W1", run))),
+	h.expect("east admin down", h.observeFleet(both(downEast, up("west"), depExt("west", "W1", run))),
 		"opened service_status ADMINSRVR/east critical")
-	h.expect("west still judged", h.observe(both(downEast, up("west"), depExt("west", "W1", monitor.StatusAbended))),
+	h.expect("west still judged", h.observeFleet(both(downEast, up("west"), depExt("west", "W1", monitor.StatusAbended))),
 		"opened process_status EXTRACT/W1 critical")
-	h.expect("held while down", h.observe(both(downEast, up("west"), depExt("west", "W1", monitor.StatusAbended))))
-	h.expect("east back, E1 running: 1 clear", h.observe(both(up("east"), up("west"), depExt("east", "E1", run), depExt("west", "W1", monitor.StatusAbended))))
-	h.expect("2 clears resolve", h.observe(both(up("east"), up("west"), depExt("east", "E1", run), depExt("west", "W1", monitor.StatusAbended))),
+	h.expect("held while down", h.observeFleet(both(downEast, up("west"), depExt("west", "W1", monitor.StatusAbended))))
+	h.expect("east back, E1 running: 1 clear", h.observeFleet(both(up("east"), up("west"), depExt("east", "E1", run), depExt("west", "W1", monitor.StatusAbended))))
+	h.expect("2 clears resolve", h.observeFleet(both(up("east"), up("west"), depExt("east", "E1", run), depExt("west", "W1", monitor.StatusAbended))),
 		"resolved process_status EXTRACT/E1 critical", "resolved service_status ADMINSRVR/east critical")
-	h.expect("pmsrvr down is a warning", h.observe(both(services("east", run, run, run, monitor.StatusStopped), up("west"), depExt("east", "E1", run), depExt("west", "W1", monitor.StatusAbended))),
+	h.expect("pmsrvr down is a warning", h.observeFleet(both(services("east", run, run, run, monitor.StatusStopped), up("west"), depExt("east", "E1", run), depExt("west", "W1", monitor.StatusAbended))),
 		"opened service_status PMSRVR/east warning")
-	h.expect("escalates when the admin service stops too", h.observe(both(services("east", monitor.StatusStopped, run, run, monitor.StatusStopped), up("west"), depExt("west", "W1", monitor.StatusAbended))),
+	h.expect("escalates when the admin service stops too", h.observeFleet(both(services("east", monitor.StatusStopped, run, run, monitor.StatusStopped), up("west"), depExt("west", "W1", monitor.StatusAbended))),
 		"opened service_status ADMINSRVR/east critical")
 }
 
@@ -76,19 +76,19 @@ func TestPathStatus(t *testing.T) {
 	h.target.Policy.StoppedPaths = []string{"DPARCHIVE"}
 	svc := services("east", run, run, run, run)
 	obs := func(paths ...monitor.Path) fleet { return fleet{services: svc, paths: paths} }
-	h.expect("running", h.observe(obs(path("east", "dp1", run, 1), path("east", "dparchive", monitor.StatusStopped, 0))))
-	h.expect("stopped path is critical at once", h.observe(obs(path("east", "dp1", monitor.StatusStopped, 0), path("east", "dparchive", monitor.StatusStopped, 0))),
+	h.expect("running", h.observeFleet(obs(path("east", "dp1", run, 1), path("east", "dparchive", monitor.StatusStopped, 0))))
+	h.expect("stopped path is critical at once", h.observeFleet(obs(path("east", "dp1", monitor.StatusStopped, 0), path("east", "dparchive", monitor.StatusStopped, 0))),
 		"opened path_status DISTPATH/dp1 critical")
 	h.ack(monitor.RulePathStatus)
-	h.expect("abended: same severity, no news", h.observe(obs(path("east", "dp1", monitor.StatusAbended, 0))))
-	h.expect("clear 1", h.observe(obs(path("east", "dp1", run, 1))))
-	h.expect("clear 2 resolves", h.observe(obs(path("east", "dp1", run, 1))), "resolved path_status DISTPATH/dp1 critical")
+	h.expect("abended: same severity, no news", h.observeFleet(obs(path("east", "dp1", monitor.StatusAbended, 0))))
+	h.expect("clear 1", h.observeFleet(obs(path("east", "dp1", run, 1))))
+	h.expect("clear 2 resolves", h.observeFleet(obs(path("east", "dp1", run, 1))), "resolved path_status DISTPATH/dp1 critical")
 
 	// A path of a deployment whose Distribution Service is down is held.
-	h.expect("killed", h.observe(obs(path("east", "dp1", monitor.StatusKilled, 0))), "opened path_status DISTPATH/dp1 critical")
+	h.expect("killed", h.observeFleet(obs(path("east", "dp1", monitor.StatusKilled, 0))), "opened path_status DISTPATH/dp1 critical")
 	distDown := services("east", run, monitor.StatusStopped, run, run)
-	h.expect("dist down holds the path", h.observe(fleet{services: distDown}), "opened service_status DISTSRVR/east critical")
-	h.expect("still held", h.observe(fleet{services: distDown}))
+	h.expect("dist down holds the path", h.observeFleet(fleet{services: distDown}), "opened service_status DISTSRVR/east critical")
+	h.expect("still held", h.observeFleet(fleet{services: distDown}))
 }
 
 func TestPathLag(t *testing.T) {
@@ -97,16 +97,16 @@ func TestPathLag(t *testing.T) {
 	obs := func(lag int64) fleet {
 		return fleet{services: svc, paths: []monitor.Path{path("east", "dp1", run, lag)}}
 	}
-	h.expect("small lag", h.observe(obs(5)))
-	h.expect("first breach", h.observe(obs(90)))
-	h.expect("second opens", h.observe(obs(95)), "opened path_lag DISTPATH/dp1 warning")
-	h.expect("escalates", h.observe(obs(400)), "updated path_lag DISTPATH/dp1 critical")
-	h.expect("clear 1", h.observe(obs(5)))
-	h.expect("clear 2 resolves", h.observe(obs(5)), "resolved path_lag DISTPATH/dp1 critical")
+	h.expect("small lag", h.observeFleet(obs(5)))
+	h.expect("first breach", h.observeFleet(obs(90)))
+	h.expect("second opens", h.observeFleet(obs(95)), "opened path_lag DISTPATH/dp1 warning")
+	h.expect("escalates", h.observeFleet(obs(400)), "updated path_lag DISTPATH/dp1 critical")
+	h.expect("clear 1", h.observeFleet(obs(5)))
+	h.expect("clear 2 resolves", h.observeFleet(obs(5)), "resolved path_lag DISTPATH/dp1 critical")
 
 	h.target.Groups = map[string]monitor.Thresholds{"DP1": {PathLagWarning: time.Hour, PathLagCritical: 2 * time.Hour}}
-	h.expect("per-path thresholds", h.observe(obs(400)))
-	h.expect("per-path thresholds 2", h.observe(obs(400)))
+	h.expect("per-path thresholds", h.observeFleet(obs(400)))
+	h.expect("per-path thresholds 2", h.observeFleet(obs(400)))
 }
 
 func TestMAFindingsText(t *testing.T) {
@@ -132,9 +132,9 @@ func TestDeploymentComesAndGoes(t *testing.T) {
 	east := fleet{services: services("east", run, run, run, run), procs: []monitor.Process{depExt("east", "E1", run)}}
 	both := fleet{services: append(services("east", run, run, run, run), services("west", run, run, run, run)...),
 		procs: []monitor.Process{depExt("east", "E1", run), depExt("west", "W1", run)}}
-	h.expect("east alone", h.observe(east))
-	h.expect("west appears: its group is new, its services are not groups", h.observe(both), "opened group_appeared EXTRACT/W1 warning")
-	h.expect("west goes away: its group is missed, its services are not", h.observe(east),
+	h.expect("east alone", h.observeFleet(east))
+	h.expect("west appears: its group is new, its services are not groups", h.observeFleet(both), "opened group_appeared EXTRACT/W1 warning")
+	h.expect("west goes away: its group is missed, its services are not", h.observeFleet(east),
 		"opened group_disappeared EXTRACT/W1 warning")
-	h.expect("the new-group alert clears", h.observe(east), "resolved group_appeared EXTRACT/W1 warning")
+	h.expect("the new-group alert clears", h.observeFleet(east), "resolved group_appeared EXTRACT/W1 warning")
 }

@@ -1,0 +1,251 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// proc is SyncMon as an operator runs it: the binary built from this
+// module, started with `syncmon serve --config F`, so that a page test goes
+// through the same run() as production (config file, first admin,
+// scheduler with a simulator target, notifier, hub) and not through a
+// server assembled by hand. It can stop (SIGTERM) and start again on the
+// same database file and port.
+type proc struct {
+	db      string
+	version string        // the release the binary is built as; change it between restarts to upgrade
+	ping    time.Duration // heartbeat; 0: the default 10 s
+	origins []string
+
+	dir      string
+	addr     string // 127.0.0.1:0 until the first start, then the bound address
+	password string // admin's, from SYNCMON_ADMIN_PASSWORD
+	logs     lockedBuffer
+
+	mu   sync.Mutex
+	stop func(t *testing.T)
+}
+
+func newProc(t *testing.T) *proc {
+	dir := t.TempDir()
+	return &proc{db: filepath.Join(dir, "syncmon.db"), dir: dir, addr: "127.0.0.1:0", version: "e2e",
+		password: "correct horse battery e2e"}
+}
+
+var (
+	buildMu sync.Mutex
+	builds  = map[string]string{} // release: binary
+)
+
+// syncmonBinary builds the syncmon binary of release once per test run.
+func syncmonBinary(t *testing.T, release string) string {
+	t.Helper()
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if p, ok := builds[release]; ok {
+		return p
+	}
+	dir, err := os.MkdirTemp("", "syncmon-bin-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "syncmon")
+	out, err := exec.Command("go", "build", "-ldflags", "-X main.buildVersion="+release, "-o", p, "..").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	builds[release] = p
+	return p
+}
+
+// config is the file the binary runs with: the rig's heartbeat and
+// origins, anonymous viewing, one simulator target checked at start (and
+// then hourly, so that it adds no events while a test counts them).
+func (a *proc) config() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "database: %s\n", a.db)
+	if a.ping > 0 {
+		fmt.Fprintf(&b, "ping_interval: %s\n", a.ping)
+	}
+	if len(a.origins) > 0 {
+		b.WriteString("allowed_origins:\n")
+		for _, o := range a.origins {
+			fmt.Fprintf(&b, "  - %q\n", o)
+		}
+	}
+	b.WriteString("auth:\n  anonymous_viewer: true\ntargets:\n  - name: prod-east\n    kind: simulator\n    schedule: \"@every 1h\"\n")
+	return b.String()
+}
+
+var listeningRE = regexp.MustCompile(`msg=listening addr=(\S+)`)
+
+func (a *proc) start(t *testing.T) {
+	t.Helper()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	cfg := filepath.Join(a.dir, "syncmon.yaml")
+	if err := os.WriteFile(cfg, []byte(a.config()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mark := len(a.logs.String())
+	cmd := exec.Command(syncmonBinary(t, a.version), "serve", "--config", cfg, "--listen", a.addr)
+	cmd.Env = append(os.Environ(), "SYNCMON_ADMIN_PASSWORD="+a.password)
+	cmd.Stdout, cmd.Stderr = &a.logs, &a.logs
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlive the test binary
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start syncmon: %v", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	var once sync.Once
+	a.stop = func(t *testing.T) {
+		once.Do(func() {
+			cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case err := <-exited:
+				if err != nil {
+					t.Errorf("syncmon exited after SIGTERM: %v", err)
+				}
+			case <-time.After(20 * time.Second):
+				cmd.Process.Kill()
+				<-exited
+				t.Errorf("syncmon did not stop within 20 s of SIGTERM")
+			}
+		})
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if m := listeningRE.FindStringSubmatch(a.logs.String()[mark:]); m != nil {
+			a.addr = m[1] // a restart comes back on the same port
+			return
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("syncmon exited (%v):\n%s", err, a.logs.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("syncmon not listening within 30 s:\n%s", a.logs.String())
+		}
+	}
+}
+
+// startProc starts a proc configured by configure and stops it at cleanup.
+func startProc(t *testing.T, configure ...func(*proc)) *proc {
+	t.Helper()
+	a := newProc(t)
+	for _, f := range configure {
+		f(a)
+	}
+	a.start(t)
+	t.Cleanup(func() {
+		a.halt(t)
+		if t.Failed() {
+			t.Logf("syncmon log:\n%s", a.logs.String())
+		}
+	})
+	return a
+}
+
+// halt stops the process as SIGTERM does in production (screens told to
+// reconnect, HTTP drained, the store closed).
+func (a *proc) halt(t *testing.T) {
+	a.mu.Lock()
+	stop := a.stop
+	a.stop = nil
+	a.mu.Unlock()
+	if stop != nil {
+		stop(t)
+	}
+}
+
+func (a *proc) url(path string) string { return "http://" + a.addr + path }
+
+func (a *proc) port() int {
+	_, p, _ := net.SplitHostPort(a.addr)
+	n, _ := strconv.Atoi(p)
+	return n
+}
+
+// alert sends a test alert through the API as admin, so that the app's
+// own feed delivers it to every screen, and returns its id.
+func (a *proc) alert(t *testing.T, msg string) int64 {
+	id, _ := a.testAlert(t, msg)
+	return id
+}
+
+// testAlert is alert, with the alert's English speech.
+func (a *proc) testAlert(t *testing.T, msg string) (int64, string) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"message": msg})
+	req, err := http.NewRequest(http.MethodPost, a.url("/api/alerts/test"), bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth("admin", a.password)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Alert struct {
+			ID     int64 `json:"id"`
+			Speech struct {
+				En string `json:"en"`
+			} `json:"speech"`
+		} `json:"alert"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusCreated || out.Alert.Speech.En == "" {
+		t.Fatalf("POST /api/alerts/test: %s, %+v, %v; want 201 with the alert", resp.Status, out, err)
+	}
+	return out.Alert.ID, out.Alert.Speech.En
+}
+
+// head is the seq of the newest event, as /api/state says.
+func (a *proc) head(t *testing.T) int64 {
+	t.Helper()
+	resp, err := http.Get(a.url("/api/state"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st struct {
+		Head int64 `json:"head"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /api/state: %s, %v", resp.Status, err)
+	}
+	return st.Head
+}
+
+// A test alert sent to the real binary is announced on a dashboard exactly
+// once.
+func TestBinaryTestAlertAnnouncedOnce(t *testing.T) {
+	needTools(t)
+	t.Parallel()
+	a := startProc(t, func(a *proc) { a.ping = time.Second })
+	p := openIn(t, newProfile(t), a.url("/"), pageOpts{lang: "en", scripts: []string{stub(voicesBoth, "")}})
+	id, text := a.testAlert(t, "through run()")
+	p.waitFor(t, 10*time.Second, "the banner shows the test alert", shownJS(id, text))
+	p.waitSpoken(t, 10*time.Second, text, 1)
+	b := p.sound(t).Beats
+	p.waitFor(t, 5*time.Second, "two more heartbeats", fmt.Sprintf(`window.syncmon.state().beats >= %d`, b+2))
+	if got := p.spoken(t); len(got) != 1 || got[0].Text != text {
+		t.Errorf("said %+v; want %q once", got, text)
+	}
+}

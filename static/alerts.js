@@ -1,0 +1,92 @@
+/* SyncMon screen client, part 2 of 5: the active alerts this page knows,
+ * by id, and the banner that shows the one that most needs attention. */
+(function () {
+  'use strict';
+  var S = window.SyncMon, P = S && S.page;
+  if (!P) { return; }
+
+  var alerts = {};
+
+  /* load replaces what the page knows with the server's snapshot and calls
+     done(ok, head): head is the seq the snapshot is as of */
+  function load(done) {
+    P.get('/api/state', 10000, function (status, text) {
+      if (status === 401) { P.reload(); return; } /* signed out or revoked: the page goes to sign-in */
+      var st = null;
+      if (status === 200) { try { st = JSON.parse(text); } catch (e) { st = null; } }
+      if (!st) { done(false, 0); return; }
+      alerts = {};
+      for (var i = 0; i < (st.alerts || []).length; i++) { alerts[st.alerts[i].id] = st.alerts[i]; }
+      refreshBanner();
+      done(true, st.head || 0);
+    });
+  }
+
+  function needsAttention(a) { return !!a && a.state === 'open' && !a.silenced; }
+  function rank(a) { return a.severity === 'critical' ? 2 : a.severity === 'warning' ? 1 : 0; }
+  function textOf(a) { return (a.speech && a.speech[P.lang]) || a.message; }
+
+  /* worth announcing: an alert that opens, rises in severity over what this
+     page knew, or leaves a silence while still open; never a silenced one */
+  function announces(type, prev, a) {
+    if (a.state !== 'open' || a.silenced) { return false; }
+    if (type === 'alert.opened') { return true; }
+    if (type !== 'alert.updated') { return false; }
+    return !prev || rank(a) > rank(prev) || (!!prev.silenced && !a.silenced);
+  }
+
+  /* apply takes in one event and returns its alert when it is worth
+     announcing, else null */
+  function apply(e) {
+    var a = e.alert;
+    if (!a) { return null; }
+    var prev = alerts[a.id];
+    if (a.state === 'resolved') { delete alerts[a.id]; } else { alerts[a.id] = a; }
+    refreshBanner();
+    return announces(e.type, prev, a) ? a : null;
+  }
+
+  /* the alert that most needs attention: open (not acked), not silenced,
+     worst severity, newest */
+  function worstOpen(criticalOnly) {
+    var best = null;
+    for (var id in alerts) {
+      if (!Object.prototype.hasOwnProperty.call(alerts, id)) { continue; }
+      var a = alerts[id];
+      if (!needsAttention(a) || (criticalOnly && a.severity !== 'critical')) { continue; }
+      if (!best || rank(a) > rank(best) || (rank(a) === rank(best) && a.id > best.id)) { best = a; }
+    }
+    return best;
+  }
+
+  /* the alerts of ids that still need attention now, once each, worst first */
+  function stillOpen(ids) {
+    var out = [], seen = {};
+    for (var i = 0; i < ids.length; i++) {
+      var a = alerts[ids[i]];
+      if (needsAttention(a) && !seen[a.id]) { seen[a.id] = true; out.push(a); }
+    }
+    out.sort(function (x, y) { return rank(y) - rank(x) || y.id - x.id; });
+    return out;
+  }
+
+  function refreshBanner() {
+    var b = P.byId('banner'), a = worstOpen(false);
+    if (!b) { return; }
+    if (!a) { P.show(b, false); b.className = 'banner'; return; }
+    b.className = 'banner sev-' + (a.severity === 'critical' ? 'crit' : 'warn');
+    while (b.firstChild) { b.removeChild(b.firstChild); }
+    var link = document.createElement('a');
+    link.href = '/alerts/' + a.id;
+    link.appendChild(document.createTextNode((a.severity === 'critical' ? '\u2716 ' : '\u25B2 ') + textOf(a)));
+    b.appendChild(link);
+    P.show(b, true);
+  }
+
+  S.alerts = {
+    load: load, apply: apply, worstOpen: worstOpen, stillOpen: stillOpen,
+    needsAttention: function (id) { return needsAttention(alerts[id]); },
+    textOf: textOf,
+    all: function () { return alerts; }
+  };
+}());

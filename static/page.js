@@ -1,0 +1,116 @@
+/* SyncMon screen client, part 1 of 5: what the page says about itself, and
+ * the helpers every part uses. Plain ES5, no build step, no libraries.
+ *
+ * The client is split by concern: page.js (this: page data, labels, HTTP,
+ * reload, the server-rendered <main> refresh), alerts.js (active alerts and
+ * the banner), speech.js (what is said and how), transport.js (WebSocket,
+ * SSE, long-poll) and app.js (wires them and starts). Each adds itself to
+ * window.SyncMon; the layout loads them in that order.
+ */
+(function () {
+  'use strict';
+  var body = document.body;
+  var S = window.SyncMon = window.SyncMon || {};
+  if (!body || !body.getAttribute('data-page')) { return; }
+  var name = body.getAttribute('data-page');
+  /* the sign-in form has no screen to keep live (and no credentials for one) */
+  if (name === 'login') { return; }
+
+  function attr(k) { return body.getAttribute('data-' + k); }
+  function now() { return new Date().getTime(); }
+
+  /* a label the server rendered into the page (data-t-KEY on <body>), with
+     {n} replaced; the key itself when the page has none */
+  function label(key, n) {
+    var v = attr('t-' + key);
+    if (v === null) { return key; }
+    return n === undefined ? v : v.replace('{n}', String(n));
+  }
+
+  /* per-tab memory that survives a reload (mute, reload guard); absent in some locked-down browsers */
+  function recall(k) { try { return window.sessionStorage ? window.sessionStorage.getItem(k) : null; } catch (e) { return null; } }
+  function remember(k, v) { try { if (window.sessionStorage) { window.sessionStorage.setItem(k, v); } } catch (e) { /* private mode */ } }
+
+  /* reload, at most once in 10 s (later, not never): a page that keeps
+     failing must not spin */
+  var reloading = false;
+  function reload() {
+    if (reloading) { return; }
+    reloading = true;
+    var last = parseInt(recall('syncmon.reloaded'), 10) || 0;
+    setTimeout(function () {
+      remember('syncmon.reloaded', String(now()));
+      location.reload();
+    }, Math.max(0, Math.min(10000, last + 10000 - now())));
+  }
+
+  /* the server answered with version v (hello, a poll): a wall display
+     running older assets reloads to get the new ones */
+  var version = attr('version');
+  function checkVersion(v) {
+    if (v && version && v !== version && name === 'kiosk') { reload(); }
+  }
+
+  function get(url, timeoutMs, cb) {
+    var x = new XMLHttpRequest();
+    var finished = false;
+    x.open('GET', url, true);
+    x.timeout = timeoutMs;
+    x.setRequestHeader('Accept', url.indexOf('/api/') === 0 || url.indexOf('/poll') === 0 ? 'application/json' : 'text/html');
+    x.onreadystatechange = function () {
+      if (x.readyState === 4 && !finished) { finished = true; cb(x.status, x.responseText); }
+    };
+    x.ontimeout = function () { if (!finished) { finished = true; cb(0, ''); } };
+    x.send();
+    return x;
+  }
+
+  function byId(id) { return document.getElementById(id); }
+  function show(el, on) { if (el) { if (on) { el.removeAttribute('hidden'); } else { el.setAttribute('hidden', ''); } } }
+
+  /* ---- page refresh: swap <main> with the server's rendering --------- */
+  var refreshTimer = null, afterSwap = [];
+  function scheduleRefresh() {
+    if (refreshTimer) { return; }
+    refreshTimer = setTimeout(function () {
+      refreshTimer = null;
+      get(location.pathname + location.search, 10000, function (status, html) {
+        if (status !== 200 || !window.DOMParser) { return; }
+        var doc = new DOMParser().parseFromString(html, 'text/html');
+        /* a page of another kind came back (the sign-in form: the session
+           ended): go there properly instead of pasting it in */
+        if (doc.body && doc.body.getAttribute('data-page') !== name) { reload(); return; }
+        var fresh = doc.querySelector('main'), cur = document.querySelector('main');
+        if (fresh && cur && !editing(cur)) {
+          cur.innerHTML = fresh.innerHTML;
+          for (var i = 0; i < afterSwap.length; i++) { afterSwap[i](); }
+        }
+      });
+    }, 300);
+  }
+  /* someone is filling in a form in el (focused, or typed into and left):
+     a refresh would throw that away */
+  function editing(el) {
+    var ae = document.activeElement;
+    if (ae && el.contains(ae) && (ae.tagName === 'TEXTAREA' || ae.tagName === 'INPUT' || ae.tagName === 'SELECT')) { return true; }
+    var fields = el.querySelectorAll('textarea, input');
+    for (var i = 0; i < fields.length; i++) {
+      var f = fields[i];
+      if (f.type !== 'hidden' && f.type !== 'checkbox' && f.type !== 'radio' && f.value !== f.defaultValue) { return true; }
+    }
+    return false;
+  }
+
+  S.page = {
+    name: name,
+    lang: attr('lang') === 'ko' ? 'ko' : 'en',
+    head: parseInt(attr('head'), 10) || 0,
+    chimeUrl: attr('chime'),
+    repeatSec: parseInt(attr('speech-repeat'), 10) || 60,
+    attr: attr, label: label, now: now, recall: recall, remember: remember,
+    reload: reload, checkVersion: checkVersion, get: get, byId: byId, show: show,
+    scheduleRefresh: scheduleRefresh,
+    /* f runs after each refresh replaced <main> */
+    afterSwap: function (f) { afterSwap.push(f); }
+  };
+}());
