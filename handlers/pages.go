@@ -177,25 +177,6 @@ type historyView struct {
 	Detail string
 }
 
-type kioskPage struct {
-	base
-	Alerts  []monitor.Alert // the first kioskTiles, most urgent first
-	More    int             // active alerts beyond those tiles
-	Targets []targetView
-	// Critical and Warning count the unacknowledged, unsilenced alerts.
-	Critical, Warning int
-}
-
-// kioskTiles is how many alerts a wall display shows as tiles: few enough
-// to read from across the room.
-const kioskTiles = 6
-
-type screensPage struct {
-	base
-	Screens []screen
-	Now     time.Time
-}
-
 type errorPage struct {
 	base
 	Code    int
@@ -311,64 +292,4 @@ func (s *Server) testAlertForm(c echo.Context) error {
 	}
 	s.audit(c, store.AuditTestAlert, fmt.Sprintf("alert %d", a.ID), msg)
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/alerts/%d", a.ID))
-}
-
-func (s *Server) kiosk(c echo.Context) error {
-	st, err := s.store.State(c.Request().Context())
-	if err != nil {
-		return fmt.Errorf("kiosk: %w", err)
-	}
-	page := kioskPage{base: s.base(c, T(langOf(c), "kiosk")), Alerts: sortForKiosk(st.Alerts)}
-	page.Page, page.Head = "kiosk", st.Head
-	for _, a := range st.Alerts {
-		if a.State != monitor.StateOpen || a.Silenced {
-			continue
-		}
-		switch a.Severity {
-		case monitor.SeverityCritical:
-			page.Critical++
-		case monitor.SeverityWarning:
-			page.Warning++
-		}
-	}
-	if len(page.Alerts) > kioskTiles {
-		page.More = len(page.Alerts) - kioskTiles
-		page.Alerts = page.Alerts[:kioskTiles]
-	}
-	for _, t := range st.Targets {
-		page.Targets = append(page.Targets, viewTarget(t.Name, t.Kind, t.Reachable, t.Error, t.ObservedAt, t.Processes, st.Alerts))
-	}
-	return s.render(c, http.StatusOK, "kiosk.html", page)
-}
-
-// sortForKiosk orders the wall's tiles: unacknowledged before acknowledged
-// (someone is on those), then by severity, newest first; silenced alerts
-// (maintenance) after all others.
-func sortForKiosk(alerts []monitor.Alert) []monitor.Alert {
-	out := append([]monitor.Alert(nil), alerts...)
-	rank := func(a monitor.Alert) int {
-		r := monitor.SeverityRank(a.Severity)
-		if a.State == monitor.StateOpen {
-			r += 4
-		}
-		if !a.Silenced {
-			r += 10
-		}
-		return r
-	}
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0; j-- {
-			a, b := out[j-1], out[j]
-			if rank(b) > rank(a) || (rank(b) == rank(a) && (b.OpenedAt.After(a.OpenedAt) || (b.OpenedAt.Equal(a.OpenedAt) && b.ID > a.ID))) {
-				out[j-1], out[j] = b, a
-			}
-		}
-	}
-	return out
-}
-
-func (s *Server) screensPage(c echo.Context) error {
-	page := screensPage{base: s.base(c, T(langOf(c), "screens")), Screens: s.screens.list(), Now: time.Now()}
-	page.Page = "screens"
-	return s.render(c, http.StatusOK, "screens.html", page)
 }

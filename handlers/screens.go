@@ -6,6 +6,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/labstack/echo/v4"
 )
 
 // screen is one connected client on one transport.
@@ -124,4 +126,23 @@ func (sc *screens) poll(who string, r *http.Request, client string) {
 	s := &screen{ID: sc.next, Who: who, Transport: "poll", Address: host, Since: now, LastSeen: now}
 	sc.polls[key] = s
 	sc.all[s] = struct{}{}
+}
+
+// screenQuietAfter: a screen not heard from for longer is flagged on /screens.
+const screenQuietAfter = 30 * time.Second
+
+// Quiet reports whether a screen has gone quiet: no heartbeat for more than
+// screenQuietAfter when the page was made.
+func (p screensPage) Quiet(sc screen) bool { return p.Now.Sub(sc.LastSeen) > screenQuietAfter }
+
+type screensPage struct {
+	base
+	Screens []screen
+	Now     time.Time
+}
+
+func (s *Server) screensPage(c echo.Context) error {
+	page := screensPage{base: s.base(c, T(langOf(c), "screens")), Screens: s.screens.list(), Now: time.Now()}
+	page.Page = "screens"
+	return s.render(c, http.StatusOK, "screens.html", page)
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -156,4 +157,12 @@ func problemText(err error) string {
 	msg := err.Error()
 	msg = strings.TrimPrefix(msg, "create silence: ")
 	return strings.TrimSuffix(msg, ": "+store.ErrInvalid.Error())
+}
+
+func silenceSubject(id int64) string { return fmt.Sprintf("silence %d", id) }
+
+// silenceDetail describes a silence for the audit log.
+func silenceDetail(sl monitor.Silence) string {
+	return fmt.Sprintf("target=%q group=%q rule=%q from %s until %s: %s", sl.Target, sl.Group, sl.Rule,
+		sl.Start.UTC().Format(time.RFC3339), sl.End.UTC().Format(time.RFC3339), sl.Comment)
 }
