@@ -8,7 +8,9 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -25,11 +27,19 @@ func alertID(c echo.Context) (int64, error) {
 	return id, nil
 }
 
-func storeFilter(state string) store.AlertFilter {
+// alertStates are the filters of the alert list, page and JSON alike.
+var alertStates = []string{"active", monitor.StateOpen, monitor.StateAcked, "silenced", monitor.StateResolved, "all"}
+
+// storeFilter turns a state filter into the store's; ok is false for a
+// state that is not one of alertStates.
+func storeFilter(state string) (f store.AlertFilter, ok bool) {
+	if !slices.Contains(alertStates, state) {
+		return f, false
+	}
 	if state == "all" {
 		state = ""
 	}
-	return store.AlertFilter{State: state}
+	return store.AlertFilter{State: state}, true
 }
 
 // ackInput is an acknowledgement as the form and the JSON API send it.
@@ -87,10 +97,14 @@ func (s *Server) apiState(c echo.Context) error {
 
 func (s *Server) apiAlerts(c echo.Context) error {
 	state := c.QueryParam("state")
-	if state != "" && state != "open" && state != "acked" && state != "resolved" && state != "active" && state != "all" {
-		return echo.NewHTTPError(http.StatusBadRequest, "state must be open, acked, resolved, active or all")
+	if state == "" {
+		state = "all"
 	}
-	alerts, err := s.store.Alerts(c.Request().Context(), storeFilter(state))
+	f, ok := storeFilter(state)
+	if !ok {
+		return echo.NewHTTPError(http.StatusBadRequest, "state must be one of "+strings.Join(alertStates, ", "))
+	}
+	alerts, err := s.store.Alerts(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}

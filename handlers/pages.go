@@ -214,12 +214,15 @@ func (s *Server) alertList(c echo.Context) error {
 	if state == "" {
 		state = "active"
 	}
-	alerts, err := s.store.Alerts(c.Request().Context(), storeFilter(state))
+	f, ok := storeFilter(state)
+	if !ok {
+		return echo.NewHTTPError(http.StatusBadRequest, "state must be one of "+strings.Join(alertStates, ", "))
+	}
+	alerts, err := s.store.Alerts(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}
-	page := alertListPage{base: s.base(c, T(langOf(c), "alerts")), State: state, Alerts: alerts,
-		States: []string{"active", monitor.StateOpen, monitor.StateAcked, "silenced", monitor.StateResolved, "all"}}
+	page := alertListPage{base: s.base(c, T(langOf(c), "alerts")), State: state, Alerts: alerts, States: alertStates}
 	page.Page = "alerts"
 	return s.render(c, http.StatusOK, "alerts.html", page)
 }

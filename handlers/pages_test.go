@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"regexp"
@@ -120,5 +121,19 @@ func TestAlertListFiltersSilenced(t *testing.T) {
 	}
 	if !strings.Contains(page, `href="/alerts?state=silenced" aria-current="page"`) {
 		t.Errorf("the silenced filter is not marked as the current one")
+	}
+
+	// The JSON API takes the same filters as the page.
+	resp, err := http.Get(ts.URL + "/api/alerts?state=silenced")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got struct{ Alerts []monitor.Alert }
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /api/alerts?state=silenced: %d, %v; want 200 and alerts", resp.StatusCode, err)
+	}
+	if len(got.Alerts) != 1 || got.Alerts[0].Group != "REP2" {
+		t.Errorf("GET /api/alerts?state=silenced: %+v, want REP2's alert only", got.Alerts)
 	}
 }
