@@ -34,7 +34,7 @@ func (s *Server) setLang(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, "lang must be ko or en")
 	}
 	c.SetCookie(&http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Request().TLS != nil})
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secure(c.Request())})
 	return c.Redirect(http.StatusSeeOther, safeNext(c.FormValue("next")))
 }
 

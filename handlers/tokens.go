@@ -43,11 +43,7 @@ func (s *Server) tokenCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	scheme := "http"
-	if s.secure(c.Request()) {
-		scheme = "https"
-	}
-	link := scheme + "://" + c.Request().Host + "/kiosk?token=" + url.QueryEscape(secret)
+	link := s.publicURL(c.Request()) + "/kiosk?token=" + url.QueryEscape(secret)
 	return s.tokensPage(c, http.StatusOK, tokensPage{Created: &t, Link: link})
 }
 
@@ -63,4 +59,17 @@ func (s *Server) tokenRevoke(c echo.Context) error {
 	n := s.closeScreensOfKiosk(t.ID)
 	s.log.Info("kiosk token revoked", "kiosk", t.Name, "streams_closed", n, "by", principalOf(c).Name)
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/tokens#token-%d", t.ID))
+}
+
+// publicURL is where people reach SyncMon: the configured public URL, or
+// without one (the demo, a single host) the scheme and host of r.
+func (s *Server) publicURL(r *http.Request) string {
+	if s.opt.PublicURL != "" {
+		return s.opt.PublicURL
+	}
+	scheme := "http"
+	if s.secure(r) {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
 }

@@ -1,0 +1,102 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/syncmon/syncmon/handlers"
+)
+
+// New keeps its own copy of the allowed origins: the caller's slice is
+// left as it was given.
+func TestNewLeavesTheCallersAllowedOriginsAlone(t *testing.T) {
+	given := []string{"HTTPS://Wall.Example/", "https://ops.example"}
+	want := slices.Clone(given)
+	ts := newAuthServer(t, true, func(o *handlers.Options) { o.AllowedOrigins = given })
+	if !slices.Equal(given, want) {
+		t.Errorf("AllowedOrigins after New = %q, want %q", given, want)
+	}
+	// And the origin still matches case-blind, without the trailing slash.
+	req := ts.request(t, http.MethodGet, "/poll?wait=0", "", "", creds{})
+	req.Header.Set("Origin", "https://wall.example")
+	if resp, _ := ts.do(t, req); resp.StatusCode != http.StatusOK {
+		t.Errorf("poll from an allowed origin: %d, want 200", resp.StatusCode)
+	}
+}
+
+// The kiosk link an admin hands to a wall display names SyncMon's public
+// URL, not whatever Host the admin's request carried.
+func TestKioskLinkUsesThePublicURL(t *testing.T) {
+	ts := newAuthServer(t, false, func(o *handlers.Options) { o.PublicURL = "https://syncmon.example/base" })
+	admin := creds{cookie: ts.session(t, "adam"), browser: true}
+	req := ts.request(t, http.MethodPost, "/tokens", url.Values{"name": {"Hall"}}.Encode(), "application/x-www-form-urlencoded", admin)
+	req.Host = "attacker.example"
+	resp, body := ts.do(t, req)
+	link := regexp.MustCompile(`value="([^"]+/kiosk\?token=smk_[A-Za-z0-9_-]+)"`).FindStringSubmatch(body)
+	if resp.StatusCode != http.StatusOK || link == nil {
+		t.Fatalf("create token: %d, no link\n%s", resp.StatusCode, body)
+	}
+	if got, want := link[1], "https://syncmon.example/base/kiosk?token="; !strings.HasPrefix(got, want) {
+		t.Errorf("kiosk link = %s, want it to start with %s", got, want)
+	}
+}
+
+// Behind a proxy that ends TLS, the language cookie is Secure just as the
+// session cookie is: one rule for both.
+func TestLanguageCookieIsSecureBehindATLSProxy(t *testing.T) {
+	ts := newAuthServer(t, true, nil)
+	req := ts.request(t, http.MethodPost, "/lang", url.Values{"lang": {"ko"}, "next": {"/"}}.Encode(), "application/x-www-form-urlencoded", creds{browser: true})
+	req.Header.Set("X-Forwarded-Proto", "https")
+	resp, _ := ts.do(t, req)
+	ck := cookieNamed(resp, "syncmon_lang")
+	if resp.StatusCode != http.StatusSeeOther || ck == nil {
+		t.Fatalf("POST /lang: %d, cookie %v; want 303 and the cookie", resp.StatusCode, ck)
+	}
+	if !ck.Secure {
+		t.Errorf("language cookie behind X-Forwarded-Proto: https: Secure = false, want true")
+	}
+}
+
+// /screens shows every transport's address the same way (no port), and
+// judges "quiet" by the server's clock, the one Options.Now gives.
+func TestScreensAddressesAlikeAndTheInjectedClock(t *testing.T) {
+	ts := newAuthServer(t, true, nil)
+	ws, _, err := dialWS(t, ts.URL, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	readEvent(t, ws, 5*time.Second) // hello: the screen is registered
+	if resp, _ := ts.do(t, ts.request(t, http.MethodGet, "/poll?wait=0&client=c1", "", "", creds{})); resp.StatusCode != http.StatusOK {
+		t.Fatalf("poll: %d", resp.StatusCode)
+	}
+	admin := creds{cookie: ts.session(t, "adam"), browser: true}
+	row := regexp.MustCompile(`<tr( class="quiet")?><td>[^<]*</td><td>(ws|poll)</td><td>([^<]*)</td>`)
+	rows := func() [][]string {
+		_, body := ts.do(t, ts.request(t, http.MethodGet, "/screens", "", "", admin))
+		return row.FindAllStringSubmatch(body, -1)
+	}
+	got := rows()
+	if len(got) != 2 {
+		t.Fatalf("screens rows %q, want ws and poll", got)
+	}
+	for _, r := range got {
+		if r[3] != "10.0.0.5" {
+			t.Errorf("%s screen address = %q, want 10.0.0.5 (no port, like every transport)", r[2], r[3])
+		}
+		if r[1] != "" {
+			t.Errorf("%s screen quiet right after connecting", r[2])
+		}
+	}
+	ts.Clock.Add(45 * time.Second)
+	for _, r := range rows() {
+		if r[1] == "" {
+			t.Errorf("%s screen not quiet 45 s later by the server's clock", r[2])
+		}
+	}
+}
