@@ -234,7 +234,7 @@ func jsonCall(target, body string) call {
 
 func (ts *authServer) openAlert(t testing.TB) int64 {
 	t.Helper()
-	a, _, err := ts.Store.CreateTestAlert(context.Background(), "tester", "matrix")
+	a, _, err := ts.Store.CreateTestAlert(context.Background(), store.Actor{Name: "tester"}, "matrix")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +244,7 @@ func (ts *authServer) openAlert(t testing.TB) int64 {
 func (ts *authServer) ackedAlert(t testing.TB) int64 {
 	t.Helper()
 	id := ts.openAlert(t)
-	if _, err := ts.Store.Ack(context.Background(), id, "adam", "seen"); err != nil {
+	if _, err := ts.Store.Ack(context.Background(), store.Actor{Name: "adam"}, id, "seen"); err != nil {
 		t.Fatal(err)
 	}
 	return id
@@ -253,7 +253,7 @@ func (ts *authServer) ackedAlert(t testing.TB) int64 {
 func (ts *authServer) silence(t testing.TB) int64 {
 	t.Helper()
 	now := ts.Clock.Now()
-	sl, err := ts.Store.CreateSilence(context.Background(), monitor.Silence{Target: "demo", Start: now, End: now.Add(time.Hour), Comment: "maintenance", Creator: "adam"})
+	sl, err := ts.Store.CreateSilence(context.Background(), store.Actor{Name: "adam"}, monitor.Silence{Target: "demo", Start: now, End: now.Add(time.Hour), Comment: "maintenance"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 
@@ -9,17 +8,10 @@ import (
 	"github.com/syncmon/syncmon/store"
 )
 
-// audit records an action of the requesting principal; a failure to
-// record is logged, not shown: the action itself has happened.
-func (s *Server) audit(c echo.Context, action, subject, detail string) {
-	by := store.Actor{Name: principalOf(c).Name, Address: clientAddress(c.Request())}
-	if err := s.store.Audit(context.WithoutCancel(c.Request().Context()), by, action, subject, detail); err != nil {
-		s.log.Error("audit", "action", action, "err", err)
-	}
-}
-
+// actorOf is the requesting principal as the store's audit log names it.
 func actorOf(c echo.Context) store.Actor {
-	return store.Actor{Name: principalOf(c).Name, Address: clientAddress(c.Request())}
+	p := principalOf(c)
+	return store.Actor{Name: p.Name, Role: p.Role.String(), Address: clientAddress(c.Request())}
 }
 
 // auditPage shows the audit log, newest first, a page at a time.

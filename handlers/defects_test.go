@@ -1,6 +1,9 @@
 package handlers_test
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -98,5 +101,75 @@ func TestScreensAddressesAlikeAndTheInjectedClock(t *testing.T) {
 		if r[1] == "" {
 			t.Errorf("%s screen not quiet 45 s later by the server's clock", r[2])
 		}
+	}
+}
+
+// A silence's problems reach the person as the store's fixed wording, one
+// problem per line, and never as an error's text.
+func TestSilenceProblemsAreFixedMessages(t *testing.T) {
+	ts := newAuthServer(t, false, nil)
+	admin := creds{cookie: ts.session(t, "adam"), browser: true}
+	resp, body := ts.do(t, ts.request(t, http.MethodPost, "/silences", url.Values{"duration": {"1h"}}.Encode(), "application/x-www-form-urlencoded", admin))
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("form: %d, want 422", resp.StatusCode)
+	}
+	for _, want := range []string{"<li>name at least one of target, group, rule</li>", "<li>a comment is required</li>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("form page lacks %s", want)
+		}
+	}
+	resp, body = ts.do(t, ts.request(t, http.MethodPost, "/api/silences", `{"target":"east","comment":"x","start":"2026-11-24T12:00:00Z","end":"2026-11-24T11:00:00Z"}`, "application/json", creds{user: "adam", pass: passwords["adam"]}))
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "end must be after start") || strings.Contains(body, "invalid input") || strings.Contains(body, "silence:") {
+		t.Errorf("api: %d %s; want 422 with the fixed message only", resp.StatusCode, body)
+	}
+}
+
+// Every admin action leaves its audit row, written by the store in the
+// change's own transaction, naming who, in what role and from where.
+func TestAdminActionsAreAuditedWithTheActor(t *testing.T) {
+	ts := newAuthServer(t, false, nil)
+	api := creds{user: "adam", pass: passwords["adam"]}
+	post := func(path, body string) string {
+		t.Helper()
+		resp, b := ts.do(t, ts.request(t, http.MethodPost, path, body, "application/json", api))
+		if resp.StatusCode/100 != 2 {
+			t.Fatalf("POST %s: %d %s", path, resp.StatusCode, b)
+		}
+		return b
+	}
+	var created struct{ Alert struct{ ID int64 } }
+	if err := json.Unmarshal([]byte(post("/api/alerts/test", `{"message":"drill"}`)), &created); err != nil {
+		t.Fatal(err)
+	}
+	id := created.Alert.ID
+	post(fmt.Sprintf("/api/alerts/%d/ack", id), `{"comment":"seen"}`)
+	post(fmt.Sprintf("/api/alerts/%d/unack", id), "")
+	var sl struct{ Silence struct{ ID int64 } }
+	if err := json.Unmarshal([]byte(post("/api/silences", `{"target":"east","comment":"patch","start":"2026-11-24T12:00:00Z","end":"2026-11-24T13:00:00Z"}`)), &sl); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := ts.do(t, ts.request(t, http.MethodDelete, fmt.Sprintf("/api/silences/%d", sl.Silence.ID), "", "", api)); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("expire silence: %d", resp.StatusCode)
+	}
+	entries, err := ts.Store.AuditLog(context.Background(), 50, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		if e.Actor == "adam" {
+			got = append(got, e.Action+" "+e.Subject+" "+e.Role+" "+e.Address)
+		}
+	}
+	slices.Reverse(got)
+	want := []string{
+		fmt.Sprintf("alert.test alert %d admin 10.0.0.5", id),
+		fmt.Sprintf("alert.ack alert %d admin 10.0.0.5", id),
+		fmt.Sprintf("alert.unack alert %d admin 10.0.0.5", id),
+		fmt.Sprintf("silence.create silence %d admin 10.0.0.5", sl.Silence.ID),
+		fmt.Sprintf("silence.expire silence %d admin 10.0.0.5", sl.Silence.ID),
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("audit rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

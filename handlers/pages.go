@@ -6,12 +6,10 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/syncmon/syncmon/monitor"
-	"github.com/syncmon/syncmon/store"
 	"github.com/syncmon/syncmon/templates"
 )
 
@@ -155,28 +153,6 @@ type targetView struct {
 	Worst      string
 }
 
-type alertListPage struct {
-	base
-	State  string
-	States []string
-	Alerts []monitor.Alert
-}
-
-type alertPage struct {
-	base
-	Alert    monitor.Alert
-	History  []historyView
-	Problems []string
-	Comment  string
-}
-
-type historyView struct {
-	At     time.Time
-	Actor  string
-	Action string
-	Detail string
-}
-
 type errorPage struct {
 	base
 	Code    int
@@ -207,92 +183,4 @@ func viewTarget(name, kind string, reachable bool, errText string, at time.Time,
 		}
 	}
 	return tv
-}
-
-func (s *Server) alertList(c echo.Context) error {
-	state := c.QueryParam("state")
-	if state == "" {
-		state = "active"
-	}
-	f, ok := storeFilter(state)
-	if !ok {
-		return echo.NewHTTPError(http.StatusBadRequest, "state must be one of "+strings.Join(alertStates, ", "))
-	}
-	alerts, err := s.store.Alerts(c.Request().Context(), f)
-	if err != nil {
-		return err
-	}
-	page := alertListPage{base: s.base(c, T(langOf(c), "alerts")), State: state, Alerts: alerts, States: alertStates}
-	page.Page = "alerts"
-	return s.render(c, http.StatusOK, "alerts.html", page)
-}
-
-func (s *Server) alertDetail(c echo.Context) error {
-	id, err := alertID(c)
-	if err != nil {
-		return err
-	}
-	return s.renderAlert(c, http.StatusOK, id, "", nil)
-}
-
-func (s *Server) renderAlert(c echo.Context, code int, id int64, comment string, problems []string) error {
-	ctx := c.Request().Context()
-	a, err := s.store.Alert(ctx, id)
-	if err != nil {
-		return err
-	}
-	hist, err := s.store.History(ctx, id)
-	if err != nil {
-		return err
-	}
-	page := alertPage{base: s.base(c, a.Message), Alert: a, Problems: problems, Comment: comment}
-	page.Page = "alert"
-	if page.IsAdmin && a.State == monitor.StateOpen {
-		page.Refresh = 0 // a reload would throw away a comment being typed
-	}
-	for _, h := range hist {
-		page.History = append(page.History, historyView(h))
-	}
-	return s.render(c, code, "alert.html", page)
-}
-
-func (s *Server) ackForm(c echo.Context) error {
-	id, err := alertID(c)
-	if err != nil {
-		return err
-	}
-	in := ackInput{Comment: strings.TrimSpace(c.FormValue("comment"))}
-	if p := in.problems(langOf(c)); len(p) > 0 {
-		return s.renderAlert(c, http.StatusUnprocessableEntity, id, in.Comment, p)
-	}
-	if _, err := s.store.Ack(c.Request().Context(), id, principalOf(c).Name, in.Comment); err != nil {
-		return err
-	}
-	s.audit(c, store.AuditAck, fmt.Sprintf("alert %d", id), in.Comment)
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/alerts/%d", id))
-}
-
-func (s *Server) unackForm(c echo.Context) error {
-	id, err := alertID(c)
-	if err != nil {
-		return err
-	}
-	if _, err := s.store.Unack(c.Request().Context(), id, principalOf(c).Name); err != nil {
-		return err
-	}
-	s.audit(c, store.AuditUnack, fmt.Sprintf("alert %d", id), "")
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/alerts/%d", id))
-}
-
-func (s *Server) testAlertForm(c echo.Context) error {
-	msg := strings.TrimSpace(c.FormValue("message"))
-	if err := checkTestMessage(msg); err != nil {
-		return err
-	}
-	a, _, err := s.store.CreateTestAlert(c.Request().Context(), principalOf(c).Name, msg)
-	if err != nil {
-		return err
-	}
-	s.audit(c, store.AuditTestAlert, fmt.Sprintf("alert %d", a.ID), msg)
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/alerts/%d", a.ID))
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/syncmon/syncmon/handlers"
 	"github.com/syncmon/syncmon/monitor"
+	"github.com/syncmon/syncmon/store"
 )
 
 func getPage(t *testing.T, url string) string {
@@ -38,14 +39,14 @@ func TestKioskShowsFewTilesMostUrgentFirst(t *testing.T) {
 	ctx := context.Background()
 	var ids []int64
 	for i := range 8 {
-		a, _, err := ts.Store.CreateTestAlert(ctx, "tester", "alert "+strconv.Itoa(i))
+		a, _, err := ts.Store.CreateTestAlert(ctx, store.Actor{Name: "tester"}, "alert "+strconv.Itoa(i))
 		if err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, a.ID)
 	}
 	newest := ids[len(ids)-1]
-	if _, err := ts.Store.Ack(ctx, newest, "ops", "on it"); err != nil {
+	if _, err := ts.Store.Ack(ctx, store.Actor{Name: "ops"}, newest, "on it"); err != nil {
 		t.Fatal(err)
 	}
 	page := getPage(t, ts.URL+"/kiosk")
@@ -70,7 +71,7 @@ func TestKioskShowsFewTilesMostUrgentFirst(t *testing.T) {
 // page with a comment being typed; every page names the chime for the client.
 func TestPagesRefreshThemselvesWithoutJS(t *testing.T) {
 	ts := newTestServer(t, handlers.Options{PageRefresh: 7 * time.Second})
-	a, _, err := ts.Store.CreateTestAlert(context.Background(), "tester", "refresh")
+	a, _, err := ts.Store.CreateTestAlert(context.Background(), store.Actor{Name: "tester"}, "refresh")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func TestAlertListFiltersSilenced(t *testing.T) {
 	}
 	record(monitor.StatusRunning, monitor.StatusRunning)
 	now := time.Now()
-	if _, err := ts.Store.CreateSilence(ctx, monitor.Silence{Target: "east", Group: "REP2", Comment: "patching", Creator: "ops",
+	if _, err := ts.Store.CreateSilence(ctx, store.Actor{Name: "ops"}, monitor.Silence{Target: "east", Group: "REP2", Comment: "patching",
 		Start: now.Add(-time.Second), End: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}

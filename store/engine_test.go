@@ -68,13 +68,13 @@ func TestSilenceMarksActiveAlertsAndExpires(t *testing.T) {
 	s := mustOpen(t, filepath.Join(t.TempDir(), "sil.db"))
 	record(t, s, abended("east", "REP1"))
 	now := time.Now()
-	if _, err := s.CreateSilence(ctx, monitor.Silence{Target: "east", Comment: "", Start: now, End: now.Add(time.Hour)}); err == nil {
+	if _, err := s.CreateSilence(ctx, store.Actor{Name: "ops"}, monitor.Silence{Target: "east", Comment: "", Start: now, End: now.Add(time.Hour)}); err == nil {
 		t.Fatal("a silence without a comment was accepted")
 	}
-	if _, err := s.CreateSilence(ctx, monitor.Silence{Comment: "x", Start: now, End: now.Add(time.Hour)}); err == nil {
+	if _, err := s.CreateSilence(ctx, store.Actor{Name: "ops"}, monitor.Silence{Comment: "x", Start: now, End: now.Add(time.Hour)}); err == nil {
 		t.Fatal("a silence matching everything was accepted")
 	}
-	sl, err := s.CreateSilence(ctx, monitor.Silence{Target: "east", Group: "rep1", Comment: "patching", Creator: "alice",
+	sl, err := s.CreateSilence(ctx, store.Actor{Name: "alice"}, monitor.Silence{Target: "east", Group: "rep1", Comment: "patching",
 		Start: now.Add(-time.Second), End: now.Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +90,7 @@ func TestSilenceMarksActiveAlertsAndExpires(t *testing.T) {
 	if len(list) != 1 || list[0].Group != "REP1" || list[0].Creator != "alice" {
 		t.Fatalf("silences = %+v", list)
 	}
-	if err := s.ExpireSilence(ctx, sl.ID); err != nil {
+	if err := s.ExpireSilence(ctx, store.Actor{Name: "ops"}, sl.ID); err != nil {
 		t.Fatal(err)
 	}
 	a, _ = s.Alerts(ctx, store.AlertFilter{State: "open"})
@@ -128,10 +128,10 @@ func TestPruneKeepsSeqAndRecentRows(t *testing.T) {
 	}
 	defer s.Close()
 	for range 1200 {
-		s.CreateTestAlert(ctx, "a", "old")
+		s.CreateTestAlert(ctx, store.Actor{Name: "a"}, "old")
 	}
 	now = now.Add(48 * time.Hour)
-	s.CreateTestAlert(ctx, "a", "new")
+	s.CreateTestAlert(ctx, store.Actor{Name: "a"}, "new")
 	n, err := s.Prune(ctx, store.Retention{Events: 24 * time.Hour, Samples: time.Hour, ResolvedAlerts: time.Hour})
 	if err != nil || n != 1200 {
 		t.Fatalf("pruned %d, %v; want the 1200 old events", n, err)
@@ -143,7 +143,7 @@ func TestPruneKeepsSeqAndRecentRows(t *testing.T) {
 	if err != nil || len(backlog) != 1 || backlog[0].Seq != 1201 {
 		t.Fatalf("backlog after 1200 = %v, %v", backlog, err)
 	}
-	_, seq, _ := s.CreateTestAlert(ctx, "a", "next")
+	_, seq, _ := s.CreateTestAlert(ctx, store.Actor{Name: "a"}, "next")
 	if seq != 1202 {
 		t.Fatalf("seq after prune = %d, want 1202 (never reused)", seq)
 	}

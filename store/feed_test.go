@@ -54,7 +54,7 @@ func TestSubscribeBacklogThenLiveNoGapNoDuplicate(t *testing.T) {
 	s := mustOpen(t, filepath.Join(t.TempDir(), "feed.db"))
 	ctx := context.Background()
 	for range 5 {
-		if _, _, err := s.CreateTestAlert(ctx, "a", "x"); err != nil {
+		if _, _, err := s.CreateTestAlert(ctx, store.Actor{Name: "a"}, "x"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -67,12 +67,12 @@ func TestSubscribeBacklogThenLiveNoGapNoDuplicate(t *testing.T) {
 		t.Fatalf("backlog seqs = %v, want 3..5", seqsOf(backlog))
 	}
 	// Events committed between Subscribe and Start are held, not lost.
-	if _, _, err := s.CreateTestAlert(ctx, "a", "y"); err != nil {
+	if _, _, err := s.CreateTestAlert(ctx, store.Actor{Name: "a"}, "y"); err != nil {
 		t.Fatal(err)
 	}
 	c := newCollector()
 	sub.Start(c.deliver)
-	if _, _, err := s.CreateTestAlert(ctx, "a", "z"); err != nil {
+	if _, _, err := s.CreateTestAlert(ctx, store.Actor{Name: "a"}, "z"); err != nil {
 		t.Fatal(err)
 	}
 	got := c.waitFor(t, 7)
@@ -97,7 +97,7 @@ func TestSubscribeConcurrentWritersInOrder(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 25 {
-				if _, _, err := s.CreateTestAlert(ctx, "w", string(rune('a'+w))); err != nil {
+				if _, _, err := s.CreateTestAlert(ctx, store.Actor{Name: "w"}, string(rune('a'+w))); err != nil {
 					t.Error(err)
 					return
 				}
@@ -116,7 +116,7 @@ func TestSubscribeConcurrentWritersInOrder(t *testing.T) {
 func TestSubscribeWithoutSinceStartsAtHead(t *testing.T) {
 	s := mustOpen(t, filepath.Join(t.TempDir(), "head.db"))
 	ctx := context.Background()
-	s.CreateTestAlert(ctx, "a", "old")
+	s.CreateTestAlert(ctx, store.Actor{Name: "a"}, "old")
 	sub, backlog, err := s.Subscribe(-1)
 	if err != nil || len(backlog) != 0 {
 		t.Fatalf("backlog = %v, %v; want none", backlog, err)
@@ -124,7 +124,7 @@ func TestSubscribeWithoutSinceStartsAtHead(t *testing.T) {
 	defer sub.Close()
 	c := newCollector()
 	sub.Start(c.deliver)
-	s.CreateTestAlert(ctx, "a", "new")
+	s.CreateTestAlert(ctx, store.Actor{Name: "a"}, "new")
 	if got := c.waitFor(t, 2); len(got) != 1 || got[0] != 2 {
 		t.Fatalf("got %v, want [2]", got)
 	}
@@ -132,7 +132,7 @@ func TestSubscribeWithoutSinceStartsAtHead(t *testing.T) {
 
 func TestSubscribeOutsideRetainedLogIsTooOld(t *testing.T) {
 	s := mustOpen(t, filepath.Join(t.TempDir(), "old.db"))
-	s.CreateTestAlert(context.Background(), "a", "x")
+	s.CreateTestAlert(context.Background(), store.Actor{Name: "a"}, "x")
 	if _, _, err := s.Subscribe(50); !errors.Is(err, store.ErrTooOld) {
 		t.Fatalf("since ahead of head: err = %v, want ErrTooOld", err)
 	}
@@ -156,7 +156,7 @@ func TestSlowSubscriberIsDroppedWithoutSlowingTheWriter(t *testing.T) {
 	c := newCollector()
 	fast.Start(c.deliver)
 	for range 10 {
-		if _, _, err := s.CreateTestAlert(ctx, "a", "x"); err != nil {
+		if _, _, err := s.CreateTestAlert(ctx, store.Actor{Name: "a"}, "x"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -190,7 +190,7 @@ func TestSubscribeRingAndLogAgree(t *testing.T) {
 	ctx := context.Background()
 	const n = 1100 // more than the ring's 1024
 	for range n {
-		if _, _, err := s.CreateTestAlert(ctx, "a", "x"); err != nil {
+		if _, _, err := s.CreateTestAlert(ctx, store.Actor{Name: "a"}, "x"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -250,7 +250,7 @@ func TestSubscribeWhileWritingNoGapNoDuplicate(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range each {
-				if _, _, err := s.CreateTestAlert(ctx, "w", "x"); err != nil {
+				if _, _, err := s.CreateTestAlert(ctx, store.Actor{Name: "w"}, "x"); err != nil {
 					t.Error(err)
 					return
 				}
@@ -282,7 +282,7 @@ func TestSubscribeWhileWritingNoGapNoDuplicate(t *testing.T) {
 			break
 		}
 		if i%4 == 0 { // let the writers move on between some joins
-			if _, _, err := s.CreateTestAlert(ctx, "joiner", "x"); err != nil {
+			if _, _, err := s.CreateTestAlert(ctx, store.Actor{Name: "joiner"}, "x"); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,6 +23,20 @@ var (
 	ErrConflict = errors.New("conflict")
 	ErrInvalid  = errors.New("invalid input")
 )
+
+// InvalidError says what is wrong with an input, in fixed wording written
+// for the person who sent it (never an internal error's text). It matches
+// ErrInvalid.
+type InvalidError struct {
+	Problems []string
+}
+
+func (e *InvalidError) Error() string {
+	return strings.Join(e.Problems, "; ") + ": " + ErrInvalid.Error()
+}
+
+// Is makes errors.Is(err, ErrInvalid) hold.
+func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
 
 // Store is SyncMon's SQLite database and its event feed.
 type Store struct {
