@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/syncmon/syncmon/monitor"
+	"github.com/syncmon/syncmon/store"
 )
 
 // Screenshots of the pages operators look at, in Korean and English, at
