@@ -289,6 +289,7 @@ const (
 	adminPage     = "L    403    403   {ok}  L       L       L       L      L"
 	publicForm    = "{ok} {ok}   {ok}  {ok}  403     {ok}    {ok}    403    403"
 	publicPage    = "200  200    200   200   200     200     200     200    200"
+	pairing       = "303  303    303   303   303     303     303     303    303" // an unknown token: to the sign-in page
 	machineOff    = "401  {ok}   {ok}  {ok}  401     401     401     {ok}   {ok}"
 	machineOn     = "{ok} {ok}   {ok}  {ok}  401     {ok}    {ok}    {ok}   {ok}"
 	machineAdmin  = "401  403    403   {ok}  401     401     401     403    {ok}"
@@ -321,6 +322,7 @@ var matrix = map[string]matrixRow{
 		return call{target: "/targets/" + ts.target(t)}
 	}},
 	"GET /kiosk":         {readPageOff, readPageOn, 200, fixed("/kiosk")},
+	"GET /kiosk/pair":    {pairing, pairing, 303, fixed("/kiosk/pair?token=smk_unknown")},
 	"GET /screens":       {adminPage, adminPage, 200, fixed("/screens")},
 	"GET /tokens":        {adminPage, adminPage, 200, fixed("/tokens")},
 	"GET /users":         {adminPage, adminPage, 200, fixed("/users")},

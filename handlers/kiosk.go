@@ -12,7 +12,7 @@ import (
 	"github.com/syncmon/syncmon/store"
 )
 
-// exchangeKioskToken answers GET /kiosk?token=…: a valid token becomes a
+// exchangeKioskToken answers GET /kiosk/pair?token=… (and /kiosk?token=…): a valid token becomes a
 // long-lived kiosk session cookie and the display is sent to /kiosk without
 // the token, so it stays out of the address bar, history and Referer. The
 // token is never logged. An unknown or revoked token goes to the sign-in

@@ -117,7 +117,7 @@ func (s *Server) base(c echo.Context, title string) base {
 	return base{
 		Lang: langOf(c), Title: title, User: p.Name, IsAdmin: p.Role >= RoleAdmin, SignedIn: p.SessionID != 0, CSRF: csrf,
 		Version: s.opt.Version, Head: s.store.Head(), Path: c.Request().URL.RequestURI(), Refresh: max(1, int(s.opt.PageRefresh.Seconds())),
-		SpeechSec: int(s.opt.SpeechRepeat.Seconds()), assets: assetURLs(),
+		SpeechSec: int(s.opt.SpeechRepeat.Seconds()), assets: s.assets.url,
 	}
 }
 

@@ -51,6 +51,7 @@ type Server struct {
 	melody  *melody.Melody
 	screens *screens
 	pages   *pages
+	assets  *assets
 	tts     *ttsEngine
 
 	metricsHandler http.Handler
@@ -89,8 +90,12 @@ func New(opt Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load templates: %w", err)
 	}
+	files, err := loadAssets()
+	if err != nil {
+		return nil, err
+	}
 	opt.Auth.defaults()
-	s := &Server{opt: opt, store: opt.Store, log: opt.Log, screens: newScreens(opt.Now), pages: pg, tts: newTTS(), stop: make(chan struct{}),
+	s := &Server{opt: opt, store: opt.Store, log: opt.Log, screens: newScreens(opt.Now), pages: pg, assets: files, tts: newTTS(), stop: make(chan struct{}),
 		auth: newAuthState(opt.Auth)}
 	s.metricsHandler = s.newMetricsHandler()
 	s.echo = s.newEcho()
