@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"net"
@@ -196,11 +197,10 @@ func (s *Server) wsConnect(sess *melody.Session) {
 		_ = nc.SetWriteBuffer(wsSocketBuffer)
 	}
 
-	sub, backlog, err := s.store.Subscribe(since)
-	reset := errors.Is(err, store.ErrTooOld)
-	if reset {
-		sub, backlog, err = s.store.Subscribe(-1)
-	}
+	// The session, not its request's context, decides when the subscription
+	// ends (wsDisconnect): a revoked stream's context is cancelled first,
+	// and the session must still say 1008 before it goes.
+	sub, backlog, reset, err := store.Resume(context.WithoutCancel(sess.Request.Context()), s.store, since)
 	if err != nil {
 		s.log.Error("subscribe", "transport", "ws", "err", err)
 		c.cut()

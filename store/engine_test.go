@@ -36,22 +36,31 @@ func TestRestartMidAbendNoDuplicateThenResolve(t *testing.T) {
 	s1.Close()
 
 	s2 := mustOpen(t, path)
-	sub, _, err := s2.Subscribe(headBefore)
+	sub, _, err := s2.Subscribe(context.Background(), headBefore)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sub.Close()
-	var got []store.Event
-	sub.Start(func(e store.Event) bool { got = append(got, e); return true })
+	got := make(chan store.Event, 100)
+	sub.Start(func(e store.Event) bool { got <- e; return true })
 	for _, st := range []string{monitor.StatusAbended, monitor.StatusAbended, monitor.StatusRunning, monitor.StatusRunning} {
 		if err := s2.Record(ctx, target, obs(st)); err != nil {
 			t.Fatal(err)
 		}
 	}
+	// Delivery follows commit (the publisher hands events on): wait for
+	// everything up to the head.
 	var types []string
-	for _, e := range got {
-		if e.Alert != nil {
-			types = append(types, e.Type)
+	deadline := time.After(5 * time.Second)
+	for seq := headBefore; seq < s2.Head(); {
+		select {
+		case e := <-got:
+			seq = e.Seq
+			if e.Alert != nil {
+				types = append(types, e.Type)
+			}
+		case <-deadline:
+			t.Fatalf("timed out at seq %d, head %d", seq, s2.Head())
 		}
 	}
 	if len(types) != 1 || types[0] != monitor.AlertResolved {
@@ -136,10 +145,10 @@ func TestPruneKeepsSeqAndRecentRows(t *testing.T) {
 	if err != nil || n != 1200 {
 		t.Fatalf("pruned %d, %v; want the 1200 old events", n, err)
 	}
-	if _, _, err := s.Subscribe(5); err == nil {
+	if _, _, err := s.Subscribe(context.Background(), 5); err == nil {
 		t.Fatal("since=5 after pruning: want ErrTooOld")
 	}
-	_, backlog, err := s.Subscribe(1200)
+	_, backlog, err := s.Subscribe(context.Background(), 1200)
 	if err != nil || len(backlog) != 1 || backlog[0].Seq != 1201 {
 		t.Fatalf("backlog after 1200 = %v, %v", backlog, err)
 	}

@@ -1,6 +1,22 @@
 package store
 
+// This file is the hub: the live tail of the event log and the one way to
+// subscribe to it (Subscribe, Resume). Every transport (WebSocket, SSE,
+// long-poll) and the notifier go through it, so they cannot drift apart.
+//
+// Lock order and hand-off: the writer (Store.write) holds store.mu only to
+// commit and to put the committed batch on the hand-off queue. It never
+// calls into a subscriber, and so never into a transport: the publisher
+// goroutine takes batches off the queue in the order they were put there
+// (seq order, since store.mu serialises writers) and offers each event to
+// every subscription under feed.mu and then Subscription.mu. Offers never
+// block: a subscription that cannot take an event is dropped, and its
+// client resumes by seq.
+
 import (
+	"context"
+	"errors"
+	"fmt"
 	"sort"
 	"sync"
 	"time"
@@ -16,9 +32,17 @@ const maxPending = 1024
 // backlog is cut and the subscription registered under one lock.
 const ringSize = 1024
 
+// handoffSize bounds the committed batches waiting for the publisher. The
+// publisher only makes non-blocking offers, so the queue is all but empty;
+// should it ever fill, the writer waits for room rather than grow memory.
+const handoffSize = 1024
+
 // feed is the live tail of the event log: it hands each committed event to
 // every subscription, in seq order, without ever blocking the writer.
 type feed struct {
+	handoff chan []Event  // committed batches, in seq order (see enqueue)
+	stopped chan struct{} // closed when the publisher has drained handoff
+
 	mu   sync.Mutex
 	subs map[*Subscription]struct{}
 	// dropped counts subscriptions dropped for not keeping up.
@@ -36,7 +60,24 @@ type feed struct {
 	last int64
 }
 
-func newFeed() *feed { return &feed{subs: make(map[*Subscription]struct{})} }
+func newFeed() *feed {
+	f := &feed{subs: make(map[*Subscription]struct{}), handoff: make(chan []Event, handoffSize), stopped: make(chan struct{})}
+	go f.run()
+	return f
+}
+
+// enqueue is the writer's side of the hand-off, called under store.mu right
+// after commit, so batches enter in seq order. It calls no subscriber.
+func (f *feed) enqueue(events []Event) { f.handoff <- events }
+
+// run is the publisher: it hands each batch to the subscriptions, in order,
+// until the queue is closed (Store.Close) and drained.
+func (f *feed) run() {
+	defer close(f.stopped)
+	for events := range f.handoff {
+		f.publish(events)
+	}
+}
 
 func (f *feed) newSub() *Subscription {
 	return &Subscription{feed: f, done: make(chan struct{})}
@@ -72,14 +113,15 @@ func (f *feed) sinceLocked(seq int64) ([]Event, bool) {
 	return out, true
 }
 
-// publish hands events (in seq order) to every subscription. Called by the
-// writer after commit, under the writer lock, so publish order is seq order.
+// publish hands events (in seq order) to every subscription. Only the
+// publisher goroutine calls it, batch after batch, so publish order is seq
+// order.
 func (f *feed) publish(events []Event) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.loaded {
 		// Skip what the ring already holds (read from the log by the first
-		// Subscribe while this commit was on its way here).
+		// Subscribe while these commits waited in the hand-off queue).
 		for len(events) > 0 && events[0].Seq <= f.last {
 			events = events[1:]
 		}
@@ -142,6 +184,7 @@ type Subscription struct {
 	closed  bool
 	done    chan struct{}
 	onEnd   func()
+	ctxStop func() bool // stops the context watch (Subscribe's ctx)
 }
 
 // Start begins live delivery: first the events held back since Subscribe,
@@ -242,6 +285,9 @@ func (sub *Subscription) endLocked() {
 		sub.closed = true
 		sub.pending = nil
 		close(sub.done)
+		if sub.ctxStop != nil {
+			sub.ctxStop()
+		}
 		if sub.onEnd != nil {
 			go sub.onEnd()
 		}
@@ -259,4 +305,122 @@ func (sub *Subscription) OnEnd(fn func()) {
 		return
 	}
 	sub.onEnd = fn
+}
+
+// ErrTooOld is returned by Subscribe when since is not in the retained log
+// (older than what is kept, or ahead of the head): the client must reload
+// its snapshot. Transports send {"type":"reset","head":HEAD}.
+var ErrTooOld = errors.New("since is outside the retained event log")
+
+// MaxBacklog is the most events Subscribe replays; a client further behind
+// gets ErrTooOld and reloads the snapshot.
+const MaxBacklog = 10000
+
+// EventLog is the ordered, durable event log and its live tail: all that
+// the transports and the notifier depend on. SQLite (Store) is the
+// single-node implementation; a shared log (NATS JetStream) implements the
+// same two methods, feeding its consumer's events to a feed of its own, so
+// that nothing above the store changes.
+type EventLog interface {
+	// Subscribe registers for live events, then returns the retained events
+	// after since (since < 0: none, start at the head); ErrTooOld when since
+	// is outside the retained log. Call Start on the subscription after
+	// sending the backlog. It ends when ctx is done or on Close.
+	Subscribe(ctx context.Context, since int64) (*Subscription, []Event, error)
+	// Head is the newest seq.
+	Head() int64
+}
+
+// Resume is how every transport subscribes: from since, or, when since is
+// outside the retained log, from the head with reset true, and the
+// transport sends {"type":"reset","head":HEAD} before anything else, so the
+// client reloads its snapshot. One place decides "too old: reset".
+func Resume(ctx context.Context, log EventLog, since int64) (sub *Subscription, backlog []Event, reset bool, err error) {
+	sub, backlog, err = log.Subscribe(ctx, since)
+	if errors.Is(err, ErrTooOld) {
+		reset = true
+		sub, backlog, err = log.Subscribe(ctx, -1)
+	}
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("subscribe from %d: %w", since, err)
+	}
+	return sub, backlog, reset, nil
+}
+
+// Subscribe implements EventLog. A since within the newest ringSize events
+// is served from memory: the backlog is cut and the subscription registered
+// under the feed's lock, so nothing committed in between can slip past. An
+// older since reads the log: registered first, then the backlog read, and
+// live events the backlog already holds are skipped by seq in Start.
+func (s *Store) Subscribe(ctx context.Context, since int64) (*Subscription, []Event, error) {
+	sub, backlog, err := s.subscribe(ctx, since)
+	if err != nil {
+		return nil, nil, err
+	}
+	sub.ctxStop = context.AfterFunc(ctx, sub.Close)
+	return sub, backlog, nil
+}
+
+func (s *Store) subscribe(ctx context.Context, since int64) (*Subscription, []Event, error) {
+	f := s.feed
+	f.mu.Lock()
+	if f.closed {
+		f.mu.Unlock()
+		return nil, nil, errors.New("subscribe: store closed")
+	}
+	if !f.loaded {
+		recent, err := s.recentEvents(ctx, ringSize)
+		if err != nil {
+			f.mu.Unlock()
+			return nil, nil, err
+		}
+		f.loadLocked(recent, s.Head())
+	}
+	sub := f.newSub()
+	if since < 0 {
+		sub.after = f.last
+		f.registerLocked(sub)
+		f.mu.Unlock()
+		return sub, nil, nil
+	}
+	// The head may be ahead of the feed (commits waiting in the hand-off
+	// queue); a since up to it is valid, not "ahead of the log".
+	if since > max(f.last, s.Head()) {
+		f.mu.Unlock()
+		return nil, nil, ErrTooOld
+	}
+	if backlog, ok := f.sinceLocked(since); ok {
+		sub.after = since
+		if n := len(backlog); n > 0 {
+			sub.after = backlog[n-1].Seq
+		}
+		f.registerLocked(sub)
+		f.mu.Unlock()
+		return sub, backlog, nil
+	}
+	f.registerLocked(sub)
+	f.mu.Unlock()
+
+	// Older than the ring: registered, now read the log.
+	head := s.Head()
+	oldest, err := s.oldestSeq(ctx)
+	if err != nil {
+		sub.Close()
+		return nil, nil, err
+	}
+	if (oldest > 0 && since+1 < oldest) || (oldest == 0 && since < head) || head-since > MaxBacklog {
+		sub.Close()
+		return nil, nil, ErrTooOld
+	}
+	backlog, err := s.EventsAfter(ctx, since, MaxBacklog)
+	if err != nil {
+		sub.Close()
+		return nil, nil, err
+	}
+	last := since
+	if n := len(backlog); n > 0 {
+		last = backlog[n-1].Seq
+	}
+	sub.skipThrough(last)
+	return sub, backlog, nil
 }

@@ -58,7 +58,7 @@ func TestSubscribeBacklogThenLiveNoGapNoDuplicate(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sub, backlog, err := s.Subscribe(2)
+	sub, backlog, err := s.Subscribe(context.Background(), 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestSubscribeBacklogThenLiveNoGapNoDuplicate(t *testing.T) {
 func TestSubscribeConcurrentWritersInOrder(t *testing.T) {
 	s := mustOpen(t, filepath.Join(t.TempDir(), "conc.db"))
 	ctx := context.Background()
-	sub, _, err := s.Subscribe(0)
+	sub, _, err := s.Subscribe(context.Background(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestSubscribeWithoutSinceStartsAtHead(t *testing.T) {
 	s := mustOpen(t, filepath.Join(t.TempDir(), "head.db"))
 	ctx := context.Background()
 	s.CreateTestAlert(ctx, store.Actor{Name: "a"}, "old")
-	sub, backlog, err := s.Subscribe(-1)
+	sub, backlog, err := s.Subscribe(context.Background(), -1)
 	if err != nil || len(backlog) != 0 {
 		t.Fatalf("backlog = %v, %v; want none", backlog, err)
 	}
@@ -133,7 +133,7 @@ func TestSubscribeWithoutSinceStartsAtHead(t *testing.T) {
 func TestSubscribeOutsideRetainedLogIsTooOld(t *testing.T) {
 	s := mustOpen(t, filepath.Join(t.TempDir(), "old.db"))
 	s.CreateTestAlert(context.Background(), store.Actor{Name: "a"}, "x")
-	if _, _, err := s.Subscribe(50); !errors.Is(err, store.ErrTooOld) {
+	if _, _, err := s.Subscribe(context.Background(), 50); !errors.Is(err, store.ErrTooOld) {
 		t.Fatalf("since ahead of head: err = %v, want ErrTooOld", err)
 	}
 }
@@ -141,7 +141,7 @@ func TestSubscribeOutsideRetainedLogIsTooOld(t *testing.T) {
 func TestSlowSubscriberIsDroppedWithoutSlowingTheWriter(t *testing.T) {
 	s := mustOpen(t, filepath.Join(t.TempDir(), "slow.db"))
 	ctx := context.Background()
-	slow, _, _ := s.Subscribe(-1)
+	slow, _, _ := s.Subscribe(context.Background(), -1)
 	stuck := make(chan store.Event, 2) // never read
 	slow.Start(func(e store.Event) bool {
 		select {
@@ -151,7 +151,7 @@ func TestSlowSubscriberIsDroppedWithoutSlowingTheWriter(t *testing.T) {
 			return false
 		}
 	})
-	fast, _, _ := s.Subscribe(-1)
+	fast, _, _ := s.Subscribe(context.Background(), -1)
 	defer fast.Close()
 	c := newCollector()
 	fast.Start(c.deliver)
@@ -194,12 +194,12 @@ func TestSubscribeRingAndLogAgree(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	fromLog, logBacklog, err := s.Subscribe(0) // older than the ring: read from SQLite
+	fromLog, logBacklog, err := s.Subscribe(context.Background(), 0) // older than the ring: read from SQLite
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer fromLog.Close()
-	fromRing, ringBacklog, err := s.Subscribe(n - 100)
+	fromRing, ringBacklog, err := s.Subscribe(context.Background(), n - 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func TestSubscribeRingAndLogAgree(t *testing.T) {
 	// After a reopen the ring is rebuilt from the log: same answer.
 	s.Close()
 	s2 := mustOpen(t, path)
-	_, again, err := s2.Subscribe(n - 100)
+	_, again, err := s2.Subscribe(context.Background(), n - 100)
 	if err != nil || len(again) != 100 || string(again[0].JSON()) != string(ringBacklog[0].JSON()) {
 		t.Fatalf("after reopen: %d events, first %s (%v)", len(again), again[0].JSON(), err)
 	}
@@ -268,7 +268,7 @@ func TestSubscribeWhileWritingNoGapNoDuplicate(t *testing.T) {
 		if i%5 == 4 {
 			since = -1
 		}
-		sub, backlog, err := s.Subscribe(since)
+		sub, backlog, err := s.Subscribe(context.Background(), since)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -299,6 +299,74 @@ func TestSubscribeWhileWritingNoGapNoDuplicate(t *testing.T) {
 			if got[i] != got[i-1]+1 {
 				t.Fatalf("subscriber from %d: %d after %d", j.since, got[i], got[i-1])
 			}
+		}
+	}
+}
+
+// The writer hands committed events to the publisher and never calls a
+// subscriber itself: even a subscriber stuck inside its deliver function
+// (a transport that blocks) holds up no write.
+func TestWriterNeverWaitsForASubscriber(t *testing.T) {
+	s := mustOpen(t, filepath.Join(t.TempDir(), "handoff.db"))
+	ctx := context.Background()
+	sub, _, err := s.Subscribe(ctx, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	sub.Start(func(store.Event) bool {
+		once.Do(func() { close(entered) })
+		<-release
+		return true
+	})
+	defer close(release)
+	wrote := make(chan error, 1)
+	go func() {
+		for range 5 {
+			if _, _, err := s.CreateTestAlert(ctx, store.Actor{Name: "a"}, "x"); err != nil {
+				wrote <- err
+				return
+			}
+		}
+		wrote <- nil
+	}()
+	select {
+	case <-entered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the subscriber was never handed an event")
+	}
+	select {
+	case err := <-wrote:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("writes wait for a subscriber stuck in deliver")
+	}
+}
+
+// Resume is the one "too old: reset" rule: a since outside the log
+// subscribes at the head and says reset; the subscription ends with ctx.
+func TestResumeResetsAndEndsWithItsContext(t *testing.T) {
+	s := mustOpen(t, filepath.Join(t.TempDir(), "resume.db"))
+	ctx, cancel := context.WithCancel(context.Background())
+	s.CreateTestAlert(ctx, store.Actor{Name: "a"}, "x")
+	sub, backlog, reset, err := store.Resume(ctx, s, 50)
+	if err != nil || !reset || len(backlog) != 0 || sub.Position() != 1 {
+		t.Fatalf("Resume(50) = backlog %v, reset %v, position %d, %v; want a reset at head 1", seqsOf(backlog), reset, sub.Position(), err)
+	}
+	sub2, backlog, reset, err := store.Resume(ctx, s, 0)
+	if err != nil || reset || len(backlog) != 1 {
+		t.Fatalf("Resume(0) = backlog %v, reset %v, %v; want seq 1, no reset", seqsOf(backlog), reset, err)
+	}
+	cancel()
+	for _, sb := range []*store.Subscription{sub, sub2} {
+		select {
+		case <-sb.Done():
+		case <-time.After(5 * time.Second):
+			t.Fatal("subscription still open after its context ended")
 		}
 	}
 }
