@@ -199,7 +199,7 @@ func TestSubscribeRingAndLogAgree(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fromLog.Close()
-	fromRing, ringBacklog, err := s.Subscribe(context.Background(), n - 100)
+	fromRing, ringBacklog, err := s.Subscribe(context.Background(), n-100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func TestSubscribeRingAndLogAgree(t *testing.T) {
 	// After a reopen the ring is rebuilt from the log: same answer.
 	s.Close()
 	s2 := mustOpen(t, path)
-	_, again, err := s2.Subscribe(context.Background(), n - 100)
+	_, again, err := s2.Subscribe(context.Background(), n-100)
 	if err != nil || len(again) != 100 || string(again[0].JSON()) != string(ringBacklog[0].JSON()) {
 		t.Fatalf("after reopen: %d events, first %s (%v)", len(again), again[0].JSON(), err)
 	}
