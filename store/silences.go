@@ -161,19 +161,8 @@ func (w *writeTx) resilence(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, a := range active {
-		on := false
-		for _, sl := range silences {
-			if sl.Matches(a, w.now) {
-				on = true
-				break
-			}
-		}
-		if on == a.Silenced {
-			continue
-		}
-		a.Silenced, a.UpdatedAt = on, w.now
-		if err := w.applyTransition(ctx, monitor.Transition{Type: monitor.AlertUpdated, Alert: a}, "syncmon"); err != nil {
+	for _, tr := range monitor.Resilence(active, silences, w.now) {
+		if err := w.applyTransition(ctx, tr, "syncmon"); err != nil {
 			return err
 		}
 	}
