@@ -25,16 +25,16 @@ func alertID(c echo.Context) (int64, error) {
 // alertStates are the filters of the alert list, page and JSON alike.
 var alertStates = []string{"active", monitor.StateOpen, monitor.StateAcked, "silenced", monitor.StateResolved, "all"}
 
-// storeFilter turns a state filter into the store's; ok is false for a
-// state that is not one of alertStates.
-func storeFilter(state string) (f store.AlertFilter, ok bool) {
+// alerts lists the alerts in state, one of alertStates (else 400): the
+// list page and the JSON API take the same filters.
+func (s *Server) alerts(c echo.Context, state string) ([]monitor.Alert, error) {
 	if !slices.Contains(alertStates, state) {
-		return f, false
+		return nil, echo.NewHTTPError(http.StatusBadRequest, "state must be one of "+strings.Join(alertStates, ", "))
 	}
 	if state == "all" {
 		state = ""
 	}
-	return store.AlertFilter{State: state}, true
+	return s.store.Alerts(c.Request().Context(), store.AlertFilter{State: state})
 }
 
 // ackInput is an acknowledgement as the form and the JSON API send it.
@@ -65,11 +65,7 @@ func (s *Server) apiAlerts(c echo.Context) error {
 	if state == "" {
 		state = "all"
 	}
-	f, ok := storeFilter(state)
-	if !ok {
-		return echo.NewHTTPError(http.StatusBadRequest, "state must be one of "+strings.Join(alertStates, ", "))
-	}
-	alerts, err := s.store.Alerts(c.Request().Context(), f)
+	alerts, err := s.alerts(c, state)
 	if err != nil {
 		return err
 	}
@@ -178,11 +174,7 @@ func (s *Server) alertList(c echo.Context) error {
 	if state == "" {
 		state = "active"
 	}
-	f, ok := storeFilter(state)
-	if !ok {
-		return echo.NewHTTPError(http.StatusBadRequest, "state must be one of "+strings.Join(alertStates, ", "))
-	}
-	alerts, err := s.store.Alerts(c.Request().Context(), f)
+	alerts, err := s.alerts(c, state)
 	if err != nil {
 		return err
 	}

@@ -43,30 +43,28 @@ var pageFuncs = template.FuncMap{
 		}
 		return *s
 	},
-	"sevclass": func(s string) string {
-		switch s {
-		case monitor.SeverityCritical, monitor.StatusAbended, monitor.StatusKilled:
-			return "crit"
-		case monitor.SeverityWarning, monitor.StatusStopped, monitor.StatusStarting, monitor.StatusUnknown:
-			return "warn"
-		}
-		return "ok"
-	},
-	"icon": func(s string) string {
-		switch s {
-		case monitor.SeverityCritical, monitor.StatusAbended, monitor.StatusKilled:
-			return "✖"
-		case monitor.SeverityWarning, monitor.StatusStopped, monitor.StatusStarting, monitor.StatusUnknown:
-			return "▲"
-		}
-		return "●"
-	},
+	"sevclass": sevclass,
+	"icon":     func(s string) string { return sevIcon[sevclass(s)] },
 	"speechFor": func(a monitor.Alert, lang string) string {
 		if lang == "ko" {
 			return a.Speech.Ko
 		}
 		return a.Speech.En
 	},
+}
+
+// sevIcon marks each sevclass with a shape, not only a colour.
+var sevIcon = map[string]string{"crit": "✖", "warn": "▲", "ok": "●"}
+
+// sevclass is how bad a severity or a process status looks: crit, warn or ok.
+func sevclass(s string) string {
+	switch s {
+	case monitor.SeverityCritical, monitor.StatusAbended, monitor.StatusKilled:
+		return "crit"
+	case monitor.SeverityWarning, monitor.StatusStopped, monitor.StatusStarting, monitor.StatusUnknown:
+		return "warn"
+	}
+	return "ok"
 }
 
 func loadPages() (*pages, error) {
