@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/syncmon/syncmon/handlers"
+	"github.com/syncmon/syncmon/store"
 )
 
 // New keeps its own copy of the allowed origins: the caller's slice is
@@ -171,5 +172,21 @@ func TestAdminActionsAreAuditedWithTheActor(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("audit rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// Kiosk pairing is a route of its own; the links /tokens hands out
+// (/kiosk?token=…) are routed to it.
+func TestKioskPairingRoute(t *testing.T) {
+	ts := newAuthServer(t, false, nil)
+	for i, path := range []string{"/kiosk/pair?token=", "/kiosk?token="} {
+		_, secret, err := ts.Store.CreateKioskToken(context.Background(), store.Actor{Name: "adam"}, fmt.Sprintf("Hall %d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, _ := ts.do(t, ts.request(t, http.MethodGet, path+url.QueryEscape(secret), "", "", creds{browser: true}))
+		if ck := cookieNamed(resp, "syncmon_session"); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/kiosk" || ck == nil {
+			t.Errorf("GET %s…: %d to %q, cookie %v; want 303 to /kiosk with a session", path, resp.StatusCode, resp.Header.Get("Location"), ck)
+		}
 	}
 }
