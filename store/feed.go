@@ -357,7 +357,15 @@ func (s *Store) Subscribe(ctx context.Context, since int64) (*Subscription, []Ev
 	if err != nil {
 		return nil, nil, err
 	}
-	sub.ctxStop = context.AfterFunc(ctx, sub.Close)
+	stop := context.AfterFunc(ctx, sub.Close)
+	sub.mu.Lock()
+	if sub.closed { // dropped already, or ctx was done
+		sub.mu.Unlock()
+		stop()
+		return sub, backlog, nil
+	}
+	sub.ctxStop = stop
+	sub.mu.Unlock()
 	return sub, backlog, nil
 }
 
