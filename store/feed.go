@@ -86,9 +86,11 @@ func (f *feed) newSub() *Subscription {
 // registerLocked adds sub; the caller holds f.mu.
 func (f *feed) registerLocked(sub *Subscription) { f.subs[sub] = struct{}{} }
 
-// loadLocked fills the ring from the log, once. No subscription exists yet,
-// so an event committed but not yet published can be taken from the log
-// now and skipped when publish hands it over.
+// loadLocked fills the ring from the log, once: events read from it, and
+// head, the log's head read before them. No subscription exists yet, so an
+// event committed but not yet published can be taken from the log now and
+// skipped when publish hands it over; one the read missed (committed after
+// head) has a seq above last and is published as usual.
 func (f *feed) loadLocked(events []Event, head int64) {
 	f.ring = events
 	f.last = head
@@ -377,12 +379,16 @@ func (s *Store) subscribe(ctx context.Context, since int64) (*Subscription, []Ev
 		return nil, nil, errors.New("subscribe: store closed")
 	}
 	if !f.loaded {
+		// The head first: everything up to it is committed, so the read
+		// holds it. Commits after it may or may not be in the read; those
+		// that are not still wait in the hand-off queue and are published.
+		head := s.Head()
 		recent, err := s.recentEvents(ctx, ringSize)
 		if err != nil {
 			f.mu.Unlock()
 			return nil, nil, err
 		}
-		f.loadLocked(recent, s.Head())
+		f.loadLocked(recent, head)
 	}
 	sub := f.newSub()
 	if since < 0 {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -368,5 +370,48 @@ func TestResumeResetsAndEndsWithItsContext(t *testing.T) {
 		case <-time.After(5 * time.Second):
 			t.Fatal("subscription still open after its context ended")
 		}
+	}
+}
+
+// The first subscription loads the ring while writes are in flight: the
+// events it reads and those still on their way to the publisher join up,
+// with no gap and no duplicate.
+func TestFirstSubscribeDuringWritesNoGap(t *testing.T) {
+	for round := range 5 {
+		s := mustOpen(t, filepath.Join(t.TempDir(), fmt.Sprintf("first%d.db", round)))
+		ctx := context.Background()
+		const n = 200
+		done := make(chan error, 1)
+		go func() {
+			for range n {
+				if _, _, err := s.CreateTestAlert(ctx, store.Actor{Name: "w"}, "x"); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+		for s.Head() < int64(10*(round+1)) {
+			runtime.Gosched()
+		}
+		sub, backlog, err := s.Subscribe(ctx, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := newCollector()
+		for _, e := range backlog {
+			c.deliver(e)
+		}
+		sub.Start(c.deliver)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		got := c.waitFor(t, n)
+		for i, seq := range got {
+			if seq != int64(i+1) {
+				t.Fatalf("round %d: seq[%d] = %d: gap or duplicate in %v", round, i, seq, got)
+			}
+		}
+		sub.Close()
 	}
 }
