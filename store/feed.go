@@ -70,11 +70,24 @@ func newFeed() *feed {
 // after commit, so batches enter in seq order. It calls no subscriber.
 func (f *feed) enqueue(events []Event) { f.handoff <- events }
 
-// run is the publisher: it hands each batch to the subscriptions, in order,
-// until the queue is closed (Store.Close) and drained.
+// run is the publisher: it hands the batches to the subscriptions, in order,
+// until the queue is closed (Store.Close) and drained. Batches that queued
+// up while it was busy go out together: one pass over the subscriptions.
 func (f *feed) run() {
 	defer close(f.stopped)
 	for events := range f.handoff {
+	more:
+		for len(events) < maxPending {
+			select {
+			case next, ok := <-f.handoff:
+				if !ok {
+					break more
+				}
+				events = append(events[:len(events):len(events)], next...)
+			default:
+				break more
+			}
+		}
 		f.publish(events)
 	}
 }
