@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"crypto/tls"
 	"errors"
 	"net"
@@ -197,10 +196,7 @@ func (s *Server) wsConnect(sess *melody.Session) {
 		_ = nc.SetWriteBuffer(wsSocketBuffer)
 	}
 
-	// The session, not its request's context, decides when the subscription
-	// ends (wsDisconnect): a revoked stream's context is cancelled first,
-	// and the session must still say 1008 before it goes.
-	sub, backlog, reset, err := store.Resume(context.WithoutCancel(sess.Request.Context()), s.store, since)
+	sub, backlog, reset, err := store.Resume(sess.Request.Context(), s.store, since)
 	if err != nil {
 		s.log.Error("subscribe", "transport", "ws", "err", err)
 		c.cut()

@@ -199,7 +199,6 @@ type Subscription struct {
 	closed  bool
 	done    chan struct{}
 	onEnd   func()
-	ctxStop func() bool // stops the context watch (Subscribe's ctx)
 }
 
 // Start begins live delivery: first the events held back since Subscribe,
@@ -300,9 +299,6 @@ func (sub *Subscription) endLocked() {
 		sub.closed = true
 		sub.pending = nil
 		close(sub.done)
-		if sub.ctxStop != nil {
-			sub.ctxStop()
-		}
 		if sub.onEnd != nil {
 			go sub.onEnd()
 		}
@@ -340,7 +336,10 @@ type EventLog interface {
 	// Subscribe registers for live events, then returns the retained events
 	// after since (since < 0: none, start at the head); ErrTooOld when since
 	// is outside the retained log. Call Start on the subscription after
-	// sending the backlog. It ends when ctx is done or on Close.
+	// sending the backlog, and Close when done with it. ctx bounds the
+	// subscribing (the backlog read), not the subscription's life: tying
+	// each subscription to a request's context cost a goroutine and a
+	// feed lock per request and starved the publisher under churn.
 	Subscribe(ctx context.Context, since int64) (*Subscription, []Event, error)
 	// Head is the newest seq.
 	Head() int64
@@ -368,23 +367,6 @@ func Resume(ctx context.Context, log EventLog, since int64) (sub *Subscription, 
 // older since reads the log: registered first, then the backlog read, and
 // live events the backlog already holds are skipped by seq in Start.
 func (s *Store) Subscribe(ctx context.Context, since int64) (*Subscription, []Event, error) {
-	sub, backlog, err := s.subscribe(ctx, since)
-	if err != nil {
-		return nil, nil, err
-	}
-	stop := context.AfterFunc(ctx, sub.Close)
-	sub.mu.Lock()
-	if sub.closed { // dropped already, or ctx was done
-		sub.mu.Unlock()
-		stop()
-		return sub, backlog, nil
-	}
-	sub.ctxStop = stop
-	sub.mu.Unlock()
-	return sub, backlog, nil
-}
-
-func (s *Store) subscribe(ctx context.Context, since int64) (*Subscription, []Event, error) {
 	f := s.feed
 	f.mu.Lock()
 	if f.closed {
