@@ -9,8 +9,8 @@ package store
 // calls into a subscriber, and so never into a transport: the publisher
 // goroutine takes batches off the queue in the order they were put there
 // (seq order, since store.mu serialises writers) and offers each event to
-// every subscription under feed.mu and then Subscription.mu. Offers never
-// block: a subscription that cannot take an event is dropped, and its
+// every subscription under Subscription.mu (feed.mu only while it moves
+// the ring and lists the subscriptions). Offers never block: a subscription that cannot take an event is dropped, and its
 // client resumes by seq.
 
 import (
@@ -33,9 +33,12 @@ const maxPending = 1024
 const ringSize = 1024
 
 // handoffSize bounds the committed batches waiting for the publisher. The
-// publisher only makes non-blocking offers, so the queue is all but empty;
-// should it ever fill, the writer waits for room rather than grow memory.
-const handoffSize = 1024
+// publisher only makes non-blocking offers, so a pass is short; the writer
+// waits (without calling any subscriber) only while one batch is on its
+// way. A deep queue let writers race ahead of delivery: the head ran far
+// past what screens had, and under reconnect churn (the chaos test)
+// delivery fell behind for minutes.
+const handoffSize = 1
 
 // feed is the live tail of the event log: it hands each committed event to
 // every subscription, in seq order, without ever blocking the writer.
@@ -131,9 +134,15 @@ func (f *feed) sinceLocked(seq int64) ([]Event, bool) {
 // publish hands events (in seq order) to every subscription. Only the
 // publisher goroutine calls it, batch after batch, so publish order is seq
 // order.
+//
+// The ring and last move and the subscriptions are listed under f.mu; the
+// offers are made after it is released, so that subscribing and closing
+// never wait for a pass over every subscription. A subscription that joins
+// meanwhile has these events in its backlog already (it read last and the
+// ring after they moved); only this goroutine offers, so each subscription
+// still sees seq order.
 func (f *feed) publish(events []Event) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	if f.loaded {
 		// Skip what the ring already holds (read from the log by the first
 		// Subscribe while these commits waited in the hand-off queue).
@@ -141,6 +150,7 @@ func (f *feed) publish(events []Event) {
 			events = events[1:]
 		}
 		if len(events) == 0 {
+			f.mu.Unlock()
 			return
 		}
 		f.ring = append(f.ring, events...)
@@ -149,15 +159,34 @@ func (f *feed) publish(events []Event) {
 		}
 		f.last = events[len(events)-1].Seq
 	}
+	subs := make([]*Subscription, 0, len(f.subs))
 	for sub := range f.subs {
+		subs = append(subs, sub)
+	}
+	f.mu.Unlock()
+
+	var lagging []*Subscription
+	for _, sub := range subs {
 		for _, e := range events {
 			if !sub.offer(e) {
-				f.dropped++
-				delete(f.subs, sub)
+				lagging = append(lagging, sub)
 				break
 			}
 		}
 	}
+	if len(lagging) == 0 {
+		return
+	}
+	f.mu.Lock()
+	for _, sub := range lagging {
+		// Still listed: dropped for not keeping up (one its owner closed
+		// was unlisted by Close before it was marked closed).
+		if _, ok := f.subs[sub]; ok {
+			f.dropped++
+			delete(f.subs, sub)
+		}
+	}
+	f.mu.Unlock()
 }
 
 func (f *feed) remove(sub *Subscription) {
