@@ -97,13 +97,24 @@ func (l *Lease) run(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
-		l.step(ctx)
-		tick.Reset(l.ttl / 3)
+		if l.step(ctx) {
+			tick.Reset(l.ttl / 3)
+		} else {
+			tick.Reset(l.campaignEvery())
+		}
 	}
 }
 
-// step campaigns or renews once.
-func (l *Lease) step(ctx context.Context) {
+// campaignEvery is how often a node that does not hold the lease tries to
+// win it (often: after a crash the lease frees up at an unknown time), and
+// how soon a failed renewal is tried again.
+func (l *Lease) campaignEvery() time.Duration {
+	return min(l.ttl/3, 250*time.Millisecond)
+}
+
+// step campaigns or renews once. It tells whether it won or renewed the
+// lease: then the next step is due in TTL/3, else soon.
+func (l *Lease) step(ctx context.Context) bool {
 	l.mu.Lock()
 	holding, rev, validUntil := l.holding, l.rev, l.validUntil
 	l.mu.Unlock()
@@ -112,9 +123,9 @@ func (l *Lease) step(ctx context.Context) {
 		l.lose("renewal failed for too long")
 		holding = false
 	}
-	budget := l.ttl / 3
-	if holding && time.Until(validUntil) < budget {
-		budget = time.Until(validUntil)
+	budget := min(l.ttl/3, time.Second)
+	if holding {
+		budget = min(l.ttl/3, time.Until(validUntil))
 	}
 	actx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
@@ -129,8 +140,9 @@ func (l *Lease) step(ctx context.Context) {
 			l.lose("lease taken: " + err.Error())
 		default:
 			l.log.Warn("cluster: lease renewal failed", "err", err)
+			return false
 		}
-		return
+		return err == nil
 	}
 	newRev, err := l.kv.Create(actx, LeaseKey, []byte(l.name))
 	if err == nil {
@@ -139,17 +151,18 @@ func (l *Lease) step(ctx context.Context) {
 		l.mu.Unlock()
 		l.log.Info("cluster: this node is the writer", "term", newRev)
 		l.notify(true)
-		return
+		return true
 	}
 	if !errors.Is(err, jetstream.ErrKeyExists) {
 		l.log.Debug("cluster: lease campaign failed", "err", err)
-		return
+		return false
 	}
 	if e, err := l.kv.Get(actx, LeaseKey); err == nil {
 		l.mu.Lock()
 		l.writer = string(e.Value())
 		l.mu.Unlock()
 	}
+	return false
 }
 
 func (l *Lease) lose(why string) {
