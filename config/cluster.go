@@ -73,7 +73,11 @@ func (v *validator) cluster(fc *fileCluster, cfg *Config) {
 	if c.Replicas > 1 && len(fc.Peers) == 0 {
 		v.fail("cluster.peers", "required with replicas %d: the routes of the other nodes", c.Replicas)
 	} else if c.Replicas > len(fc.Peers)+1 {
-		v.fail("cluster.replicas", "%d copies need at least %d nodes, but peers names %d", c.Replicas, c.Replicas, len(fc.Peers))
+		key := "cluster.peers"
+		if fc.Replicas != nil {
+			key = "cluster.replicas"
+		}
+		v.fail(key, "replicas %d needs at least %d nodes, but peers names %d", c.Replicas, c.Replicas, len(fc.Peers))
 	}
 	cfg.Cluster = c
 }
