@@ -226,7 +226,8 @@ func (n *Node) Open(ctx context.Context) error {
 }
 
 // retry calls try until it succeeds or ctx ends, each attempt bounded by a
-// few seconds, with a short pause between attempts.
+// two seconds (a request sent before the meta leader exists may never be
+// answered), with a short pause between attempts.
 func retry(ctx context.Context, try func(context.Context) error) error {
 	pause := time.NewTimer(0)
 	defer pause.Stop()
@@ -240,7 +241,7 @@ func retry(ctx context.Context, try func(context.Context) error) error {
 			return fmt.Errorf("%w (last: %w)", ErrNoQuorum, last)
 		case <-pause.C:
 		}
-		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		actx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		last = try(actx)
 		cancel()
 		if last == nil {
