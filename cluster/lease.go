@@ -15,9 +15,12 @@ import (
 // kv.Create (only one can succeed while the key exists), the holder renews
 // by revision with kv.Update every TTL/3, and counts itself the writer only
 // until TTL*3/4 after the start of its last successful renewal: it steps
-// down before the key can expire and anyone else can win it.
+// down before the key can expire and anyone else can win it. The holder
+// also hands the leadership of the bucket's and the log's Raft groups to
+// other nodes, so that its crash costs the TTL and no Raft election.
 type Lease struct {
 	kv   jetstream.KeyValue
+	shed func(context.Context) // Node.shedLeaders
 	name string
 	ttl  time.Duration
 	log  *slog.Logger
@@ -44,7 +47,7 @@ func (n *Node) NewLease() (*Lease, error) {
 		return nil, ErrNotOpen
 	}
 	ctx, stop := context.WithCancel(context.Background())
-	l := &Lease{kv: kv, name: n.cfg.Node, ttl: n.cfg.LeaseTTL, log: n.log,
+	l := &Lease{kv: kv, shed: n.shedLeaders, name: n.cfg.Node, ttl: n.cfg.LeaseTTL, log: n.log,
 		changes: make(chan bool, 1), stop: stop, done: make(chan struct{})}
 	go l.run(ctx)
 	return l, nil
@@ -136,6 +139,7 @@ func (l *Lease) step(ctx context.Context) bool {
 			l.mu.Lock()
 			l.rev, l.validUntil = newRev, start.Add(l.ttl*3/4)
 			l.mu.Unlock()
+			l.shed(actx)
 		case errors.Is(err, jetstream.ErrKeyRevisionMismatch), errors.Is(err, jetstream.ErrKeyNotFound):
 			l.lose("lease taken: " + err.Error())
 		default:
@@ -151,6 +155,7 @@ func (l *Lease) step(ctx context.Context) bool {
 		l.mu.Unlock()
 		l.log.Info("cluster: this node is the writer", "term", newRev)
 		l.notify(true)
+		l.shed(actx)
 		return true
 	}
 	if !errors.Is(err, jetstream.ErrKeyExists) {

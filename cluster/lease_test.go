@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -72,6 +73,15 @@ func failover(t *testing.T, clean bool) {
 		}
 	}
 	last := appendN(t, nodes[w], "before", 0, 5)
+	// The writer leads neither the log's Raft group nor the lease's, so
+	// that its crash costs no election of theirs.
+	took = waitFor(t, 10*time.Second, "the log led by another node", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		info, err := nodes[w].Info(ctx)
+		return err == nil && info.Leader != "" && info.Leader != nodes[w].Name()
+	})
+	t.Logf("the writer handed the log's leadership over within %s", took.Round(time.Millisecond))
 
 	stopped := time.Now()
 	if clean {
@@ -88,12 +98,14 @@ func failover(t *testing.T, clean bool) {
 		t.Errorf("new term %d, want more than %d", got, term)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	from, err := nodes[next].LastSeq(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var from uint64
+	waitFor(t, 15*time.Second, "the log's end from the new writer", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		var err error
+		from, err = nodes[next].LastSeq(ctx)
+		return err == nil
+	})
 	if from != last {
 		t.Fatalf("the new writer sees the log end at %d, want %d", from, last)
 	}
@@ -147,4 +159,43 @@ func TestRestartCatchesUp(t *testing.T) {
 	if again.Epoch() != nodes[0].Epoch() {
 		t.Errorf("epoch after restart %q, want %q", again.Epoch(), nodes[0].Epoch())
 	}
+}
+
+// TestMinorityStepsDown leaves the writer alone: it stops being the writer
+// within the TTL, cannot append, and its quorum check fails.
+func TestMinorityStepsDown(t *testing.T) {
+	nodes := startCluster(t, configs(t, 3))
+	leases := newLeases(t, nodes)
+	w, _ := oneWriter(t, leases, 15*time.Second)
+	<-leases[w].Changes() // true
+	cut := time.Now()
+	for i, n := range nodes {
+		if i != w {
+			n.Close()
+		}
+	}
+	select {
+	case became := <-leases[w].Changes():
+		if became {
+			t.Fatal("told it became the writer while alone")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the lone writer was not told it lost the lease")
+	}
+	t.Logf("the lone writer stepped down %s after its peers stopped", time.Since(cut).Round(time.Millisecond))
+	if leases[w].IsWriter() || leases[w].Term() != 0 {
+		t.Fatalf("alone: IsWriter %v term %d", leases[w].IsWriter(), leases[w].Term())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	_, err := nodes[w].Append(ctx, "alone", []byte("x"), 0)
+	cancel()
+	if !errors.Is(err, cluster.ErrNoQuorum) {
+		t.Fatalf("append alone: %v, want ErrNoQuorum", err)
+	}
+	took := waitFor(t, 30*time.Second, "quorum check failing", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		return errors.Is(nodes[w].CheckQuorum(ctx), cluster.ErrNoQuorum)
+	})
+	t.Logf("quorum check failed %s after the append did", took.Round(time.Millisecond))
 }

@@ -57,9 +57,10 @@ type Node struct {
 	js  jetstream.JetStream
 
 	mu     sync.Mutex
-	stream jetstream.Stream   // set by Open
-	kv     jetstream.KeyValue // set by Open
-	epoch  string             // set by Open
+	stream jetstream.Stream     // set by Open
+	kv     jetstream.KeyValue   // set by Open
+	epoch  string               // set by Open
+	shed   map[string]time.Time // when this node last stepped down as a stream's leader
 	closed bool
 }
 
@@ -117,7 +118,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		srv.WaitForShutdown()
 		return nil, fmt.Errorf("cluster: jetstream client: %w", err)
 	}
-	return &Node{cfg: cfg, log: cfg.Logger.With("node", cfg.Node), srv: srv, nc: nc, js: js}, nil
+	return &Node{cfg: cfg, log: cfg.Logger.With("node", cfg.Node), srv: srv, nc: nc, js: js, shed: map[string]time.Time{}}, nil
 }
 
 func serverOptions(cfg Config) (*server.Options, error) {
