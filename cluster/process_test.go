@@ -156,6 +156,14 @@ func TestKill9Failover(t *testing.T) {
 		base := len(w.acked)
 		w.until("30 appends", func(line) bool { return w.writer >= 0 && len(w.acked) >= base+30 })
 		killed := w.writer
+		// Kill only once every replica is current and the writer leads
+		// neither Raft group it handed over: then the failover costs the
+		// lease's TTL. (A kill during a peer's catch-up also pays a Raft
+		// election: docs/CLUSTER.md.)
+		settled := waitFor(t, 30*time.Second, "the writer leading no Raft group", func() bool {
+			return ledElsewhere(clients[(killed+1)%3], cfgs[killed].Node)
+		})
+		t.Logf("round %d: settled after %s", r+1, settled.Round(time.Millisecond))
 		killedAt := time.Now()
 		if err := w.procs(killed).Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
@@ -184,6 +192,40 @@ func TestKill9Failover(t *testing.T) {
 	}
 	t.Logf("kill -9 failovers: %v", failovers)
 	checkLog(t, clients[w.writer], w.acked, w.last)
+}
+
+// ledElsewhere tells, through a node's client port, whether the event log
+// and the lease bucket have every replica current and a leader other than
+// writer.
+func ledElsewhere(client, writer string) bool {
+	nc, err := nats.Connect("nats://"+client, nats.Timeout(time.Second))
+	if err != nil {
+		return false
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	for _, name := range []string{cluster.StreamName, "KV_" + cluster.LeaseBucket} {
+		s, err := js.Stream(ctx, name)
+		if err != nil {
+			return false
+		}
+		info, err := s.Info(ctx)
+		if err != nil || info.Cluster == nil || info.Cluster.Leader == "" || info.Cluster.Leader == writer ||
+			len(info.Cluster.Replicas) != 2 {
+			return false
+		}
+		for _, p := range info.Cluster.Replicas {
+			if !p.Current || p.Offline {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // watch follows the node processes' output lines.
