@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/syncmon/syncmon/config"
 	"github.com/syncmon/syncmon/monitor"
 	"github.com/syncmon/syncmon/monitor/errlog"
 )
@@ -197,14 +198,7 @@ func optSeconds(p *int64) string {
 // unset one is reported as a note, and its value is checked only by serve.
 func configCheck(path string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var unset []string
-	lenient := func(name string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		unset = append(unset, name)
-		return "https://unset.invalid/placeholder-for-config-check-only"
-	}
-	cfg, err := loadConfig(path, lenient)
+	cfg, err := loadConfig(path, config.LenientEnv(getenv, func(name string) { unset = append(unset, name) }))
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitError{1}

@@ -38,6 +38,8 @@ type Config struct {
 	PublicURL string
 	// Notifications are the outbound channels (chat, webhooks) alerts go to.
 	Notifications []Notification
+	// Cluster is cluster mode (see cluster.go); nil runs one node on SQLite.
+	Cluster *Cluster
 }
 
 // Notification kinds.
@@ -128,6 +130,7 @@ type file struct {
 	Targets        []fileTarget      `yaml:"targets"`
 	Retention      map[string]string `yaml:"retention"`
 	fileOutbound   `yaml:",inline"`
+	Cluster        *fileCluster `yaml:"cluster"`
 }
 
 // fileOutbound is the part of the file about outbound notifications.
@@ -246,6 +249,7 @@ func Parse(data []byte, getenv func(string) string) (Config, error) {
 	indexLines(&root, "", lines)
 	v := validator{lines: lines}
 	cfg := v.build(f, getenv)
+	v.cluster(f.Cluster, &cfg)
 	if len(v.errs) > 0 {
 		return Config{}, v.errs
 	}

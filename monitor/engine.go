@@ -250,6 +250,14 @@ func StepLog(t Target, mem Memory, entries []LogEntry, active []Alert, silences 
 	return mem, applySilences(trs, active, silences, now)
 }
 
+// Resilence returns an update for every active alert whose silence began or
+// ended: the store applies it when a silence is made or ended, and now and
+// then for windows that open and close by the clock. The one copy of this
+// rule, shared with Step and StepLog.
+func Resilence(active []Alert, silences []Silence, now time.Time) []Transition {
+	return applySilences(nil, active, silences, now)
+}
+
 // applySilences marks new and changed alerts by the silences in force, and
 // adds an update for every active alert whose silence began or ended.
 func applySilences(trs []Transition, active []Alert, silences []Silence, now time.Time) []Transition {

@@ -1,0 +1,166 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Errors an append can end with; test them with errors.Is.
+var (
+	// ErrFenced: the log's last sequence was not the one the writer
+	// expected, so nothing was appended. A writer that sees it has been
+	// deposed or has fallen behind: it must stop, re-read the log and win
+	// the lease again before appending.
+	ErrFenced = errors.New("cluster: fenced: the log's last sequence is not the expected one")
+	// ErrNoQuorum: the log (or the lease) did not answer in time, or has no
+	// leader: this node cannot reach a quorum. An append that ends so may
+	// or may not be in the log; retry it with the same message id, which
+	// returns the original sequence if it was.
+	ErrNoQuorum = errors.New("cluster: no quorum: the cluster did not answer in time")
+)
+
+// Entry is one event read back from the log.
+type Entry struct {
+	Seq   uint64    // the stream sequence: the event's global seq
+	MsgID string    // the message id it was appended with
+	Time  time.Time // when the stream stored it
+	Data  []byte
+}
+
+func (n *Node) open() (jetstream.Stream, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.stream == nil {
+		return nil, ErrNotOpen
+	}
+	return n.stream, nil
+}
+
+// Epoch names this incarnation of the log: the stream's name and creation
+// time. A log deleted and created again has a new epoch, so clients holding
+// seqs of the old one get reset. Empty before Open.
+func (n *Node) Epoch() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.epoch
+}
+
+func epochOf(info *jetstream.StreamInfo) string {
+	return StreamName + "." + strconv.FormatInt(info.Created.UnixNano(), 10)
+}
+
+// Append appends payload to the log if, and only if, the log's last
+// sequence is expectLastSeq (0 for an empty log), and returns its seq.
+// msgID makes it idempotent: appending an id already in the log (within
+// the de-duplication window) returns the original seq, whatever
+// expectLastSeq says, so a retry after ErrNoQuorum never duplicates.
+func (n *Node) Append(ctx context.Context, msgID string, payload []byte, expectLastSeq uint64) (uint64, error) {
+	if _, err := n.open(); err != nil {
+		return 0, err
+	}
+	if msgID == "" {
+		return 0, errors.New("cluster: append needs a message id")
+	}
+	ack, err := n.js.Publish(ctx, Subject, payload,
+		jetstream.WithMsgID(msgID), jetstream.WithExpectLastSequence(expectLastSeq), jetstream.WithExpectStream(StreamName))
+	if err != nil {
+		return 0, fmt.Errorf("append %s after %d: %w", msgID, expectLastSeq, classify(ctx, err))
+	}
+	return ack.Sequence, nil
+}
+
+// classify maps a JetStream error to ErrFenced or ErrNoQuorum (joined with
+// the original), or returns it as it is.
+func classify(ctx context.Context, err error) error {
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) {
+		switch {
+		case apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence,
+			apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant:
+			return errors.Join(ErrFenced, err)
+		case apiErr.Code == 503, apiErr.Code == 408:
+			return errors.Join(ErrNoQuorum, err)
+		}
+	}
+	if ctx.Err() == context.Canceled {
+		return err
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) ||
+		errors.Is(err, jetstream.ErrStreamNotFound) {
+		return errors.Join(ErrNoQuorum, err)
+	}
+	return err
+}
+
+// Reader delivers the log in order from a sequence. It is one goroutine's:
+// call Next from one goroutine, then Close.
+type Reader struct {
+	cons jetstream.Consumer
+	it   jetstream.MessagesContext
+	next uint64 // the seq Next expects
+}
+
+// Read opens a reader from fromSeq (1 for the whole log). It is an ordered
+// consumer: when the stream's leader changes it is recreated from where it
+// stopped, so it neither skips nor repeats.
+func (n *Node) Read(ctx context.Context, fromSeq uint64) (*Reader, error) {
+	if _, err := n.open(); err != nil {
+		return nil, err
+	}
+	if fromSeq == 0 {
+		fromSeq = 1
+	}
+	cons, err := n.js.OrderedConsumer(ctx, StreamName, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: fromSeq,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cluster: read the log from %d: %w", fromSeq, classify(ctx, err))
+	}
+	it, err := cons.Messages()
+	if err != nil {
+		return nil, fmt.Errorf("cluster: read the log from %d: %w", fromSeq, err)
+	}
+	return &Reader{cons: cons, it: it, next: fromSeq}, nil
+}
+
+// Next blocks until the next entry or until ctx ends. Entries come in
+// sequence order; a gap (the log's start pruned past fromSeq) is reported
+// through Entry.Seq being greater than the one expected.
+func (r *Reader) Next(ctx context.Context) (Entry, error) {
+	msg, err := r.it.Next(jetstream.NextContext(ctx))
+	if err != nil {
+		if ctx.Err() != nil {
+			return Entry{}, ctx.Err()
+		}
+		return Entry{}, fmt.Errorf("cluster: read the log at %d: %w", r.next, err)
+	}
+	md, err := msg.Metadata()
+	if err != nil {
+		return Entry{}, fmt.Errorf("cluster: read the log at %d: %w", r.next, err)
+	}
+	r.next = md.Sequence.Stream + 1
+	return Entry{Seq: md.Sequence.Stream, MsgID: msg.Headers().Get(jetstream.MsgIDHeader), Time: md.Timestamp, Data: msg.Data()}, nil
+}
+
+// Close stops the reader.
+func (r *Reader) Close() { r.it.Stop() }
+
+// LastSeq is the log's last sequence, asked of the stream's leader.
+func (n *Node) LastSeq(ctx context.Context) (uint64, error) {
+	stream, err := n.open()
+	if err != nil {
+		return 0, err
+	}
+	info, err := stream.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("cluster: last seq: %w", classify(ctx, err))
+	}
+	return info.State.LastSeq, nil
+}

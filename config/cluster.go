@@ -1,0 +1,95 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+)
+
+// Cluster is the cluster mode configuration: this node's name, its embedded
+// NATS route listener, its peers, where JetStream keeps its files and how
+// many copies of the event log there are. Nil in Config: one node on SQLite.
+type Cluster struct {
+	Node     string   // unique per node; JetStream's server name, so it must stay stable
+	Listen   string   // host:port of the route listener, e.g. 0.0.0.0:6222
+	Peers    []string // host:port of every route (this node's own may be listed too)
+	DataDir  string   // JetStream's store directory
+	Replicas int      // copies of the log and the lease: 1, 3 or 5
+}
+
+// DefaultReplicas is the replica count a cluster section leaves out.
+const DefaultReplicas = 3
+
+type fileCluster struct {
+	Node     string   `yaml:"node"`
+	Listen   string   `yaml:"listen"`
+	Peers    []string `yaml:"peers"`
+	DataDir  string   `yaml:"data_dir"`
+	Replicas *int     `yaml:"replicas"`
+}
+
+// cluster checks the cluster section, when there is one.
+func (v *validator) cluster(fc *fileCluster, cfg *Config) {
+	if fc == nil {
+		return
+	}
+	c := &Cluster{Node: fc.Node, Listen: fc.Listen, DataDir: fc.DataDir, Replicas: DefaultReplicas}
+	switch {
+	case c.Node == "":
+		v.fail("cluster.node", "required: this node's name, unique in the cluster")
+	case strings.Trim(c.Node, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != "":
+		v.fail("cluster.node", "%q: use letters, digits, '-', '_' or '.'", c.Node)
+	}
+	if c.Listen == "" {
+		v.fail("cluster.listen", "required: the route address, e.g. 0.0.0.0:6222")
+	} else if err := hostPort(c.Listen); err != nil {
+		v.fail("cluster.listen", "%q: %v", c.Listen, err)
+	}
+	seen := map[string]int{}
+	for i, p := range fc.Peers {
+		key := fmt.Sprintf("cluster.peers[%d]", i)
+		if err := hostPort(p); err != nil || strings.HasPrefix(p, ":") {
+			v.fail(key, "%q: want host:port, e.g. syncmon-2:6222", p)
+			continue
+		}
+		if prev, dup := seen[p]; dup {
+			v.fail(key, "duplicate peer %q (also cluster.peers[%d])", p, prev)
+			continue
+		}
+		seen[p] = i
+		c.Peers = append(c.Peers, p)
+	}
+	if c.DataDir == "" {
+		v.fail("cluster.data_dir", "required: the directory JetStream keeps the event log in")
+	}
+	if fc.Replicas != nil {
+		c.Replicas = *fc.Replicas
+		if c.Replicas != 1 && c.Replicas != 3 && c.Replicas != 5 {
+			// A quorum is a majority: 2 and 4 copies survive no more failures than 1 and 3.
+			v.fail("cluster.replicas", "must be 1, 3 or 5, not %d", c.Replicas)
+		}
+	}
+	if c.Replicas > 1 && len(fc.Peers) == 0 {
+		v.fail("cluster.peers", "required with replicas %d: the routes of the other nodes", c.Replicas)
+	} else if c.Replicas > len(fc.Peers)+1 {
+		key := "cluster.peers"
+		if fc.Replicas != nil {
+			key = "cluster.replicas"
+		}
+		v.fail(key, "replicas %d needs at least %d nodes, but peers names %d", c.Replicas, c.Replicas, len(fc.Peers))
+	}
+	cfg.Cluster = c
+}
+
+// hostPort checks a host:port address with a port in 1..65535.
+func hostPort(s string) error {
+	_, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return fmt.Errorf("want host:port")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("port %q is not in 1..65535", port)
+	}
+	return nil
+}

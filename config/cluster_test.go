@@ -1,0 +1,60 @@
+package config_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/syncmon/syncmon/config"
+)
+
+func TestClusterSection(t *testing.T) {
+	cfg, err := config.Parse([]byte("targets: [{name: east, kind: simulator}]\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Cluster != nil {
+		t.Fatalf("no cluster section gave %+v, want nil (one node)", cfg.Cluster)
+	}
+	doc := `cluster:
+  node: syncmon-1
+  listen: "0.0.0.0:6222"
+  peers: ["syncmon-1:6222", "syncmon-2:6222", "syncmon-3:6222"]
+  data_dir: /var/lib/syncmon/jetstream
+targets: [{name: east, kind: simulator}]
+`
+	cfg, err = config.Parse([]byte(doc), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cfg.Cluster
+	if c == nil || c.Node != "syncmon-1" || c.Listen != "0.0.0.0:6222" || c.DataDir != "/var/lib/syncmon/jetstream" ||
+		c.Replicas != config.DefaultReplicas || !slices.Equal(c.Peers, []string{"syncmon-1:6222", "syncmon-2:6222", "syncmon-3:6222"}) {
+		t.Fatalf("cluster = %+v", c)
+	}
+}
+
+func TestClusterErrorsNameKeyAndLine(t *testing.T) {
+	const tgt = "targets: [{name: east, kind: simulator}]\n"
+	for _, tc := range []struct{ doc, want string }{
+		{"cluster:\n  listen: \":6222\"\n  peers: [\"b:6222\", \"c:6222\"]\n  data_dir: /d\n" + tgt, `line 1: cluster.node: required`},
+		{"cluster:\n  node: \"a b\"\n  listen: \":6222\"\n  peers: [\"b:6222\", \"c:6222\"]\n  data_dir: /d\n" + tgt, `line 2: cluster.node: "a b"`},
+		{"cluster:\n  node: a\n  listen: \"6222\"\n  peers: [\"b:6222\", \"c:6222\"]\n  data_dir: /d\n" + tgt, `line 3: cluster.listen: "6222": want host:port`},
+		{"cluster:\n  node: a\n  listen: \":6222\"\n  peers:\n    - b:6222\n    - c:99999\n  data_dir: /d\n" + tgt, `line 6: cluster.peers[1]: "c:99999"`},
+		{"cluster:\n  node: a\n  listen: \":6222\"\n  peers: [\"b:6222\", \"b:6222\"]\n  data_dir: /d\n" + tgt, `cluster.peers[1]: duplicate peer "b:6222"`},
+		{"cluster:\n  node: a\n  listen: \":6222\"\n  peers: [\"b:6222\", \"c:6222\"]\n" + tgt, `line 1: cluster.data_dir: required`},
+		{"cluster:\n  node: a\n  listen: \":6222\"\n  peers: [\"b:6222\", \"c:6222\"]\n  data_dir: /d\n  replicas: 2\n" + tgt, `line 6: cluster.replicas: must be 1, 3 or 5, not 2`},
+		{"cluster:\n  node: a\n  listen: \":6222\"\n  data_dir: /d\n" + tgt, `line 1: cluster.peers: required with replicas 3`},
+		{"cluster:\n  node: a\n  listen: \":6222\"\n  peers: [\"b:6222\"]\n  data_dir: /d\n" + tgt, `line 4: cluster.peers: replicas 3 needs at least 3 nodes`},
+		{"cluster:\n  node: a\n  listen: \":6222\"\n  data_dir: /d\n  replica: 1\n" + tgt, `line 5: unknown key "replica"`},
+	} {
+		_, err := config.Parse([]byte(tc.doc), env(nil))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: err %v, want %q", tc.doc, err, tc.want)
+		}
+	}
+	// One node needs no peers.
+	if _, err := config.Parse([]byte("cluster: {node: a, listen: \"127.0.0.1:6222\", data_dir: /d, replicas: 1}\n"+tgt), env(nil)); err != nil {
+		t.Errorf("a one-node cluster: %v", err)
+	}
+}
