@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -24,6 +25,12 @@ var pageFuncs = template.FuncMap{
 			return "—"
 		}
 		return monitor.FormatSeconds(*p)
+	},
+	"fseconds": func(f float64) string { // heartbeat lag and age: fractional seconds
+		if f < 60 {
+			return strconv.FormatFloat(f, 'f', 1, 64) + " s"
+		}
+		return monitor.FormatSeconds(int64(f))
 	},
 	"when": func(t time.Time) string {
 		if t.IsZero() {

@@ -55,6 +55,7 @@ type TargetState struct {
 	Error      string            `json:"error"`
 	ObservedAt time.Time         `json:"observed_at"`
 	Processes  []monitor.Process `json:"processes"`
+	Depth                        // services, paths, heartbeats, transactions (store/depth.go)
 }
 
 var _ EventLog = (*Store)(nil)

@@ -145,7 +145,7 @@ func (w *writeTx) saveMemory(ctx context.Context, target string, mem monitor.Mem
 }
 
 func targetStateOf(obs monitor.Observation) TargetState {
-	st := TargetState{Name: obs.Target, Kind: obs.Kind, Reachable: obs.Err == nil, ObservedAt: obs.ObservedAt, Processes: obs.Processes}
+	st := TargetState{Name: obs.Target, Kind: obs.Kind, Reachable: obs.Err == nil, ObservedAt: obs.ObservedAt, Processes: obs.Processes, Depth: DepthOf(obs)}
 	if obs.Err != nil {
 		st.Error = obs.Err.Error()
 	}
@@ -156,7 +156,7 @@ func targetStateOf(obs monitor.Observation) TargetState {
 }
 
 // saveTarget updates the target row and, when the check succeeded, its
-// process table and samples. It reports whether reachability or the set of
+// process table, depth document (store/depth.go) and samples. It reports whether reachability or the set of
 // process statuses changed (worth a target.status event).
 func (w *writeTx) saveTarget(ctx context.Context, obs monitor.Observation) (bool, error) {
 	var prevReachable sql.NullBool
@@ -189,8 +189,8 @@ func (w *writeTx) saveTarget(ctx context.Context, obs monitor.Observation) (bool
 	var now []string
 	for _, p := range obs.Processes {
 		if _, err := w.ExecContext(ctx, `INSERT OR REPLACE INTO processes
-			(target, program, grp, status, lag_seconds, checkpoint_age_seconds, observed_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			obs.Target, p.Program, p.Group, p.Status, p.LagSeconds, p.CheckpointAgeSeconds, at); err != nil {
+			(target, program, grp, status, lag_seconds, checkpoint_age_seconds, observed_at, deployment) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			obs.Target, p.Program, p.Group, p.Status, p.LagSeconds, p.CheckpointAgeSeconds, at, p.Deployment); err != nil {
 			return false, fmt.Errorf("save process %s: %w", p.Key(), err)
 		}
 		if _, err := w.ExecContext(ctx, `INSERT INTO samples
@@ -201,7 +201,12 @@ func (w *writeTx) saveTarget(ctx context.Context, obs monitor.Observation) (bool
 		now = append(now, p.Key()+"="+p.Status)
 	}
 	slices.Sort(now)
-	return changed || !slices.Equal(prev, now), nil
+	// Services and paths changing status are process-table news too.
+	prevDepth, nowDepth, err := w.saveDepth(ctx, obs, at)
+	if err != nil {
+		return false, err
+	}
+	return changed || !slices.Equal(prev, now) || !slices.Equal(prevDepth, nowDepth), nil
 }
 
 func (w *writeTx) processStatuses(ctx context.Context, target string) ([]string, error) {
