@@ -75,6 +75,11 @@ func maFindings(t Target, obs Observation, mem *Memory) ([]Finding, map[string]b
 			of[p.Name] = p.Deployment
 		}
 	}
+	for _, h := range obs.Heartbeats {
+		if h.Deployment != "" {
+			of[heartbeatGroup(h)] = h.Deployment
+		}
+	}
 	mem.DeploymentOf = of
 	held := map[string]bool{}
 	for g, d := range of {

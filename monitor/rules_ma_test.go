@@ -11,9 +11,10 @@ import (
 // fleet is one Service Manager observation: services, processes and paths
 // of deployments east and west.
 type fleet struct {
-	services []monitor.Service
-	procs    []monitor.Process
-	paths    []monitor.Path
+	services   []monitor.Service
+	procs      []monitor.Process
+	paths      []monitor.Path
+	heartbeats []monitor.Heartbeat
 }
 
 func (h *harness) observeFleet(f fleet) []string {
@@ -23,7 +24,7 @@ func (h *harness) observeFleet(f fleet) []string {
 	for _, s := range f.services {
 		procs = append(procs, monitor.Process{Program: s.Name, Group: s.Deployment, Status: s.Status, Deployment: s.Deployment})
 	}
-	obs := monitor.Observation{Target: "east", Processes: procs, Services: f.services, Paths: f.paths}
+	obs := monitor.Observation{Target: "east", Processes: procs, Services: f.services, Paths: f.paths, Heartbeats: f.heartbeats}
 	h.mem, trs = monitor.Step(h.target, h.mem, obs, h.list(), h.silences, h.now)
 	return h.apply(trs)
 }
@@ -137,4 +138,17 @@ func TestDeploymentComesAndGoes(t *testing.T) {
 	h.expect("west goes away: its group is missed, its services are not", h.observeFleet(east),
 		"opened group_disappeared EXTRACT/W1 warning")
 	h.expect("the new-group alert clears", h.observeFleet(east), "resolved group_appeared EXTRACT/W1 warning")
+}
+
+// A heartbeat of a deployment whose Administration Service is down (so
+// its heartbeat table cannot be read) keeps its alert.
+func TestHeartbeatHeldWithItsDeployment(t *testing.T) {
+	h := newHarness(t)
+	h.target.Thresholds.DepthThresholds = monitor.DefaultDepthThresholds()
+	stale := []monitor.Heartbeat{{Deployment: "east", Direction: monitor.HeartbeatIncoming, From: "EAST", To: "WEST", Path: "E1 ==> R1", LagSeconds: 2, AgeSeconds: 900}}
+	up := services("east", run, run, run, run)
+	h.expect("stale", h.observeFleet(fleet{services: up, heartbeats: stale}), "opened heartbeat_stale HEARTBEAT/EAST:EAST>WEST E1 ==> R1 critical")
+	down := services("east", monitor.StatusStopped, run, run, run)
+	h.expect("admin down: held", h.observeFleet(fleet{services: down}), "opened service_status ADMINSRVR/east critical")
+	h.expect("still held", h.observeFleet(fleet{services: down}))
 }

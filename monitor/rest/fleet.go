@@ -99,6 +99,7 @@ func (f *Fleet) Observe(ctx context.Context, obs *monitor.Observation) error {
 		obs.Paths = append(obs.Paths, p.Paths...)
 		obs.Heartbeats = append(obs.Heartbeats, p.Heartbeats...)
 		obs.Transactions = append(obs.Transactions, p.Transactions...)
+		obs.Unread = append(obs.Unread, p.Unread...)
 	}
 	return nil
 }
@@ -221,7 +222,7 @@ func (f *Fleet) observeDeployment(ctx context.Context, d fleetDeployment, part *
 			}
 		}
 		if clients["ADMINSRVR"] != nil {
-			part.Heartbeats = f.heartbeats(ctx, c, d.name)
+			part.Heartbeats, part.Unread = f.heartbeats(ctx, c, d.name)
 		}
 	}
 	for _, k := range []struct{ program, path, kind string }{
@@ -242,7 +243,16 @@ func (f *Fleet) observeDeployment(ctx context.Context, d fleetDeployment, part *
 		}
 	}
 	if c := clients["PMSRVR"]; c != nil {
-		part.Transactions = f.transactions(ctx, c, procs)
+		txs, unread := f.transactions(ctx, c, procs)
+		part.Transactions, part.Unread = txs, append(part.Unread, unread...)
+	} else {
+		// No PM service: nothing can be said of these Extracts' transactions.
+		for _, p := range procs {
+			if p.Program == "EXTRACT" && p.Status == monitor.StatusRunning {
+				part.Unread = append(part.Unread, monitor.Unread{Source: monitor.SourceTransactions, Program: p.Program, Group: p.Group,
+					Error: "the Performance Metrics Service of " + d.name + " is not running"})
+			}
+		}
 	}
 	for _, s := range part.Services {
 		part.Processes = append(part.Processes, monitor.Process{Program: s.Name, Group: d.name, Status: s.Status, Deployment: d.name})
@@ -323,50 +333,67 @@ func (f *Fleet) paths(ctx context.Context, c *Collector, list, kind string) ([]m
 }
 
 // heartbeats reads the heartbeat table of every connection the
-// Administration Service knows. A connection without one (404) or that
-// cannot be read has none: heartbeats are a view, never a failed check.
-func (f *Fleet) heartbeats(ctx context.Context, c *Collector, dep string) []monitor.Heartbeat {
+// Administration Service knows. A connection without one (404) has none;
+// one that cannot be read is unread (its alerts stay as they are):
+// heartbeats never fail the check.
+func (f *Fleet) heartbeats(ctx context.Context, c *Collector, dep string) ([]monitor.Heartbeat, []monitor.Unread) {
+	out := []monitor.Heartbeat{}
+	unread := func(err error) []monitor.Unread {
+		return []monitor.Unread{{Source: monitor.SourceHeartbeats, Error: fmt.Sprintf("deployment %s: %v", dep, err)}}
+	}
 	body, err := c.get(ctx, "/v2/connections")
+	if nf := (*notFound)(nil); errors.As(err, &nf) {
+		return out, nil
+	}
 	if err != nil {
-		return []monitor.Heartbeat{}
+		return out, unread(err)
 	}
 	conns, err := depthNames(body, "connections")
 	if err != nil {
-		return []monitor.Heartbeat{}
+		return out, unread(err)
 	}
-	out := []monitor.Heartbeat{}
 	for _, conn := range conns {
 		body, err := c.get(ctx, "/v2/connections/"+url.PathEscape(conn)+"/tables/heartbeatData")
-		if err != nil {
+		if nf := (*notFound)(nil); errors.As(err, &nf) {
 			continue
+		}
+		if err != nil {
+			return out, unread(err)
 		}
 		hbs, err := ParseHeartbeats(body, f.now())
 		if err != nil {
-			continue
+			return out, unread(err)
 		}
 		for _, h := range hbs {
 			h.Deployment = dep
 			out = append(out, h)
 		}
 	}
-	return out
+	return out, nil
 }
 
-// transactions reads each Extract's open transactions from the
+// transactions reads each running Extract's open transactions from the
 // Performance Metrics Service. startTime carries no zone: it is read in
 // SyncMon's local zone (run SyncMon in the OGG hosts' zone, or UTC both).
-func (f *Fleet) transactions(ctx context.Context, c *Collector, procs []monitor.Process) []monitor.Transaction {
+// A 404 (before 23ai, or no metrics for that Extract) is none open; any
+// other failure leaves that Extract unread.
+func (f *Fleet) transactions(ctx context.Context, c *Collector, procs []monitor.Process) ([]monitor.Transaction, []monitor.Unread) {
 	out := []monitor.Transaction{}
+	var unread []monitor.Unread
 	for _, p := range procs {
-		if p.Program != "EXTRACT" {
+		if p.Program != "EXTRACT" || p.Status != monitor.StatusRunning {
 			continue
 		}
 		body, err := c.get(ctx, "/v2/mpoints/"+url.PathEscape(p.Group)+"/currentInflightTransactions")
-		if err != nil {
-			continue // 404 before 23ai; a stopped Extract has no metrics
+		if nf := (*notFound)(nil); errors.As(err, &nf) {
+			continue
 		}
-		txs, err := ParseInflightTransactions(bytes.TrimSpace(body), f.now())
+		var txs []monitor.Transaction
+		if err == nil {
+			txs, err = ParseInflightTransactions(bytes.TrimSpace(body), f.now())
+		}
 		if err != nil {
+			unread = append(unread, monitor.Unread{Source: monitor.SourceTransactions, Program: p.Program, Group: p.Group, Error: err.Error()})
 			continue
 		}
 		for _, t := range txs {
@@ -376,5 +403,5 @@ func (f *Fleet) transactions(ctx context.Context, c *Collector, procs []monitor.
 			out = append(out, t)
 		}
 	}
-	return out
+	return out, unread
 }

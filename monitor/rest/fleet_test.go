@@ -122,6 +122,25 @@ func TestFleetServiceNotAnswering(t *testing.T) {
 	}
 }
 
+// Without a running PM service, the running Extracts' transactions are
+// unread: their long_transaction alerts stay as they are.
+func TestFleetWithoutPMService(t *testing.T) {
+	sm := resttest.New(t)
+	sm.SetService("pmsrvr", "stopped")
+	f, _ := rest.NewFleet(fleetTarget(sm.URL))
+	obs := observe(t, f)
+	var groups []string
+	for _, u := range obs.Unread {
+		if u.Source != monitor.SourceTransactions || u.Program != "EXTRACT" {
+			t.Errorf("unread %+v", u)
+		}
+		groups = append(groups, u.Group)
+	}
+	if strings.Join(groups, ",") != "EXT1,EXT2,PMP1" || len(obs.Transactions) != 0 {
+		t.Errorf("unread %q, transactions %+v; want EXT1, EXT2, PMP1 unread and none read", groups, obs.Transactions)
+	}
+}
+
 func TestFleetFailures(t *testing.T) {
 	sm := resttest.New(t)
 	bad := fleetTarget(sm.URL)
