@@ -62,6 +62,8 @@ type Options struct {
 	// Now is the clock that ages events against max_age (time.Now). It must
 	// advance with real time: waits between attempts are real timers.
 	Now func() time.Time
+	// Health is consulted before every heartbeat ping; nil: always healthy.
+	Health Health
 }
 
 // Defaults for Options.
@@ -123,6 +125,9 @@ func (n *Notifier) Start(ctx context.Context) error {
 		return nil
 	}
 	for _, c := range n.chans {
+		if c.cfg.Kind == config.NotifyHeartbeat {
+			continue // no outbox: it follows SyncMon's health, not the log
+		}
 		cur, err := n.st.NotifyCursor(ctx, c.cfg.Name)
 		if err != nil {
 			return fmt.Errorf("start notifications: %w", err)
@@ -139,6 +144,15 @@ func (n *Notifier) Start(ctx context.Context) error {
 		n.wake(ctx)
 	}()
 	for _, c := range n.chans {
+		if c.cfg.Kind == config.NotifyHeartbeat {
+			n.log.Info("heartbeat on", "channel", c.cfg.Name, "host", c.host, "interval", c.cfg.Interval.String())
+			n.wg.Add(1)
+			go func() {
+				defer n.wg.Done()
+				c.beat(ctx)
+			}()
+			continue
+		}
 		n.log.Info("notifications on", "channel", c.cfg.Name, "kind", c.cfg.Kind, "host", c.host,
 			"min_severity", c.cfg.MinSeverity, "max_age", c.cfg.MaxAge.String())
 		n.wg.Add(1)
