@@ -1,0 +1,152 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// These tests kill the real binary under a page and listen: a page whose
+// line stays stale for ui.stale_alarm chimes and says so in its language,
+// with SyncMon dead (everything it needs is in the page already), and says
+// "restored" once when SyncMon is back.
+
+// lineState is what the page's client says of its line alarm.
+type lineState struct {
+	Stale        bool `json:"stale"`
+	StaleAlarmMs int  `json:"staleAlarmMs"`
+	LineLost     int  `json:"lineLost"`
+	LineRestored int  `json:"lineRestored"`
+	LineMedia    bool `json:"lineMedia"`
+	Announced    int  `json:"announced"`
+	Muted        bool `json:"muted"`
+	Checks       int  `json:"checks"`
+}
+
+func (p *tab) line(t *testing.T) lineState { return eval[lineState](t, p, `window.syncmon.state()`) }
+
+const staleAlarm = 3 * time.Second
+
+// startLineProc runs the binary with a 1 s heartbeat (stale after 4 s) and
+// a 3 s stale alarm.
+func startLineProc(t *testing.T) *proc {
+	return startProc(t, func(a *proc) { a.ping, a.staleAlarm = time.Second, staleAlarm })
+}
+
+// waitMedia waits until the page holds the chime and its recordings in memory.
+func (p *tab) waitMedia(t *testing.T) {
+	p.waitFor(t, 10*time.Second, "chime and recordings preloaded", `window.syncmon.state().lineMedia === true`)
+	if got := p.line(t).StaleAlarmMs; got != int(staleAlarm/time.Millisecond) {
+		t.Fatalf("staleAlarmMs %d, want %d from ui.stale_alarm", got, staleAlarm/time.Millisecond)
+	}
+}
+
+// count is how many times the page said text.
+func (p *tab) count(t *testing.T, text string) int {
+	n := 0
+	for _, s := range p.spoken(t) {
+		if s.Text == text {
+			n++
+		}
+	}
+	return n
+}
+
+// A dashboard in each language, SyncMon killed under it: within
+// stale_alarm + 10 s each chimes and says "connection lost" in its
+// language with its voice; when SyncMon is back, each says "restored"
+// once, and nothing more.
+func TestLineLostSpokenWithServerDead(t *testing.T) {
+	needTools(t)
+	t.Parallel()
+	a := startLineProc(t)
+	want := map[string][2]string{
+		"en": {"SyncMon connection lost", "SyncMon connection restored"},
+		"ko": {"SyncMon 연결이 끊겼습니다", "SyncMon 연결이 복구되었습니다"},
+	}
+	pages := map[string]*tab{}
+	for _, lang := range []string{"en", "ko"} {
+		pages[lang] = openIn(t, newProfile(t), a.url("/"), pageOpts{lang: lang, scripts: []string{stub(voicesBoth, "")}})
+		pages[lang].waitMedia(t)
+	}
+	killed := time.Now()
+	a.crash()
+	for lang, p := range pages {
+		got := p.waitSpoken(t, time.Until(killed.Add(staleAlarm+10*time.Second)), want[lang][0], 1)
+		lost := got[len(got)-1]
+		wantLang := map[string]string{"en": "en-US", "ko": "ko-KR"}[lang]
+		if lost.Lang != wantLang || lost.Voice != wantLang {
+			t.Errorf("%s: said %+v, want lang and voice %s", lang, lost, wantLang)
+		}
+		chimed := false
+		for _, pl := range p.played(t) {
+			chimed = chimed || (strings.HasPrefix(pl.Src, "blob:") && pl.At <= lost.At)
+		}
+		if !chimed {
+			t.Errorf("%s: played %+v; want the in-memory chime before %q", lang, p.played(t), lost.Text)
+		}
+	}
+	a.start(t)
+	for lang, p := range pages {
+		p.waitSpoken(t, 30*time.Second, want[lang][1], 1)
+	}
+	for lang, p := range pages {
+		p.quietFor(t, 3, lang+" after restored")
+		if n, r := p.count(t, want[lang][0]), p.count(t, want[lang][1]); n != 1 || r != 1 {
+			t.Errorf("%s: said lost %d and restored %d times, want once each (within 2 minutes)", lang, n, r)
+		}
+	}
+}
+
+// A page with no voice for its language plays the recording it fetched at
+// load: with SyncMon dead, the chime and then "lost" play from memory (a
+// WAV still readable with the server gone); "restored" plays when it is back.
+func TestLineLostRecordingWithoutVoice(t *testing.T) {
+	needTools(t)
+	t.Parallel()
+	a := startLineProc(t)
+	p := openIn(t, newProfile(t), a.url("/kiosk"), pageOpts{lang: "ko", scripts: []string{stub(voicesEnglishOnly, "")}})
+	p.waitMedia(t)
+	media := eval[map[string]string](t, p, `window.SyncMon.alarm.media()`)
+	if !strings.HasPrefix(media["lost"], "blob:") || !strings.HasPrefix(media["restored"], "blob:") {
+		t.Fatalf("media %v, want blob: URLs held in memory", media)
+	}
+	killed := time.Now()
+	a.crash()
+	played := func(src string) string {
+		m, _ := json.Marshal(src)
+		return fmt.Sprintf(`(window.__played || []).some(function (p) { return p.src === %s; })`, m)
+	}
+	p.waitFor(t, time.Until(killed.Add(staleAlarm+10*time.Second)), "the Korean 'lost' recording played", played(media["lost"]))
+	// The recording is what the page plays, with no server: still a WAV.
+	p.waitFor(t, 5*time.Second, "the recording readable from memory", fmt.Sprintf(`(function () {
+		if (window.__lostRIFF === undefined) {
+			window.__lostRIFF = false;
+			var x = new XMLHttpRequest(); x.open('GET', %q); x.responseType = 'arraybuffer';
+			x.onload = function () { var b = new Uint8Array(x.response); window.__lostRIFF = b.length > 1000 && String.fromCharCode(b[0], b[1], b[2], b[3]) === 'RIFF'; };
+			x.send();
+		}
+		return window.__lostRIFF === true;
+	}())`, media["lost"]))
+	var chimeAt, lostAt float64
+	for _, pl := range p.played(t) {
+		switch pl.Src {
+		case media["chime"]:
+			if chimeAt == 0 {
+				chimeAt = pl.At
+			}
+		case media["lost"]:
+			lostAt = pl.At
+		}
+	}
+	if chimeAt == 0 || chimeAt > lostAt {
+		t.Errorf("played %+v; want the in-memory chime before the recording", p.played(t))
+	}
+	if got := p.spoken(t); len(got) != 0 {
+		t.Errorf("spoke %+v with an English voice only; want the Korean recording instead", got)
+	}
+	a.start(t)
+	p.waitFor(t, 30*time.Second, "the Korean 'restored' recording played", played(media["restored"]))
+}
