@@ -120,16 +120,22 @@ func TestLineLostRecordingWithoutVoice(t *testing.T) {
 		return fmt.Sprintf(`(window.__played || []).some(function (p) { return p.src === %s; })`, m)
 	}
 	p.waitFor(t, time.Until(killed.Add(staleAlarm+10*time.Second)), "the Korean 'lost' recording played", played(media["lost"]))
-	// The recording is what the page plays, with no server: still a WAV.
-	p.waitFor(t, 5*time.Second, "the recording readable from memory", fmt.Sprintf(`(function () {
-		if (window.__lostRIFF === undefined) {
-			window.__lostRIFF = false;
-			var x = new XMLHttpRequest(); x.open('GET', %q); x.responseType = 'arraybuffer';
-			x.onload = function () { var b = new Uint8Array(x.response); window.__lostRIFF = b.length > 1000 && String.fromCharCode(b[0], b[1], b[2], b[3]) === 'RIFF'; };
-			x.send();
+	// What played is playable with no server: chromium decodes the
+	// recording from memory (media-src allows blob:).
+	p.waitFor(t, 5*time.Second, "the recording decodes from memory", fmt.Sprintf(`(function () {
+		if (window.__lostSec === undefined) {
+			window.__lostSec = 0;
+			var el = document.createElement('audio');
+			el.preload = 'auto';
+			el.addEventListener('loadedmetadata', function () { window.__lostSec = el.duration; });
+			el.addEventListener('error', function () { window.__lostSec = -1; });
+			el.src = %q;
 		}
-		return window.__lostRIFF === true;
+		return window.__lostSec > 1 || window.__lostSec < 0;
 	}())`, media["lost"]))
+	if sec := eval[float64](t, p, `window.__lostSec`); sec < 1 || sec > 6 {
+		t.Errorf("the recording lasts %v s, want a sentence (1 to 6 s)", sec)
+	}
 	var chimeAt, lostAt float64
 	for _, pl := range p.played(t) {
 		switch pl.Src {
