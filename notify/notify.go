@@ -1,5 +1,6 @@
 // Package notify delivers alerts to the outside: a generic JSON webhook,
-// Slack and Microsoft Teams incoming webhooks.
+// Slack and Microsoft Teams incoming webhooks, and email (SMTP); and pings
+// a heartbeat URL while SyncMon is healthy (heartbeat.go).
 //
 // The event log is the outbox. An alert event is recorded in the
 // transaction that changes the alert, so it cannot be lost; each channel
@@ -17,6 +18,7 @@ package notify
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -64,6 +66,9 @@ type Options struct {
 	Now func() time.Time
 	// Health is consulted before every heartbeat ping; nil: always healthy.
 	Health Health
+	// TLSConfig verifies SMTP servers (email channels); nil: the system's
+	// trusted CAs. Its ServerName, when empty, is the channel's host.
+	TLSConfig *tls.Config
 }
 
 // Defaults for Options.
@@ -243,6 +248,9 @@ func newChannel(c config.Notification, st Store, o Options) *channel {
 	if u, err := url.Parse(c.URL.Reveal()); err == nil && u.Host != "" {
 		host = u.Host
 	}
+	if c.Kind == config.NotifyEmail {
+		host = mailHost(c.Email)
+	}
 	return &channel{cfg: c, st: st, o: o, host: host, wake: make(chan struct{}, 1),
 		log: o.Log.With("channel", c.Name, "kind", c.Kind)}
 }
@@ -366,7 +374,7 @@ func (c *channel) handle(ctx context.Context, e store.Event) error {
 			}
 			continue
 		}
-		err := c.post(ctx, key, body)
+		err := c.deliver(ctx, e, key, body)
 		if ctx.Err() != nil {
 			return ctx.Err() // shutting down: this attempt does not count
 		}
