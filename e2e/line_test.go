@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // These tests kill the real binary under a page and listen: a page whose
@@ -155,4 +157,25 @@ func TestLineLostRecordingWithoutVoice(t *testing.T) {
 	}
 	a.start(t)
 	p.waitFor(t, 30*time.Second, "the Korean 'restored' recording played", played(media["restored"]))
+}
+
+// A muted page keeps quiet about its line as about alerts: the alarm comes
+// due (lineLost counts it) but nothing is played or said, and no
+// "restored" follows for what was never said.
+func TestLineAlarmMuted(t *testing.T) {
+	needTools(t)
+	t.Parallel()
+	a := startLineProc(t)
+	p := openIn(t, newProfile(t), a.url("/"), pageOpts{lang: "en", scripts: []string{stub(voicesBoth, "")}})
+	p.waitMedia(t)
+	p.do(t, "mute", chromedp.Click(chromedp.CSS(`#mute`)))
+	p.waitFor(t, 5*time.Second, "muted", `window.syncmon.state().muted === true`)
+	a.crash()
+	p.waitFor(t, staleAlarm+10*time.Second, "the alarm came due", `window.syncmon.state().lineLost >= 1`)
+	a.start(t)
+	p.waitFor(t, 30*time.Second, "the line back", `window.syncmon.state().stale === false && window.syncmon.state().beats > 0`)
+	p.quietFor(t, 3, "muted, line back")
+	if s, pl, st := p.spoken(t), p.played(t), p.line(t); len(s) != 0 || len(pl) != 0 || st.LineRestored != 0 {
+		t.Errorf("muted page said %+v, played %+v, restored %d; want nothing", s, pl, st.LineRestored)
+	}
 }
