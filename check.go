@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/syncmon/syncmon/config"
 	"github.com/syncmon/syncmon/monitor"
 	"github.com/syncmon/syncmon/monitor/errlog"
 )
@@ -31,6 +32,15 @@ type checkResult struct {
 	// ggserr.log (its last 64 KiB) or messages list: shown, not judged,
 	// since a one-off check cannot tell new lines from old ones.
 	Log []monitor.LogEntry `json:"log,omitempty"`
+	// What the deeper sources told (DESIGN.md): present, possibly empty,
+	// when the source was asked; absent otherwise. Activity holds the
+	// STATS/STATUS readings the stalled and discards rules compare across
+	// checks (one check has no delta of its own).
+	Transactions *[]monitor.Transaction `json:"transactions,omitempty"`
+	Recovery     *[]monitor.Recovery    `json:"recovery,omitempty"`
+	Activity     *[]monitor.Activity    `json:"activity,omitempty"`
+	Heartbeats   *[]monitor.Heartbeat   `json:"heartbeats,omitempty"`
+	Unread       []monitor.Unread       `json:"unread,omitempty"` // commands that failed, by group
 }
 
 // Nagios plugin exit codes.
@@ -83,6 +93,8 @@ func check(ctx context.Context, args []string, getenv func(string) string, stdou
 				r.Findings = []monitor.Finding{}
 			}
 			r.Log = recentProblems(append(obs.Log, errLogTail(c.Target.ErrLog)...))
+			r.Transactions, r.Recovery, r.Activity, r.Heartbeats = asked(obs.Transactions), asked(obs.Recovery), asked(obs.Activity), asked(obs.Heartbeats)
+			r.Unread = obs.Unread
 			results[i] = r
 		}()
 	}
@@ -137,11 +149,26 @@ func printResults(w io.Writer, results []checkResult, code int) {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\tlag %s\tckpt %s\n", r.Target, strings.TrimSpace(p.Program), p.Group, p.Status,
 				optSeconds(p.LagSeconds), optSeconds(p.CheckpointAgeSeconds))
 		}
+		if r.Heartbeats != nil {
+			for _, h := range *r.Heartbeats {
+				fmt.Fprintf(tw, "%s\tHEARTBEAT %s\t%s\t%s → %s\tlag %.1fs\tage %.0fs\n", r.Target, h.Deployment, h.Path, h.From, h.To, h.LagSeconds, h.AgeSeconds)
+			}
+		}
+		printDepth(tw, r)
 		for _, f := range r.Findings {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Target, strings.ToUpper(f.Severity), f.Rule, f.Message)
 		}
 	}
 	tw.Flush()
+}
+
+// asked keeps a source's list as check --once prints it: nil (absent) when
+// the source was not asked, else the list, possibly empty.
+func asked[T any](s []T) *[]T {
+	if s == nil {
+		return nil
+	}
+	return &s
 }
 
 func optSeconds(p *int64) string {
@@ -156,14 +183,7 @@ func optSeconds(p *int64) string {
 // unset one is reported as a note, and its value is checked only by serve.
 func configCheck(path string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var unset []string
-	lenient := func(name string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		unset = append(unset, name)
-		return "https://unset.invalid/placeholder-for-config-check-only"
-	}
-	cfg, err := loadConfig(path, lenient)
+	cfg, err := loadConfig(path, config.LenientEnv(getenv, func(name string) { unset = append(unset, name) }))
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitError{1}
@@ -176,8 +196,15 @@ func configCheck(path string, getenv func(string) string, stdout, stderr io.Writ
 	return nil
 }
 
-// errLogTail parses the last 64 KiB of a ggserr.log; a missing file is none.
+// errLogTail parses the last 64 KiB of a ggserr.log, saying what each
+// known message means; a missing file is none.
 func errLogTail(path string) []monitor.LogEntry {
+	entries := readErrLogTail(path)
+	errlog.Annotate(entries)
+	return entries
+}
+
+func readErrLogTail(path string) []monitor.LogEntry {
 	if path == "" {
 		return nil
 	}
@@ -214,4 +241,22 @@ func recentProblems(entries []monitor.LogEntry) []monitor.LogEntry {
 		out = out[len(out)-20:]
 	}
 	return out
+}
+
+// printDepth prints what the deeper sources told, one line each.
+func printDepth(w io.Writer, r checkResult) {
+	if r.Transactions != nil {
+		for _, tx := range *r.Transactions {
+			fmt.Fprintf(w, "%s\tEXTRACT\t%s\ttransaction %s\topen %s\n", r.Target, tx.Process, tx.XID, optSeconds(tx.AgeSeconds))
+		}
+	}
+	if r.Recovery != nil {
+		for _, rc := range *r.Recovery {
+			age := rc.AgeSeconds
+			fmt.Fprintf(w, "%s\tEXTRACT\t%s\trecovery checkpoint\t%s old\n", r.Target, rc.Process, optSeconds(&age))
+		}
+	}
+	for _, u := range r.Unread {
+		fmt.Fprintf(w, "%s\t%s\t%s\tnot read (%s)\t%s\n", r.Target, u.Program, u.Group, u.Source, u.Error)
+	}
 }

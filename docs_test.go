@@ -76,7 +76,7 @@ func TestExampleConfigLoads(t *testing.T) {
 		byName[tg.Name] = tg
 		names = append(names, tg.Name+"/"+tg.Kind)
 	}
-	if want := []string{"prod-east/ggsci", "prod-west/ggsci", "prod-ma/rest", "lab-sim/simulator"}; !slices.Equal(names, want) {
+	if want := []string{"prod-east/ggsci", "prod-west/ggsci", "prod-ma/rest", "prod-ma-cli/adminclient", "lab-sim/simulator"}; !slices.Equal(names, want) {
 		t.Fatalf("targets %q, want %q", names, want)
 	}
 
@@ -86,7 +86,8 @@ func TestExampleConfigLoads(t *testing.T) {
 		t.Errorf("prod-east %+v", east)
 	}
 	wantTh := monitor.Thresholds{LagWarning: time.Minute, LagCritical: 5 * time.Minute, CheckpointWarning: 5 * time.Minute,
-		CheckpointCritical: 15 * time.Minute, StartingLimit: 5 * time.Minute, LagGrowingChecks: 6}
+		CheckpointCritical: 15 * time.Minute, StartingLimit: 5 * time.Minute, LagGrowingChecks: 6,
+		DepthThresholds: monitor.DefaultDepthThresholds()}
 	if east.Thresholds != wantTh {
 		t.Errorf("prod-east thresholds %+v, want %+v", east.Thresholds, wantTh)
 	}
@@ -118,6 +119,16 @@ func TestExampleConfigLoads(t *testing.T) {
 	if len(west.Command) < 2 || west.Command[0] != "ssh" || west.ErrLog != "" || west.Thresholds.LagCritical != 10*time.Minute ||
 		west.Thresholds.CheckpointCritical != 15*time.Minute || west.Policy.OpenAfter[monitor.RuleUnreachable] != 4 {
 		t.Errorf("prod-west %+v", west)
+	}
+
+	if east.Collect == nil || len(east.Collect) != 3 || !slices.Equal(west.Collect, []string{"showtrans", "stats"}) ||
+		len(west.HeartbeatCommand) < 2 || west.HeartbeatCommand[len(west.HeartbeatCommand)-1] != "/@ogg_mon" {
+		t.Errorf("collect %q / %q, heartbeat_command %q", east.Collect, west.Collect, west.HeartbeatCommand)
+	}
+	cli := byName["prod-ma-cli"]
+	if c := cli.Connect; c == nil || c.URL != "https://ogg-ma.example.com:9011" || c.Deployment != "east" || c.Username != "syncmon_ro" ||
+		c.Password.Reveal() != "ma-secret" || cli.Collect != nil {
+		t.Errorf("prod-ma-cli %+v", cli)
 	}
 
 	ma := byName["prod-ma"]
@@ -174,6 +185,7 @@ func TestExampleConfigNamesItsVariables(t *testing.T) {
 		}
 	}
 	sort.Strings(named)
+	named = slices.Compact(named) // one variable may serve two targets
 	sort.Strings(listed)
 	var inTest []string
 	for k := range exampleEnv {
@@ -247,6 +259,9 @@ func TestExampleConfigShowsEveryKey(t *testing.T) {
 	}
 	keys = append(keys,
 		"lag_warning", "lag_critical", "checkpoint_warning", "checkpoint_critical", "starting_limit", "lag_growing_checks", // thresholds
+		"transaction_age_warning", "transaction_age_critical", "recovery_age_warning", "recovery_age_critical",
+		"heartbeat_lag_warning", "heartbeat_lag_critical", "heartbeat_age_warning", "heartbeat_age_critical",
+		"stalled_checks", "discards_warning", "discards_critical",
 		"events", "samples", "resolved_alerts", // retention
 	)
 	for _, k := range keys {
@@ -256,7 +271,9 @@ func TestExampleConfigShowsEveryKey(t *testing.T) {
 	}
 	for _, rule := range []string{monitor.RuleUnreachable, monitor.RuleCredentials, monitor.RuleParserBlind, monitor.RuleManagerDown,
 		monitor.RuleProcessStatus, monitor.RuleStarting, monitor.RuleLag, monitor.RuleCheckpointAge, monitor.RuleLagGrowing,
-		monitor.RuleFlapping, monitor.RuleGroupGone, monitor.RuleGroupNew, monitor.RuleOGGError} {
+		monitor.RuleFlapping, monitor.RuleGroupGone, monitor.RuleGroupNew, monitor.RuleOGGError,
+		monitor.RuleLongTransaction, monitor.RuleRecoveryAge, monitor.RuleStalled, monitor.RuleDiscards,
+		monitor.RuleHeartbeatLag, monitor.RuleHeartbeatStale} {
 		if !strings.Contains(string(data), rule) {
 			t.Errorf("the example does not name the rule %q (open_after, resolve_after)", rule)
 		}

@@ -82,7 +82,7 @@ func newCollector(t monitor.Target, speed float64) (monitor.Collector, error) {
 	switch t.Kind {
 	case monitor.KindSimulator:
 		return simulator.New(t.Name, time.Now).WithSpeed(speed), nil
-	case monitor.KindGGSCI:
+	case monitor.KindGGSCI, monitor.KindAdminClient:
 		return ggsci.NewCollector(t), nil
 	case monitor.KindREST:
 		return rest.NewCollector(t)
@@ -167,7 +167,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Metrics: metrics, Notifications: notifier.Stats,
 		Store: st, Log: log, Version: version(), PingInterval: cfg.PingInterval, SpeechRepeat: cfg.SpeechRepeat,
 		StaleAlarm:      cfg.StaleAlarm,
-		AnonymousViewer: cfg.Auth.AnonymousViewer, AllowedOrigins: cfg.AllowedOrigins,
+		AnonymousViewer: cfg.Auth.AnonymousViewer, AllowedOrigins: cfg.AllowedOrigins, PublicURL: cfg.PublicURL,
 		Auth: handlers.AuthOptions{SessionIdle: cfg.Auth.SessionIdle, SessionMax: cfg.Auth.SessionMax,
 			KioskSessionMax: cfg.Auth.KioskSession, SecureCookies: tlsConfig != nil, MetricsToken: cfg.Auth.MetricsToken},
 		Ready: func(context.Context) error {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/syncmon/syncmon/config"
 	"github.com/syncmon/syncmon/store"
 )
 
@@ -68,12 +69,7 @@ func userCommand(ctx context.Context, args []string, getenv func(string) string,
 
 	// Only the database is read from the config: secrets it names by
 	// environment variable need not be set to manage accounts.
-	cfg, err := loadConfig(*cfgPath, func(k string) string {
-		if v := getenv(k); v != "" {
-			return v
-		}
-		return "unset-not-needed-to-manage-accounts"
-	})
+	cfg, err := loadConfig(*cfgPath, config.LenientEnv(getenv, nil))
 	if err != nil {
 		return err
 	}

@@ -59,7 +59,8 @@ func TestUserAddPasswdListRemove(t *testing.T) {
 	// The database comes from the config; a secret the config names by
 	// environment variable need not be set to manage accounts.
 	cfg := filepath.Join(dir, "syncmon.yaml")
-	doc := "database: " + db + "\ntargets:\n  - name: ma\n    kind: rest\n    url: https://ogg:9011\n    username: u\n    password_env: OGG_PW_NOT_SET\n"
+	doc := "database: " + db + "\ntargets:\n  - name: ma\n    kind: rest\n    url: https://ogg:9011\n    username: u\n    password_env: OGG_PW_NOT_SET\n" +
+		"notifications:\n  - name: chat\n    kind: slack\n    url_env: SLACK_URL_NOT_SET\n"
 	if err := os.WriteFile(cfg, []byte(doc), 0o600); err != nil {
 		t.Fatal(err)
 	}

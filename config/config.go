@@ -227,6 +227,7 @@ type fileTarget struct {
 	ResolveAfter       map[string]int               `yaml:"resolve_after"`
 	ErrorCodes         map[string]string            `yaml:"error_codes"`
 	Speed              float64                      `yaml:"speed"`
+	fileDepth          `yaml:",inline"`             // collect, heartbeat_command, connect (depth.go)
 }
 
 // Error is one problem in a config file: the key's path, its line and what is wrong.

@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -85,5 +86,24 @@ func TestDefaultIsTheDemo(t *testing.T) {
 	}
 	if _, err := os.Stat("testdata/example.yaml"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestLenientEnvAnswersAPlaceholderEveryEnvKeyAccepts(t *testing.T) {
+	doc := "targets:\n  - name: ma\n    kind: rest\n    url: https://ogg:9011\n    username: u\n    password_env: PW\n" +
+		"auth:\n  metrics_token_env: TOKEN\n" +
+		"notifications:\n  - name: chat\n    kind: slack\n    url_env: URL\n"
+	var unset []string
+	getenv := config.LenientEnv(func(string) string { return "" }, func(n string) { unset = append(unset, n) })
+	if _, err := config.Parse([]byte(doc), getenv); err != nil {
+		t.Fatalf("Parse with LenientEnv: %v", err)
+	}
+	slices.Sort(unset)
+	if got, want := strings.Join(unset, ","), "PW,TOKEN,URL"; got != want {
+		t.Errorf("unset = %s, want %s", got, want)
+	}
+	set := config.LenientEnv(func(n string) string { return "v-" + n }, func(n string) { t.Errorf("%s reported unset", n) })
+	if got, want := set("X"), "v-X"; got != want {
+		t.Errorf("set variable = %q, want %q", got, want)
 	}
 }

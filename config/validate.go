@@ -144,16 +144,17 @@ func (v *validator) target(key string, ft fileTarget, getenv func(string) string
 		t.Groups[strings.ToUpper(g)] = v.thresholds(key+".groups."+g, m, t.Thresholds)
 	}
 	t.Policy = v.policy(key, ft)
+	v.depth(key, ft, getenv, &t) // depth.go
 	if ft.Speed < 0 || (ft.Speed != 0 && ft.Kind != monitor.KindSimulator) {
 		v.fail(key+".speed", "only a simulator target takes a positive speed")
 	}
 	switch ft.Kind {
 	case "":
-		v.fail(key+".kind", "required (ggsci, rest or simulator)")
+		v.fail(key+".kind", "required (ggsci, adminclient, rest or simulator)")
 	case monitor.KindSimulator:
-	case monitor.KindGGSCI:
+	case monitor.KindGGSCI, monitor.KindAdminClient:
 		if len(ft.Command) == 0 || ft.Command[0] == "" {
-			v.fail(key+".command", "required for kind ggsci (e.g. [\"/u01/ogg/ggsci\"])")
+			v.fail(key+".command", "required for kind %s (e.g. [\"/u01/ogg/ggsci\"] or [\"/u01/ogg/bin/adminclient\"])", ft.Kind)
 		}
 	case monitor.KindREST:
 		if u, err := url.Parse(ft.URL); ft.URL == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -179,7 +180,7 @@ func (v *validator) target(key string, ft fileTarget, getenv func(string) string
 			}
 		}
 	default:
-		v.fail(key+".kind", "unknown kind %q (ggsci, rest or simulator)", ft.Kind)
+		v.fail(key+".kind", "unknown kind %q (ggsci, adminclient, rest or simulator)", ft.Kind)
 	}
 	return t
 }
@@ -190,7 +191,13 @@ func (v *validator) thresholds(key string, m map[string]string, th monitor.Thres
 		"checkpoint_warning": &th.CheckpointWarning, "checkpoint_critical": &th.CheckpointCritical,
 		"starting_limit": &th.StartingLimit,
 	}
+	for k, p := range depthThresholdKeys(&th) { // depth.go
+		fields[k] = p
+	}
 	for name, s := range m {
+		if v.depthCount(key, name, s, &th) {
+			continue
+		}
 		if name == "lag_growing_checks" {
 			n, err := strconv.Atoi(s)
 			if err != nil || n < 0 || n > 100 {
@@ -202,7 +209,7 @@ func (v *validator) thresholds(key string, m map[string]string, th monitor.Thres
 		}
 		p, ok := fields[name]
 		if !ok {
-			v.fail(key+"."+name, "unknown threshold (lag_warning, lag_critical, checkpoint_warning, checkpoint_critical, starting_limit, lag_growing_checks)")
+			v.fail(key+"."+name, "unknown threshold (see docs/syncmon.example.yaml for every key)")
 			continue
 		}
 		*p = v.duration(key+"."+name, s, *p)
@@ -213,6 +220,7 @@ func (v *validator) thresholds(key string, m map[string]string, th monitor.Thres
 	if th.CheckpointWarning > th.CheckpointCritical {
 		v.fail(key+".checkpoint_warning", "must not exceed checkpoint_critical")
 	}
+	v.depthOrder(key, th)
 	return th
 }
 
@@ -221,6 +229,8 @@ var knownRules = map[string]bool{
 	monitor.RuleManagerDown: true, monitor.RuleProcessStatus: true, monitor.RuleStarting: true,
 	monitor.RuleLag: true, monitor.RuleCheckpointAge: true, monitor.RuleLagGrowing: true,
 	monitor.RuleFlapping: true, monitor.RuleGroupGone: true, monitor.RuleGroupNew: true, monitor.RuleOGGError: true,
+	monitor.RuleLongTransaction: true, monitor.RuleRecoveryAge: true, monitor.RuleStalled: true, monitor.RuleDiscards: true,
+	monitor.RuleHeartbeatLag: true, monitor.RuleHeartbeatStale: true,
 }
 
 var oggCode = regexp.MustCompile(`^OGG-\d{5}$`)

@@ -95,7 +95,7 @@ func (a *app) alert(t *testing.T, msg string) int64 {
 	a.mu.Lock()
 	st := a.st
 	a.mu.Unlock()
-	al, _, err := st.CreateTestAlert(context.Background(), "e2e", msg)
+	al, _, err := st.CreateTestAlert(context.Background(), store.Actor{Name: "e2e"}, msg)
 	if err != nil {
 		t.Fatal(err)
 	}

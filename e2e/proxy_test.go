@@ -128,7 +128,7 @@ func TestServerStopShowsStaleThenRecoversWithoutLoss(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			whileDown, _, err := st.CreateTestAlert(context.Background(), "e2e", "while the server was down")
+			whileDown, _, err := st.CreateTestAlert(context.Background(), store.Actor{Name: "e2e"}, "while the server was down")
 			st.Close()
 			if err != nil {
 				t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/syncmon/syncmon/monitor"
 	"github.com/syncmon/syncmon/monitor/simulator"
+	"github.com/syncmon/syncmon/store"
 )
 
 // Screenshots of the pages operators look at, in Korean and English, at
@@ -55,7 +56,7 @@ func TestScreenshots(t *testing.T) {
 	a.observe(t, west, westProcs(monitor.StatusRunning))
 	a.observe(t, west, westProcs(monitor.StatusKilled))
 	killed := a.openAlert(t, "REPW", monitor.RuleProcessStatus)
-	if _, err := a.store().Ack(ctx, killed.ID, "kim", "DBA restarts REPW after the patch / 패치 후 재시작 예정"); err != nil {
+	if _, err := a.store().Ack(ctx, store.Actor{Name: "kim"}, killed.ID, "DBA restarts REPW after the patch / 패치 후 재시작 예정"); err != nil {
 		t.Fatal(err)
 	}
 	a.openAlert(t, "EXTMA", monitor.RuleLag)

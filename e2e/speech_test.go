@@ -639,7 +639,7 @@ func TestBurstsAndBacklogAreSummedUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 3 {
-		al, _, err := st.CreateTestAlert(context.Background(), "e2e", fmt.Sprintf("while away %d", i+1))
+		al, _, err := st.CreateTestAlert(context.Background(), store.Actor{Name: "e2e"}, fmt.Sprintf("while away %d", i+1))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -666,7 +666,7 @@ func TestBurstsAndBacklogAreSummedUp(t *testing.T) {
 // alertNamed commits a test alert through the running app.
 func (a *app) alertNamed(t *testing.T, msg string) monitor.Alert {
 	t.Helper()
-	al, _, err := a.store().CreateTestAlert(context.Background(), "e2e", msg)
+	al, _, err := a.store().CreateTestAlert(context.Background(), store.Actor{Name: "e2e"}, msg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -705,8 +705,8 @@ func TestEscalationSilenceAndMute(t *testing.T) {
 	p.waitFor(t, 5*time.Second, "the page knows it fell", fmt.Sprintf(`window.syncmon.state().alerts[%d].severity === 'warning'`, warn.ID))
 
 	now := time.Now()
-	sl, err := a.store().CreateSilence(context.Background(), monitor.Silence{Target: "prod-west", Group: "REP9",
-		Comment: "patching", Creator: "e2e", Start: now.Add(-time.Second), End: now.Add(time.Hour)})
+	sl, err := a.store().CreateSilence(context.Background(), store.Actor{Name: "e2e"}, monitor.Silence{Target: "prod-west", Group: "REP9",
+		Comment: "patching", Start: now.Add(-time.Second), End: now.Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -717,7 +717,7 @@ func TestEscalationSilenceAndMute(t *testing.T) {
 	}
 	p.waitFor(t, 5*time.Second, "the silenced tile", fmt.Sprintf(`!!document.querySelector('#alerts .tile.silenced[data-alert-id="%d"]')`, ab.ID))
 	p.quietFor(t, 2, "a silenced alert and a falling severity")
-	if err := a.store().ExpireSilence(context.Background(), sl.ID); err != nil {
+	if err := a.store().ExpireSilence(context.Background(), store.Actor{Name: "ops"}, sl.ID); err != nil {
 		t.Fatal(err)
 	}
 	p.waitSpoken(t, 5*time.Second, ab.Speech.En, 1)

@@ -118,9 +118,6 @@ func (s *Server) authorize(rt route, csrf echo.MiddlewareFunc) echo.MiddlewareFu
 		withRole := s.requireRole(rt, next)
 		withCSRF := csrf(withRole)
 		return func(c echo.Context) error {
-			if rt.path == "/kiosk" && c.QueryParam("token") != "" {
-				return s.exchangeKioskToken(c)
-			}
 			if rt.role == RolePublic && !rt.form && rt.path != "/login" {
 				// Static files and health probes: nobody to identify, so
 				// no session lookup and no bcrypt for stray credentials.

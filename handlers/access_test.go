@@ -235,7 +235,7 @@ func jsonCall(target, body string) call {
 
 func (ts *authServer) openAlert(t testing.TB) int64 {
 	t.Helper()
-	a, _, err := ts.Store.CreateTestAlert(context.Background(), "tester", "matrix")
+	a, _, err := ts.Store.CreateTestAlert(context.Background(), store.Actor{Name: "tester"}, "matrix")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +245,7 @@ func (ts *authServer) openAlert(t testing.TB) int64 {
 func (ts *authServer) ackedAlert(t testing.TB) int64 {
 	t.Helper()
 	id := ts.openAlert(t)
-	if _, err := ts.Store.Ack(context.Background(), id, "adam", "seen"); err != nil {
+	if _, err := ts.Store.Ack(context.Background(), store.Actor{Name: "adam"}, id, "seen"); err != nil {
 		t.Fatal(err)
 	}
 	return id
@@ -254,7 +254,7 @@ func (ts *authServer) ackedAlert(t testing.TB) int64 {
 func (ts *authServer) silence(t testing.TB) int64 {
 	t.Helper()
 	now := ts.Clock.Now()
-	sl, err := ts.Store.CreateSilence(context.Background(), monitor.Silence{Target: "demo", Start: now, End: now.Add(time.Hour), Comment: "maintenance", Creator: "adam"})
+	sl, err := ts.Store.CreateSilence(context.Background(), store.Actor{Name: "adam"}, monitor.Silence{Target: "demo", Start: now, End: now.Add(time.Hour), Comment: "maintenance"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,6 +290,7 @@ const (
 	adminPage     = "L    403    403   {ok}  L       L       L       L      L"
 	publicForm    = "{ok} {ok}   {ok}  {ok}  403     {ok}    {ok}    403    403"
 	publicPage    = "200  200    200   200   200     200     200     200    200"
+	pairing       = "303  303    303   303   303     303     303     303    303" // an unknown token: to the sign-in page
 	machineOff    = "401  {ok}   {ok}  {ok}  401     401     401     {ok}   {ok}"
 	machineOn     = "{ok} {ok}   {ok}  {ok}  401     {ok}    {ok}    {ok}   {ok}"
 	machineAdmin  = "401  403    403   {ok}  401     401     401     403    {ok}"
@@ -322,6 +323,7 @@ var matrix = map[string]matrixRow{
 		return call{target: "/targets/" + ts.target(t)}
 	}},
 	"GET /kiosk":         {readPageOff, readPageOn, 200, fixed("/kiosk")},
+	"GET /kiosk/pair":    {pairing, pairing, 303, fixed("/kiosk/pair?token=smk_unknown")},
 	"GET /screens":       {adminPage, adminPage, 200, fixed("/screens")},
 	"GET /tokens":        {adminPage, adminPage, 200, fixed("/tokens")},
 	"GET /users":         {adminPage, adminPage, 200, fixed("/users")},

@@ -8,52 +8,10 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
-	"github.com/syncmon/syncmon/monitor"
-	"github.com/syncmon/syncmon/store"
 )
-
-func alertID(c echo.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, echo.NewHTTPError(http.StatusNotFound, "no such alert")
-	}
-	return id, nil
-}
-
-func storeFilter(state string) store.AlertFilter {
-	if state == "all" {
-		state = ""
-	}
-	return store.AlertFilter{State: state}
-}
-
-// ackInput is an acknowledgement as the form and the JSON API send it.
-type ackInput struct {
-	Comment string `json:"comment"`
-}
-
-func (in ackInput) problems(lang string) []string {
-	var p []string
-	switch {
-	case in.Comment == "":
-		p = append(p, T(lang, "comment_required"))
-	case utf8.RuneCountInString(in.Comment) > store.MaxCommentLen || !utf8.ValidString(in.Comment):
-		p = append(p, T(lang, "comment_too_long"))
-	}
-	return p
-}
-
-func checkTestMessage(msg string) error {
-	if !utf8.ValidString(msg) || utf8.RuneCountInString(msg) > store.MaxTestMessageLen {
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, fmt.Sprintf("message must be valid text of at most %d characters", store.MaxTestMessageLen))
-	}
-	return nil
-}
 
 // bindJSON decodes a small JSON body strictly; an empty body is an empty object.
 //
@@ -83,81 +41,6 @@ func (s *Server) apiState(c echo.Context) error {
 		return fmt.Errorf("api state: %w", err)
 	}
 	return c.JSON(http.StatusOK, st)
-}
-
-func (s *Server) apiAlerts(c echo.Context) error {
-	state := c.QueryParam("state")
-	if state != "" && state != "open" && state != "acked" && state != "resolved" && state != "active" && state != "all" {
-		return echo.NewHTTPError(http.StatusBadRequest, "state must be open, acked, resolved, active or all")
-	}
-	alerts, err := s.store.Alerts(c.Request().Context(), storeFilter(state))
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string][]monitor.Alert{"alerts": alerts})
-}
-
-func (s *Server) apiAlert(c echo.Context) error {
-	id, err := alertID(c)
-	if err != nil {
-		return err
-	}
-	a, err := s.store.Alert(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]monitor.Alert{"alert": a})
-}
-
-func (s *Server) apiAck(c echo.Context) error {
-	id, err := alertID(c)
-	if err != nil {
-		return err
-	}
-	var in ackInput
-	if err := bindJSON(c, &in); err != nil {
-		return err
-	}
-	if p := in.problems("en"); len(p) > 0 {
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, p[0])
-	}
-	a, err := s.store.Ack(c.Request().Context(), id, principalOf(c).Name, in.Comment)
-	if err != nil {
-		return err
-	}
-	s.audit(c, store.AuditAck, fmt.Sprintf("alert %d", id), in.Comment)
-	return c.JSON(http.StatusOK, map[string]monitor.Alert{"alert": a})
-}
-
-func (s *Server) apiUnack(c echo.Context) error {
-	id, err := alertID(c)
-	if err != nil {
-		return err
-	}
-	a, err := s.store.Unack(c.Request().Context(), id, principalOf(c).Name)
-	if err != nil {
-		return err
-	}
-	s.audit(c, store.AuditUnack, fmt.Sprintf("alert %d", id), "")
-	return c.JSON(http.StatusOK, map[string]monitor.Alert{"alert": a})
-}
-
-func (s *Server) apiTestAlert(c echo.Context) error {
-	var in struct {
-		Message string `json:"message"`
-	}
-	if err := bindJSON(c, &in); err != nil {
-		return err
-	}
-	if err := checkTestMessage(in.Message); err != nil {
-		return err
-	}
-	a, seq, err := s.store.CreateTestAlert(c.Request().Context(), principalOf(c).Name, in.Message)
-	if err != nil {
-		return err
-	}
-	s.audit(c, store.AuditTestAlert, fmt.Sprintf("alert %d", a.ID), in.Message)
-	return c.JSON(http.StatusCreated, map[string]any{"alert": a, "seq": seq})
 }
 
 func (s *Server) healthz(c echo.Context) error {

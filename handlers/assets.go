@@ -3,11 +3,11 @@ package handlers
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io/fs"
 	"mime"
 	"net/http"
 	"path"
-	"sync"
 
 	"github.com/labstack/echo/v4"
 	"github.com/syncmon/syncmon/static"
@@ -22,15 +22,15 @@ type asset struct {
 	hash string
 }
 
-var (
-	assetsOnce sync.Once
-	assetsByID map[string]asset
-	assetURL   map[string]string
-)
+// assets are the embedded static files, hashed once when the server is built.
+type assets struct {
+	byName map[string]asset
+	url    map[string]string // file name → its content-hashed URL
+}
 
-func loadAssets() {
-	assetsByID, assetURL = map[string]asset{}, map[string]string{}
-	_ = fs.WalkDir(static.FS, ".", func(p string, d fs.DirEntry, err error) error {
+func loadAssets() (*assets, error) {
+	a := &assets{byName: map[string]asset{}, url: map[string]string{}}
+	err := fs.WalkDir(static.FS, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -40,20 +40,18 @@ func loadAssets() {
 		}
 		sum := sha256.Sum256(b)
 		h := hex.EncodeToString(sum[:])[:12]
-		assetsByID[p] = asset{body: b, hash: h}
-		assetURL[p] = "/static/" + h + "/" + p
+		a.byName[p] = asset{body: b, hash: h}
+		a.url[p] = "/static/" + h + "/" + p
 		return nil
 	})
-}
-
-func assetURLs() map[string]string {
-	assetsOnce.Do(loadAssets)
-	return assetURL
+	if err != nil {
+		return nil, fmt.Errorf("load static files: %w", err)
+	}
+	return a, nil
 }
 
 func (s *Server) static(c echo.Context) error {
-	assetsOnce.Do(loadAssets)
-	a, ok := assetsByID[c.Param("file")]
+	a, ok := s.assets.byName[c.Param("file")]
 	if !ok {
 		return echo.NewHTTPError(http.StatusNotFound, "not found")
 	}

@@ -505,7 +505,7 @@ func TestChaosEveryClientGetsEverySeqOnce(t *testing.T) {
 	pace := time.NewTicker(20 * time.Millisecond)
 	defer pace.Stop()
 	for n := range events {
-		if _, _, err := l.St.CreateTestAlert(ctx, "chaos", "c"); err != nil {
+		if _, _, err := l.St.CreateTestAlert(ctx, store.Actor{Name: "chaos"}, "c"); err != nil {
 			t.Fatalf("event %d: %v", n+1, err)
 		}
 		if n%50 == 49 {

@@ -101,7 +101,7 @@ func readEvent(t *testing.T, c *websocket.Conn, within time.Duration) wire {
 
 func testAlert(t *testing.T, st *store.Store, msg string) int64 {
 	t.Helper()
-	_, seq, err := st.CreateTestAlert(context.Background(), "tester", msg)
+	_, seq, err := st.CreateTestAlert(context.Background(), store.Actor{Name: "tester"}, msg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"regexp"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/syncmon/syncmon/handlers"
 	"github.com/syncmon/syncmon/monitor"
+	"github.com/syncmon/syncmon/store"
 )
 
 func getPage(t *testing.T, url string) string {
@@ -37,14 +39,14 @@ func TestKioskShowsFewTilesMostUrgentFirst(t *testing.T) {
 	ctx := context.Background()
 	var ids []int64
 	for i := range 8 {
-		a, _, err := ts.Store.CreateTestAlert(ctx, "tester", "alert "+strconv.Itoa(i))
+		a, _, err := ts.Store.CreateTestAlert(ctx, store.Actor{Name: "tester"}, "alert "+strconv.Itoa(i))
 		if err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, a.ID)
 	}
 	newest := ids[len(ids)-1]
-	if _, err := ts.Store.Ack(ctx, newest, "ops", "on it"); err != nil {
+	if _, err := ts.Store.Ack(ctx, store.Actor{Name: "ops"}, newest, "on it"); err != nil {
 		t.Fatal(err)
 	}
 	page := getPage(t, ts.URL+"/kiosk")
@@ -69,7 +71,7 @@ func TestKioskShowsFewTilesMostUrgentFirst(t *testing.T) {
 // page with a comment being typed; every page names the chime for the client.
 func TestPagesRefreshThemselvesWithoutJS(t *testing.T) {
 	ts := newTestServer(t, handlers.Options{PageRefresh: 7 * time.Second})
-	a, _, err := ts.Store.CreateTestAlert(context.Background(), "tester", "refresh")
+	a, _, err := ts.Store.CreateTestAlert(context.Background(), store.Actor{Name: "tester"}, "refresh")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +110,7 @@ func TestAlertListFiltersSilenced(t *testing.T) {
 	}
 	record(monitor.StatusRunning, monitor.StatusRunning)
 	now := time.Now()
-	if _, err := ts.Store.CreateSilence(ctx, monitor.Silence{Target: "east", Group: "REP2", Comment: "patching", Creator: "ops",
+	if _, err := ts.Store.CreateSilence(ctx, store.Actor{Name: "ops"}, monitor.Silence{Target: "east", Group: "REP2", Comment: "patching",
 		Start: now.Add(-time.Second), End: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
@@ -120,5 +122,19 @@ func TestAlertListFiltersSilenced(t *testing.T) {
 	}
 	if !strings.Contains(page, `href="/alerts?state=silenced" aria-current="page"`) {
 		t.Errorf("the silenced filter is not marked as the current one")
+	}
+
+	// The JSON API takes the same filters as the page.
+	resp, err := http.Get(ts.URL + "/api/alerts?state=silenced")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got struct{ Alerts []monitor.Alert }
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /api/alerts?state=silenced: %d, %v; want 200 and alerts", resp.StatusCode, err)
+	}
+	if len(got.Alerts) != 1 || got.Alerts[0].Group != "REP2" {
+		t.Errorf("GET /api/alerts?state=silenced: %+v, want REP2's alert only", got.Alerts)
 	}
 }

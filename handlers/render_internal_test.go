@@ -22,6 +22,10 @@ func TestEveryTemplateRendersAndEscapes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	files, err := loadAssets()
+	if err != nil {
+		t.Fatal(err)
+	}
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 	lag, age := int64(42), int64(7)
 	who, comment := hostile, hostile
@@ -38,7 +42,7 @@ func TestEveryTemplateRendersAndEscapes(t *testing.T) {
 
 	for _, lang := range []string{"en", "ko"} {
 		b := base{Lang: lang, Title: hostile, User: hostile, IsAdmin: true, CSRF: "tok", Version: "v", Path: "/?q=" + hostile,
-			Refresh: 30, SpeechSec: 60, assets: assetURLs()}
+			Refresh: 30, SpeechSec: 60, assets: files.url}
 		pages := map[string]any{
 			"dashboard.html": dashboardPage{base: b, Targets: []targetView{tv}, Alerts: []monitor.Alert{alert}},
 			"alerts.html":    alertListPage{base: b, State: "active", States: []string{"active", "all"}, Alerts: []monitor.Alert{alert}},

@@ -39,6 +39,7 @@ func (s *Server) routes() []route {
 		{method: http.MethodGet, path: "/login", role: RolePublic, h: s.loginForm},
 		{method: http.MethodPost, path: "/login", role: RolePublic, form: true, h: s.login},
 		{method: http.MethodPost, path: "/logout", role: RolePublic, form: true, h: s.logout},
+		{method: http.MethodGet, path: "/kiosk/pair", role: RolePublic, h: s.exchangeKioskToken}, // /kiosk?token= lands here too
 		{method: http.MethodGet, path: "/tokens", role: RoleAdmin, h: s.tokenList},
 		{method: http.MethodPost, path: "/tokens", role: RoleAdmin, form: true, h: s.tokenCreate},
 		{method: http.MethodPost, path: "/tokens/:id/revoke", role: RoleAdmin, form: true, h: s.tokenRevoke},
@@ -78,6 +79,7 @@ func (s *Server) newEcho() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
+	e.Pre(kioskLinks)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true,
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			s.log.Error("panic in handler", "path", c.Path(), "err", err, "stack", string(stack))
@@ -116,6 +118,18 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Set("Referrer-Policy", "same-origin")
 		if c.Request().TLS != nil {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		return next(c)
+	}
+}
+
+// kioskLinks sends a kiosk link, /kiosk?token=…, to the pairing route
+// before routing: the links /tokens hands out (and every one already on a
+// wall) keep their form, and pairing is a route like any other.
+func kioskLinks(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if u := c.Request().URL; u.Path == "/kiosk" && u.Query().Get("token") != "" {
+			u.Path, u.RawPath = "/kiosk/pair", ""
 		}
 		return next(c)
 	}

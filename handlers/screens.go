@@ -1,11 +1,12 @@
 package handlers
 
 import (
-	"net"
 	"net/http"
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/labstack/echo/v4"
 )
 
 // screen is one connected client on one transport.
@@ -20,6 +21,7 @@ type screen struct {
 
 // screens tracks every connected screen for /screens and metrics.
 type screens struct {
+	now  func() time.Time // the server's clock (Options.Now)
 	mu   sync.Mutex
 	next int64
 	all  map[*screen]struct{}
@@ -28,17 +30,19 @@ type screens struct {
 	swept time.Time // when expired poll screens were last removed
 }
 
-func newScreens() *screens { return &screens{all: make(map[*screen]struct{})} }
+func newScreens(now func() time.Time) *screens {
+	return &screens{now: now, all: make(map[*screen]struct{})}
+}
 
 func (sc *screens) add(who, transport string, r *http.Request) *screen {
-	now := time.Now()
+	now := sc.now()
 	if who == "" {
 		who = "anonymous"
 	}
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	sc.next++
-	s := &screen{ID: sc.next, Who: who, Transport: transport, Address: r.RemoteAddr, Since: now, LastSeen: now}
+	s := &screen{ID: sc.next, Who: who, Transport: transport, Address: clientAddress(r), Since: now, LastSeen: now}
 	sc.all[s] = struct{}{}
 	return s
 }
@@ -48,7 +52,7 @@ func (sc *screens) touch(s *screen) {
 		return
 	}
 	sc.mu.Lock()
-	s.LastSeen = time.Now()
+	s.LastSeen = sc.now()
 	sc.mu.Unlock()
 }
 
@@ -94,13 +98,11 @@ func (sc *screens) poll(who string, r *http.Request, client string) {
 		who = "anonymous"
 	}
 	// A page's polls arrive on new connections whenever a proxy opens one
-	// per request, so the client's port is no part of which screen it is.
-	host := r.RemoteAddr
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
+	// per request, so the client's port is no part of which screen it is
+	// (nor, for the same look on /screens, of any transport's address).
+	host := clientAddress(r)
 	key := who + "|" + host + "|" + client
-	now := time.Now()
+	now := sc.now()
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	if sc.polls == nil {
@@ -124,4 +126,23 @@ func (sc *screens) poll(who string, r *http.Request, client string) {
 	s := &screen{ID: sc.next, Who: who, Transport: "poll", Address: host, Since: now, LastSeen: now}
 	sc.polls[key] = s
 	sc.all[s] = struct{}{}
+}
+
+// screenQuietAfter: a screen not heard from for longer is flagged on /screens.
+const screenQuietAfter = 30 * time.Second
+
+// Quiet reports whether a screen has gone quiet: no heartbeat for more than
+// screenQuietAfter when the page was made.
+func (p screensPage) Quiet(sc screen) bool { return p.Now.Sub(sc.LastSeen) > screenQuietAfter }
+
+type screensPage struct {
+	base
+	Screens []screen
+	Now     time.Time
+}
+
+func (s *Server) screensPage(c echo.Context) error {
+	page := screensPage{base: s.base(c, T(langOf(c), "screens")), Screens: s.screens.list(), Now: s.opt.Now()}
+	page.Page = "screens"
+	return s.render(c, http.StatusOK, "screens.html", page)
 }

@@ -30,8 +30,11 @@ type Options struct {
 	PageRefresh     time.Duration // pages reload themselves this often when JS is off (default 30 s)
 	AnonymousViewer bool          // visitors without credentials may read
 	AllowedOrigins  []string      // browser origins besides our own
-	Auth            AuthOptions   // sessions, kiosk tokens, rate limits, /metrics
-	Now             func() time.Time
+	// PublicURL is where people reach SyncMon (config public_url), used for
+	// links handed out of band (kiosk links). Empty: the request's own host.
+	PublicURL string
+	Auth      AuthOptions // sessions, kiosk tokens, rate limits, /metrics
+	Now       func() time.Time
 	// Ready reports whether the server can do its job (scheduler running …).
 	Ready func(ctx context.Context) error
 	// Metrics is the Prometheus exposition; New makes one when nil.
@@ -49,6 +52,7 @@ type Server struct {
 	melody  *melody.Melody
 	screens *screens
 	pages   *pages
+	assets  *assets
 	tts     *ttsEngine
 
 	metricsHandler http.Handler
@@ -79,15 +83,23 @@ func New(opt Options) (*Server, error) {
 	if opt.Log == nil {
 		opt.Log = slog.Default()
 	}
+	// Our own copy: the caller's slice is theirs.
+	origins := make([]string, len(opt.AllowedOrigins))
 	for i, o := range opt.AllowedOrigins {
-		opt.AllowedOrigins[i] = strings.ToLower(strings.TrimRight(o, "/"))
+		origins[i] = strings.ToLower(strings.TrimRight(o, "/"))
 	}
+	opt.AllowedOrigins = origins
+	opt.PublicURL = strings.TrimRight(opt.PublicURL, "/")
 	pg, err := loadPages()
 	if err != nil {
 		return nil, fmt.Errorf("load templates: %w", err)
 	}
+	files, err := loadAssets()
+	if err != nil {
+		return nil, err
+	}
 	opt.Auth.defaults()
-	s := &Server{opt: opt, store: opt.Store, log: opt.Log, screens: newScreens(), pages: pg, tts: newTTS(), stop: make(chan struct{}),
+	s := &Server{opt: opt, store: opt.Store, log: opt.Log, screens: newScreens(opt.Now), pages: pg, assets: files, tts: newTTS(), stop: make(chan struct{}),
 		auth: newAuthState(opt.Auth)}
 	s.metricsHandler = s.newMetricsHandler()
 	s.echo = s.newEcho()
@@ -112,9 +124,6 @@ func (s *Server) Close() {
 		_ = s.melody.CloseWithMsg(melody.FormatCloseMessage(1012, "server restarting; resume with since"))
 	})
 }
-
-// Stopping is closed when the server begins to shut down; streams end.
-func (s *Server) Stopping() <-chan struct{} { return s.stop }
 
 // heartbeat sends a ping with the log head to every WebSocket screen.
 // SSE and long-poll send their own, per request.

@@ -24,7 +24,8 @@ type silenceInput struct {
 	Duration string    `json:"-"`
 }
 
-func (in silenceInput) silence(creator string, now time.Time) (monitor.Silence, error) {
+// silence is the window the input describes, or the problems with it.
+func (in silenceInput) silence(now time.Time) (monitor.Silence, []string) {
 	start, end := in.Start, in.End
 	if start.IsZero() {
 		start = now
@@ -32,12 +33,36 @@ func (in silenceInput) silence(creator string, now time.Time) (monitor.Silence, 
 	if in.Duration != "" {
 		d, err := time.ParseDuration(in.Duration)
 		if err != nil || d <= 0 {
-			return monitor.Silence{}, echo.NewHTTPError(http.StatusUnprocessableEntity, "duration must be like 30m or 2h")
+			return monitor.Silence{}, []string{"duration must be like 30m or 2h"}
 		}
 		end = start.Add(d)
 	}
-	s := monitor.Silence{Target: in.Target, Group: in.Group, Rule: in.Rule, Start: start, End: end, Comment: in.Comment, Creator: creator}
-	return s, nil
+	return monitor.Silence{Target: in.Target, Group: in.Group, Rule: in.Rule, Start: start, End: end, Comment: in.Comment}, nil
+}
+
+// createSilence is the one core of both routes that make a silence: the
+// store records it with its audit row. problems are the person's to fix,
+// in fixed wording (the store's typed validation error), never err.Error().
+func (s *Server) createSilence(c echo.Context, in silenceInput) (sl monitor.Silence, problems []string, err error) {
+	sl, problems = in.silence(s.opt.Now())
+	if len(problems) > 0 {
+		return sl, problems, nil
+	}
+	sl, err = s.store.CreateSilence(c.Request().Context(), actorOf(c), sl)
+	var invalid *store.InvalidError
+	if errors.As(err, &invalid) {
+		return sl, invalid.Problems, nil
+	}
+	return sl, nil, err
+}
+
+// expireSilence is the one core of both routes that end a silence.
+func (s *Server) expireSilence(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return echo.NewHTTPError(http.StatusNotFound, "no such silence")
+	}
+	return s.store.ExpireSilence(c.Request().Context(), actorOf(c), id)
 }
 
 type silencesPage struct {
@@ -73,29 +98,20 @@ func (s *Server) silenceForm(c echo.Context) error {
 	in := silenceInput{Target: strings.TrimSpace(c.FormValue("target")), Group: strings.TrimSpace(c.FormValue("group")),
 		Rule: strings.TrimSpace(c.FormValue("rule")), Comment: strings.TrimSpace(c.FormValue("comment")),
 		Duration: strings.TrimSpace(c.FormValue("duration"))}
-	sl, err := in.silence(principalOf(c).Name, s.opt.Now())
-	if err == nil {
-		sl, err = s.store.CreateSilence(c.Request().Context(), sl)
+	_, p, err := s.createSilence(c, in)
+	if len(p) > 0 {
+		return s.renderSilences(c, http.StatusUnprocessableEntity, in, p)
 	}
 	if err != nil {
-		if errors.Is(err, store.ErrInvalid) || isUnprocessable(err) {
-			return s.renderSilences(c, http.StatusUnprocessableEntity, in, []string{problemText(err)})
-		}
 		return err
 	}
-	s.audit(c, store.AuditSilence, silenceSubject(sl.ID), silenceDetail(sl))
 	return c.Redirect(http.StatusSeeOther, "/silences")
 }
 
 func (s *Server) expireSilenceForm(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		return echo.NewHTTPError(http.StatusNotFound, "no such silence")
-	}
-	if err := s.store.ExpireSilence(c.Request().Context(), id); err != nil {
+	if err := s.expireSilence(c); err != nil {
 		return err
 	}
-	s.audit(c, store.AuditSilenceExpire, silenceSubject(id), "")
 	return c.Redirect(http.StatusSeeOther, "/silences")
 }
 
@@ -112,48 +128,19 @@ func (s *Server) apiCreateSilence(c echo.Context) error {
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
-	sl, err := in.silence(principalOf(c).Name, s.opt.Now())
-	if err != nil {
-		return err
-	}
-	sl, err = s.store.CreateSilence(c.Request().Context(), sl)
-	if errors.Is(err, store.ErrInvalid) {
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, problemText(err))
+	sl, p, err := s.createSilence(c, in)
+	if len(p) > 0 {
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, strings.Join(p, "; "))
 	}
 	if err != nil {
 		return err
 	}
-	s.audit(c, store.AuditSilence, silenceSubject(sl.ID), silenceDetail(sl))
 	return c.JSON(http.StatusCreated, map[string]monitor.Silence{"silence": sl})
 }
 
 func (s *Server) apiExpireSilence(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		return echo.NewHTTPError(http.StatusNotFound, "no such silence")
-	}
-	if err := s.store.ExpireSilence(c.Request().Context(), id); err != nil {
+	if err := s.expireSilence(c); err != nil {
 		return err
 	}
-	s.audit(c, store.AuditSilenceExpire, silenceSubject(id), "")
 	return c.NoContent(http.StatusNoContent)
-}
-
-func isUnprocessable(err error) bool {
-	var he *echo.HTTPError
-	return errors.As(err, &he) && he.Code == http.StatusUnprocessableEntity
-}
-
-// problemText is the user-facing part of a validation error: our own
-// wording, never a wrapped internal error.
-func problemText(err error) string {
-	var he *echo.HTTPError
-	if errors.As(err, &he) {
-		if m, ok := he.Message.(string); ok {
-			return m
-		}
-	}
-	msg := err.Error()
-	msg = strings.TrimPrefix(msg, "create silence: ")
-	return strings.TrimSuffix(msg, ": "+store.ErrInvalid.Error())
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/syncmon/syncmon/store"
 )
 
 // A WebSocket client that stops reading must neither slow the writer nor
@@ -108,7 +109,7 @@ func TestSlowConsumerDoesNotSlowOthersAndIsDropped(t *testing.T) {
 	for {
 		<-tick.C
 		t0 := time.Now()
-		_, seq, err := l.St.CreateTestAlert(context.Background(), "slow", msg)
+		_, seq, err := l.St.CreateTestAlert(context.Background(), store.Actor{Name: "slow"}, msg)
 		if err != nil {
 			t.Fatal(err)
 		}

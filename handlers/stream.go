@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -84,13 +83,9 @@ func (s *Server) serveSSE(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sub, backlog, err := s.store.Subscribe(since)
-	reset := errors.Is(err, store.ErrTooOld)
-	if reset {
-		sub, backlog, err = s.store.Subscribe(-1)
-	}
+	sub, backlog, reset, err := store.Resume(c.Request().Context(), s.store, since)
 	if err != nil {
-		return fmt.Errorf("subscribe sse: %w", err)
+		return fmt.Errorf("sse: %w", err)
 	}
 	defer sub.Close()
 	scr := s.screens.add(principalOf(c).Name, "sse", c.Request())
@@ -257,16 +252,17 @@ func (s *Server) servePoll(c echo.Context) error {
 	s.screens.poll(principalOf(c).Name, c.Request(), c.QueryParam("client"))
 	resp := &pollAnswer{ping: s.opt.PingInterval, ver: s.opt.Version}
 
-	sub, backlog, err := s.store.Subscribe(since)
-	if errors.Is(err, store.ErrTooOld) {
-		resp.head = s.store.Head()
+	sub, backlog, reset, err := store.Resume(c.Request().Context(), s.store, since)
+	if err != nil {
+		return fmt.Errorf("poll: %w", err)
+	}
+	defer sub.Close()
+	if reset {
+		// At once: the page reloads its snapshot and polls from head.
+		resp.head = sub.Position()
 		resp.add(resetMessage(resp.head))
 		return resp.send(c)
 	}
-	if err != nil {
-		return fmt.Errorf("subscribe poll: %w", err)
-	}
-	defer sub.Close()
 	if len(backlog) > 0 {
 		if len(backlog) > pollMaxEvents {
 			backlog = backlog[:pollMaxEvents]

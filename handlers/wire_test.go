@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/syncmon/syncmon/handlers"
+	"github.com/syncmon/syncmon/store"
 )
 
 func keysOf(m map[string]any) []string {
@@ -61,7 +62,7 @@ func TestWireFormatOfHelloPingAndAlertEvents(t *testing.T) {
 	}
 
 	msg := "  drill <b>1</b> " + strings.Repeat("가", 10)
-	_, seq, err := ts.Store.CreateTestAlert(context.Background(), "tester", msg)
+	_, seq, err := ts.Store.CreateTestAlert(context.Background(), store.Actor{Name: "tester"}, msg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -196,11 +196,7 @@ func (s *Server) wsConnect(sess *melody.Session) {
 		_ = nc.SetWriteBuffer(wsSocketBuffer)
 	}
 
-	sub, backlog, err := s.store.Subscribe(since)
-	reset := errors.Is(err, store.ErrTooOld)
-	if reset {
-		sub, backlog, err = s.store.Subscribe(-1)
-	}
+	sub, backlog, reset, err := store.Resume(sess.Request.Context(), s.store, since)
 	if err != nil {
 		s.log.Error("subscribe", "transport", "ws", "err", err)
 		c.cut()

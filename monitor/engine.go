@@ -18,6 +18,10 @@ type Memory struct {
 	Appeared map[string]time.Time   `json:"appeared,omitempty"` // new groups, first seen at
 	ErrLog   map[string]ErrLogMark  `json:"errlog,omitempty"`   // newest ERROR line, by finding key
 	Failures int                    `json:"failures,omitempty"` // consecutive failed checks
+	// The deeper rules' history (rules_depth.go).
+	Activity map[string]ActivityMark `json:"activity,omitempty"`  // last STATS/STATUS reading, by process key
+	Oldest   map[string]TxMark       `json:"oldest_tx,omitempty"` // SHOWTRANS's oldest transaction, by Extract
+	LongTx   map[string]TxMark       `json:"long_tx,omitempty"`   // the newest WARNLONGTRANS line, by Extract
 }
 
 // Counter is a finding's run of consecutive breaching or clear checks.
@@ -57,6 +61,15 @@ func (m *Memory) init() {
 	if m.ErrLog == nil {
 		m.ErrLog = map[string]ErrLogMark{}
 	}
+	if m.Activity == nil {
+		m.Activity = map[string]ActivityMark{}
+	}
+	if m.Oldest == nil {
+		m.Oldest = map[string]TxMark{}
+	}
+	if m.LongTx == nil {
+		m.LongTx = map[string]TxMark{}
+	}
 }
 
 func (m *Memory) forget(processKey string) {
@@ -66,6 +79,11 @@ func (m *Memory) forget(processKey string) {
 	delete(m.Abends, processKey)
 	delete(m.Lags, processKey)
 	delete(m.Appeared, processKey)
+	delete(m.Activity, processKey)
+	if group, ok := strings.CutPrefix(processKey, "EXTRACT "); ok {
+		delete(m.Oldest, group)
+		delete(m.LongTx, group)
+	}
 }
 
 func (k FindingKey) String() string { return k.Program + "|" + k.Group + "|" + k.Rule }
@@ -151,7 +169,7 @@ func Step(t Target, mem Memory, obs Observation, active []Alert, silences []Sile
 		carry := func() {
 			kept = append(kept, Finding{Rule: a.Rule, Program: a.Program, Group: a.Group, Severity: a.Severity, Message: a.Message, Speech: a.Speech})
 		}
-		if held(k) {
+		if held(k) || ev.held.has(k) { // the latter: Unread (rules_depth.go)
 			if isActive {
 				carry()
 			}
@@ -182,9 +200,11 @@ func Step(t Target, mem Memory, obs Observation, active []Alert, silences []Sile
 }
 
 // StepLog records ggserr.log entries as they arrive, between checks: each
-// ERROR line opens (or escalates) its target's ogg_error alert at once.
+// ERROR line opens (or escalates) its target's ogg_error alert at once, and
+// each WARNLONGTRANS line its Extract's long_transaction alert.
 func StepLog(t Target, mem Memory, entries []LogEntry, active []Alert, silences []Silence, now time.Time) (Memory, []Transition) {
 	mem.init()
+	noteLongTransactions(&mem, entries, now)
 	for _, e := range entries {
 		f, ok := ErrLogFinding(t, e)
 		if !ok {
@@ -200,13 +220,22 @@ func StepLog(t Target, mem Memory, entries []LogEntry, active []Alert, silences 
 	for _, mark := range mem.ErrLog {
 		findings = append(findings, mark.Finding)
 	}
-	sortFindings(findings)
 	var logAlerts []Alert
+	byKey := map[FindingKey]Alert{}
 	for _, a := range active {
-		if a.Rule == RuleOGGError {
+		if (a.Rule == RuleOGGError || a.Rule == RuleLongTransaction) && !a.Test && a.Active() {
 			logAlerts = append(logAlerts, a)
+			byKey[a.Key()] = a
 		}
 	}
+	for ext, m := range mem.LongTx {
+		f, ok := logLongTxFinding(t, ext, m, &mem, now)
+		if a, active := byKey[f.Key()]; !ok || active && SeverityRank(a.Severity) >= SeverityRank(f.Severity) {
+			continue // a check's SHOWTRANS may know it older than the log can tell
+		}
+		findings = append(findings, f)
+	}
+	sortFindings(findings)
 	// Only open and escalate here; resolving waits for the quiet period,
 	// judged by Step at the next check.
 	var trs []Transition
@@ -216,6 +245,14 @@ func StepLog(t Target, mem Memory, entries []LogEntry, active []Alert, silences 
 		}
 	}
 	return mem, applySilences(trs, active, silences, now)
+}
+
+// Resilence returns an update for every active alert whose silence began or
+// ended: the store applies it when a silence is made or ended, and now and
+// then for windows that open and close by the clock. The one copy of this
+// rule, shared with Step and StepLog.
+func Resilence(active []Alert, silences []Silence, now time.Time) []Transition {
+	return applySilences(nil, active, silences, now)
 }
 
 // applySilences marks new and changed alerts by the silences in force, and

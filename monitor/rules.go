@@ -37,6 +37,9 @@ func coreProgram(program string) bool {
 
 // Evaluation is what the rules found in one observation.
 type Evaluation struct {
+	// held: alerts of what the observation could not read (Unread).
+	held heldKeys
+
 	Findings []Finding
 	// GroupsUnknown: the check failed, so nothing is known of the groups;
 	// their alerts stay as they are.
@@ -112,6 +115,8 @@ func Evaluate(t Target, obs Observation, mem *Memory, now time.Time) Evaluation 
 		f.Message, f.Speech = newGroupText(t.Name, Process{Program: program, Group: group})
 		ev.Findings = append(ev.Findings, f)
 	}
+	ev.Findings = append(ev.Findings, depthFindings(t, obs, mem, now)...) // rules_depth.go
+	ev.held = unreadHeld(obs.Unread)
 	sortFindings(ev.Findings)
 	return ev
 }
@@ -219,12 +224,16 @@ func targetFinding(target string, err error) Finding {
 // ErrLogFinding turns one ggserr.log entry into a finding: ERROR lines only,
 // critical for the policy's codes, a warning otherwise.
 func ErrLogFinding(t Target, e LogEntry) (Finding, bool) {
-	if e.Severity != "ERROR" {
+	m := e.Meaning
+	if e.Severity != "ERROR" && (m == nil || m.Severity != SeverityCritical) {
 		return Finding{}, false
 	}
 	sev := SeverityWarning
 	if s, ok := t.Policy.ErrorCodes[e.Code]; ok {
 		sev = s
+	}
+	if m != nil && SeverityRank(m.Severity) > SeverityRank(sev) {
+		sev = m.Severity
 	}
 	f := Finding{Rule: RuleOGGError, Group: e.Group, Severity: sev}
 	f.Message, f.Speech = errLogText(t.Name, e)

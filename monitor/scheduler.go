@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,14 +53,20 @@ func RunCheck(ctx context.Context, c Check, now func() time.Time) Observation {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	procs, err := c.Collector.Collect(ctx)
+	obs := Observation{Target: c.Target.Name, Kind: c.Target.Kind}
+	var err error
+	if o, ok := c.Collector.(Observer); ok {
+		err = o.Observe(ctx, &obs)
+	} else {
+		obs.Processes, err = c.Collector.Collect(ctx)
+	}
 	if err != nil && errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, ErrUnreachable) {
 		err = fmt.Errorf("no answer within %s: %w", timeout, ErrUnreachable)
 	}
 	if err != nil {
 		err = fmt.Errorf("check %s: %w", c.Target.Name, err)
 	}
-	obs := Observation{Target: c.Target.Name, Kind: c.Target.Kind, ObservedAt: now().UTC(), Processes: procs, Err: err}
+	obs.ObservedAt, obs.Err = now().UTC(), err
 	if lc, ok := c.Collector.(LogCollector); ok && err == nil {
 		entries, lerr := lc.CollectLog(ctx)
 		obs.Log = entries
@@ -125,6 +132,17 @@ func (s *Scheduler) RunOnce(ctx context.Context, c Check) {
 	took := time.Since(start)
 	if obs.Err != nil {
 		s.log.Warn("check failed", "target", c.Target.Name, "err", obs.Err)
+	}
+	for _, u := range obs.Unread {
+		// A whole source unread (the heartbeat query failing) holds its
+		// alerts as they are: say so. A group's failed command is routine
+		// (a pump has no SHOWTRANS), so only at debug level.
+		level := slog.LevelDebug
+		if u.Group == "" {
+			level = slog.LevelWarn
+		}
+		s.log.Log(ctx, level, "check could not read part of the target; its alerts stay as they are",
+			"target", c.Target.Name, "source", u.Source, "process", strings.TrimSpace(u.Program+" "+u.Group), "err", u.Error)
 	}
 	if obs.LogErr != nil {
 		s.log.Warn("check could not read the target's messages; OGG errors there are not seen", "target", c.Target.Name, "err", obs.LogErr)

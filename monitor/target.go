@@ -11,6 +11,9 @@ const (
 	KindGGSCI     = "ggsci"
 	KindREST      = "rest"
 	KindSimulator = "simulator"
+	// KindAdminClient is the Microservices Admin Client driven like GGSCI,
+	// after a CONNECT with credentials (Target.Connect).
+	KindAdminClient = "adminclient"
 )
 
 // Target is one monitored GoldenGate deployment, as configured.
@@ -22,6 +25,11 @@ type Target struct {
 
 	// ggsci
 	Command []string // argv: ["/u01/ogg/ggsci"] or ["ssh", "ogg@east", "/u01/ogg/ggsci"]
+
+	// ggsci and adminclient: the deeper commands of one session (issue 15)
+	Collect          []string // CollectShowTrans …; nil: all of them; empty: INFO ALL only
+	HeartbeatCommand []string // argv fed HeartbeatQuery on stdin (sqlplus -s /@tns); nil: none
+	Connect          *Connect // adminclient: CONNECT … AS user PASSWORD …
 
 	// rest
 	URL                string
@@ -37,6 +45,16 @@ type Target struct {
 	Policy     Policy
 }
 
+// Connect is how the Admin Client logs in to a deployment: the session
+// begins with CONNECT URL DEPLOYMENT d AS user PASSWORD pw, written on its
+// stdin, never in its argv.
+type Connect struct {
+	URL        string
+	Deployment string
+	Username   string
+	Password   Secret // resolved from password_env; never logged or rendered
+}
+
 // ThresholdsFor returns the thresholds that apply to a group.
 func (t Target) ThresholdsFor(group string) Thresholds {
 	if th, ok := t.Groups[group]; ok {
@@ -48,6 +66,7 @@ func (t Target) ThresholdsFor(group string) Thresholds {
 // Thresholds are the limits the rules compare observations with. A target
 // has one set, and any group may override it (Target.Groups).
 type Thresholds struct {
+	DepthThresholds    // transactions, recovery, stalled, discards, heartbeats (rules_depth.go)
 	LagWarning         time.Duration
 	LagCritical        time.Duration
 	CheckpointWarning  time.Duration // time since checkpoint while RUNNING
@@ -59,6 +78,7 @@ type Thresholds struct {
 // DefaultThresholds are the limits used where the config names none.
 func DefaultThresholds() Thresholds {
 	return Thresholds{
+		DepthThresholds:    DefaultDepthThresholds(),
 		LagWarning:         60 * time.Second,
 		LagCritical:        300 * time.Second,
 		CheckpointWarning:  300 * time.Second,
@@ -124,6 +144,9 @@ func (p Policy) openAfter(rule string) int {
 
 func (p Policy) resolveAfter(rule string) int {
 	if n := p.ResolveAfter[rule]; n > 0 {
+		return n
+	}
+	if n := depthResolveAfter[rule]; n > 0 { // rules_depth.go
 		return n
 	}
 	return DefaultResolveAfter

@@ -189,6 +189,13 @@ func errLogText(target string, e LogEntry) (string, Speech) {
 		ko = fmt.Sprintf("%s %s 오류 %s", target, who, spokenCode(code))
 		en = fmt.Sprintf("%s %s error %s", target, who, spokenCode(code))
 	}
+	if m := e.Meaning; m != nil {
+		// Say what happened, not only its number.
+		ko = strings.TrimSpace(fmt.Sprintf("%s %s %s, %s", target, who, m.Ko, spokenCode(code)))
+		en = strings.TrimSpace(fmt.Sprintf("%s %s %s, %s", target, who, m.En, spokenCode(code)))
+		ko, en = strings.ReplaceAll(ko, "  ", " "), strings.ReplaceAll(en, "  ", " ")
+		return code + ": " + m.En + ": " + msg, Speech{Ko: ko, En: en}
+	}
 	return code + ": " + msg, Speech{Ko: ko, En: en}
 }
 

@@ -47,6 +47,20 @@ type LogEntry struct {
 	Program  string    `json:"program"`  // e.g. "OGG", "GGSCI", "REPLICAT"; may be empty
 	Group    string    `json:"group"`    // group named by the entry (from "rep1.prm"), upper-case; may be empty
 	Message  string    `json:"message"`  // the whole text, continuation lines joined with "\n"
+	// Meaning is what the message says in a few words ("archive log
+	// missing"), when the source knows it (errlog.Annotate); nil otherwise.
+	Meaning *LogMeaning `json:"meaning,omitempty"`
+	// LongTransaction is the transaction a WARNLONGTRANS line names; nil otherwise.
+	LongTransaction *Transaction `json:"long_transaction,omitempty"`
+}
+
+// LogMeaning is a log message classified: its kind and a short phrase in
+// each language, for the alert's text and speech.
+type LogMeaning struct {
+	Kind     string `json:"kind"`     // archive_log_missing, discard_limit …
+	Severity string `json:"severity"` // at least this severe, whatever the line's own
+	En       string `json:"en"`
+	Ko       string `json:"ko"`
 }
 
 // Observation is what one check of one target saw.
@@ -56,6 +70,17 @@ type Observation struct {
 	ObservedAt time.Time  `json:"observed_at"`
 	Processes  []Process  `json:"processes"`
 	Log        []LogEntry `json:"log,omitempty"`
+	// Heartbeats and Transactions: end-to-end heartbeat lag and open
+	// transactions; nil when the source was not asked.
+	Heartbeats   []Heartbeat   `json:"heartbeats,omitempty"`
+	Transactions []Transaction `json:"transactions,omitempty"`
+	// Recovery (SHOWCH: each Extract's oldest recovery checkpoint) and
+	// Activity (STATS … TOTALSONLY and SEND … STATUS); nil when not asked.
+	Recovery []Recovery `json:"recovery,omitempty"`
+	Activity []Activity `json:"activity,omitempty"`
+	// Unread is what was asked and could not be read: rules keep such
+	// alerts as they are rather than resolve them.
+	Unread []Unread `json:"unread,omitempty"`
 	// Err is why the target could not be (fully) read; nil when it could.
 	// Classify it with errors.Is against ErrUnreachable, ErrCredentials, ErrUnreadable.
 	Err error `json:"-"`

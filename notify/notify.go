@@ -193,7 +193,7 @@ func (n *Notifier) wake(ctx context.Context) {
 		return true
 	}
 	for {
-		sub, _, err := n.st.Subscribe(-1)
+		sub, _, err := n.st.Subscribe(ctx, -1)
 		if err != nil {
 			n.log.Debug("notifications: no live wake-ups, polling the log", "err", err)
 			return

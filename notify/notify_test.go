@@ -148,7 +148,7 @@ func testAlerts(t testing.TB, st *store.Store, n int) []int64 {
 	t.Helper()
 	var seqs []int64
 	for i := range n {
-		_, seq, err := st.CreateTestAlert(context.Background(), "admin", fmt.Sprintf("drill %d", i))
+		_, seq, err := st.CreateTestAlert(context.Background(), store.Actor{Name: "admin"}, fmt.Sprintf("drill %d", i))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -444,7 +444,7 @@ func TestSlackAndTeamsPayloads(t *testing.T) {
 	slack := newHook(t, http.StatusOK)
 	teams := newHook(t, http.StatusAccepted)
 	start(t, st, clk, nil, channel("slack", config.NotifySlack, slack.srv.URL), channel("teams", config.NotifyTeams, teams.srv.URL))
-	a, _, err := st.CreateTestAlert(context.Background(), "admin", "")
+	a, _, err := st.CreateTestAlert(context.Background(), store.Actor{Name: "admin"}, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -172,9 +172,9 @@ const MaxCommentLen = 1000
 
 // Ack acknowledges an open alert: it stops asking for attention and stays
 // visible until resolved.
-func (s *Store) Ack(ctx context.Context, id int64, user, comment string) (monitor.Alert, error) {
-	a, err := s.changeAlert(ctx, id, user, monitor.StateOpen, monitor.AlertAcked, func(a *monitor.Alert, now time.Time) {
-		a.State, a.AckedBy, a.AckedAt, a.Comment = monitor.StateAcked, &user, &now, &comment
+func (s *Store) Ack(ctx context.Context, by Actor, id int64, comment string) (monitor.Alert, error) {
+	a, err := s.changeAlert(ctx, by, id, monitor.StateOpen, monitor.AlertAcked, AuditAck, comment, func(a *monitor.Alert, now time.Time) {
+		a.State, a.AckedBy, a.AckedAt, a.Comment = monitor.StateAcked, &by.Name, &now, &comment
 	})
 	if err != nil {
 		return a, fmt.Errorf("ack alert %d: %w", id, err)
@@ -183,8 +183,8 @@ func (s *Store) Ack(ctx context.Context, id int64, user, comment string) (monito
 }
 
 // Unack takes an acknowledgement back: the alert asks for attention again.
-func (s *Store) Unack(ctx context.Context, id int64, user string) (monitor.Alert, error) {
-	a, err := s.changeAlert(ctx, id, user, monitor.StateAcked, monitor.AlertUnacked, func(a *monitor.Alert, _ time.Time) {
+func (s *Store) Unack(ctx context.Context, by Actor, id int64) (monitor.Alert, error) {
+	a, err := s.changeAlert(ctx, by, id, monitor.StateAcked, monitor.AlertUnacked, AuditUnack, "", func(a *monitor.Alert, _ time.Time) {
 		a.State, a.AckedBy, a.AckedAt, a.Comment = monitor.StateOpen, nil, nil, nil
 	})
 	if err != nil {
@@ -194,8 +194,8 @@ func (s *Store) Unack(ctx context.Context, id int64, user string) (monitor.Alert
 }
 
 // changeAlert applies a person's change to an alert that must be in state
-// from, recording it as transition typ by user.
-func (s *Store) changeAlert(ctx context.Context, id int64, user, from, typ string, change func(*monitor.Alert, time.Time)) (monitor.Alert, error) {
+// from, recording it as transition typ and as audit action (with detail).
+func (s *Store) changeAlert(ctx context.Context, by Actor, id int64, from, typ, action, detail string, change func(*monitor.Alert, time.Time)) (monitor.Alert, error) {
 	var out monitor.Alert
 	err := s.write(ctx, func(w *writeTx) error {
 		a, err := scanAlert(w.QueryRowContext(ctx, `SELECT `+alertColumns+` FROM alerts WHERE id = ?`, id))
@@ -211,7 +211,10 @@ func (s *Store) changeAlert(ctx context.Context, id int64, user, from, typ strin
 		change(&a, w.now)
 		a.UpdatedAt = w.now
 		out = a
-		return w.applyTransition(ctx, monitor.Transition{Type: typ, Alert: a}, user)
+		if err := w.applyTransition(ctx, monitor.Transition{Type: typ, Alert: a}, by.Name); err != nil {
+			return err
+		}
+		return w.audit(ctx, by, action, alertSubject(id), detail)
 	})
 	return out, err
 }
@@ -224,7 +227,7 @@ const MaxTestMessageLen = 500
 
 // CreateTestAlert opens a critical test alert that travels the whole path.
 // It returns the alert and the seq of its event.
-func (s *Store) CreateTestAlert(ctx context.Context, user, message string) (monitor.Alert, int64, error) {
+func (s *Store) CreateTestAlert(ctx context.Context, by Actor, message string) (monitor.Alert, int64, error) {
 	var (
 		out monitor.Alert
 		seq int64
@@ -233,12 +236,12 @@ func (s *Store) CreateTestAlert(ctx context.Context, user, message string) (moni
 		msg, speech := monitor.TestAlertText(message)
 		a := monitor.Alert{Target: "syncmon", Rule: monitor.RuleTest, Severity: monitor.SeverityCritical,
 			State: monitor.StateOpen, Message: msg, Speech: speech, OpenedAt: w.now, UpdatedAt: w.now, Test: true}
-		if err := w.applyTransition(ctx, monitor.Transition{Type: monitor.AlertOpened, Alert: a}, user); err != nil {
+		if err := w.applyTransition(ctx, monitor.Transition{Type: monitor.AlertOpened, Alert: a}, by.Name); err != nil {
 			return err
 		}
 		last := w.events[len(w.events)-1]
 		out, seq = *last.Alert, last.Seq
-		return nil
+		return w.audit(ctx, by, AuditTestAlert, alertSubject(out.ID), message)
 	})
 	if err != nil {
 		return out, 0, fmt.Errorf("create test alert: %w", err)
@@ -270,3 +273,6 @@ func (s *Store) ExpireTestAlerts(ctx context.Context) error {
 	}
 	return nil
 }
+
+// alertSubject names an alert in the audit log.
+func alertSubject(id int64) string { return fmt.Sprintf("alert %d", id) }

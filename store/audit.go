@@ -29,9 +29,12 @@ const (
 	AuditUserSessions  = "user.sessions_ended"
 )
 
-// Actor is who does something and from where, for the audit log.
+// Actor is who does something, in what role, and from where. Every change
+// a person makes takes one, and its audit row is written in the same
+// transaction as the change: both commit, or neither.
 type Actor struct {
 	Name    string // user name, "kiosk:NAME", or "cli" for the command line
+	Role    string // the role held when acting (admin, viewer …); empty on the command line
 	Address string // the client's address; empty on the command line
 }
 
@@ -40,6 +43,7 @@ type AuditEntry struct {
 	ID      int64     `json:"id"`
 	At      time.Time `json:"at"`
 	Actor   string    `json:"actor"`
+	Role    string    `json:"role"`
 	Action  string    `json:"action"`
 	Subject string    `json:"subject"` // what was acted on: "alert 42", "user alice", "kiosk token 3 (Lobby)"
 	Address string    `json:"address"`
@@ -59,7 +63,9 @@ func clip(s string, n int) string {
 	return string(r[:n]) + "…"
 }
 
-// Audit records one entry in the audit log.
+// Audit records one entry in the audit log on its own, for what changes
+// nothing else (a failed sign-in). A change records its entry itself, in
+// its own transaction.
 func (s *Store) Audit(ctx context.Context, by Actor, action, subject, detail string) error {
 	err := s.write(ctx, func(w *writeTx) error { return w.audit(ctx, by, action, subject, detail) })
 	if err != nil {
@@ -71,8 +77,8 @@ func (s *Store) Audit(ctx context.Context, by Actor, action, subject, detail str
 // audit records an entry inside a write transaction, so that a change and
 // its audit entry commit together.
 func (w *writeTx) audit(ctx context.Context, by Actor, action, subject, detail string) error {
-	if _, err := w.ExecContext(ctx, `INSERT INTO audit (at, actor, action, subject, address, detail) VALUES (?, ?, ?, ?, ?, ?)`,
-		formatTime(w.now), clip(by.Name, 100), action, clip(subject, maxAuditField), clip(by.Address, 100), clip(detail, maxAuditField)); err != nil {
+	if _, err := w.ExecContext(ctx, `INSERT INTO audit (at, actor, role, action, subject, address, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		formatTime(w.now), clip(by.Name, 100), clip(by.Role, 20), action, clip(subject, maxAuditField), clip(by.Address, 100), clip(detail, maxAuditField)); err != nil {
 		return fmt.Errorf("record audit entry: %w", err)
 	}
 	return nil
@@ -84,10 +90,10 @@ func (s *Store) AuditLog(ctx context.Context, limit int, before int64) ([]AuditE
 	if limit <= 0 || limit > 1000 {
 		limit = 200
 	}
-	q := `SELECT id, at, actor, action, subject, address, detail FROM audit ORDER BY id DESC LIMIT ?`
+	q := `SELECT id, at, actor, role, action, subject, address, detail FROM audit ORDER BY id DESC LIMIT ?`
 	args := []any{limit}
 	if before > 0 {
-		q = `SELECT id, at, actor, action, subject, address, detail FROM audit WHERE id < ? ORDER BY id DESC LIMIT ?`
+		q = `SELECT id, at, actor, role, action, subject, address, detail FROM audit WHERE id < ? ORDER BY id DESC LIMIT ?`
 		args = []any{before, limit}
 	}
 	rows, err := s.db.QueryContext(ctx, q, args...)
@@ -101,7 +107,7 @@ func (s *Store) AuditLog(ctx context.Context, limit int, before int64) ([]AuditE
 			e  AuditEntry
 			at string
 		)
-		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Subject, &e.Address, &e.Detail); err != nil {
+		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Role, &e.Action, &e.Subject, &e.Address, &e.Detail); err != nil {
 			return nil, fmt.Errorf("read audit log: %w", err)
 		}
 		e.At = parseTime(at)

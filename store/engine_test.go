@@ -36,22 +36,31 @@ func TestRestartMidAbendNoDuplicateThenResolve(t *testing.T) {
 	s1.Close()
 
 	s2 := mustOpen(t, path)
-	sub, _, err := s2.Subscribe(headBefore)
+	sub, _, err := s2.Subscribe(context.Background(), headBefore)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sub.Close()
-	var got []store.Event
-	sub.Start(func(e store.Event) bool { got = append(got, e); return true })
+	got := make(chan store.Event, 100)
+	sub.Start(func(e store.Event) bool { got <- e; return true })
 	for _, st := range []string{monitor.StatusAbended, monitor.StatusAbended, monitor.StatusRunning, monitor.StatusRunning} {
 		if err := s2.Record(ctx, target, obs(st)); err != nil {
 			t.Fatal(err)
 		}
 	}
+	// Delivery follows commit (the publisher hands events on): wait for
+	// everything up to the head.
 	var types []string
-	for _, e := range got {
-		if e.Alert != nil {
-			types = append(types, e.Type)
+	deadline := time.After(5 * time.Second)
+	for seq := headBefore; seq < s2.Head(); {
+		select {
+		case e := <-got:
+			seq = e.Seq
+			if e.Alert != nil {
+				types = append(types, e.Type)
+			}
+		case <-deadline:
+			t.Fatalf("timed out at seq %d, head %d", seq, s2.Head())
 		}
 	}
 	if len(types) != 1 || types[0] != monitor.AlertResolved {
@@ -68,13 +77,13 @@ func TestSilenceMarksActiveAlertsAndExpires(t *testing.T) {
 	s := mustOpen(t, filepath.Join(t.TempDir(), "sil.db"))
 	record(t, s, abended("east", "REP1"))
 	now := time.Now()
-	if _, err := s.CreateSilence(ctx, monitor.Silence{Target: "east", Comment: "", Start: now, End: now.Add(time.Hour)}); err == nil {
+	if _, err := s.CreateSilence(ctx, store.Actor{Name: "ops"}, monitor.Silence{Target: "east", Comment: "", Start: now, End: now.Add(time.Hour)}); err == nil {
 		t.Fatal("a silence without a comment was accepted")
 	}
-	if _, err := s.CreateSilence(ctx, monitor.Silence{Comment: "x", Start: now, End: now.Add(time.Hour)}); err == nil {
+	if _, err := s.CreateSilence(ctx, store.Actor{Name: "ops"}, monitor.Silence{Comment: "x", Start: now, End: now.Add(time.Hour)}); err == nil {
 		t.Fatal("a silence matching everything was accepted")
 	}
-	sl, err := s.CreateSilence(ctx, monitor.Silence{Target: "east", Group: "rep1", Comment: "patching", Creator: "alice",
+	sl, err := s.CreateSilence(ctx, store.Actor{Name: "alice"}, monitor.Silence{Target: "east", Group: "rep1", Comment: "patching",
 		Start: now.Add(-time.Second), End: now.Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +99,7 @@ func TestSilenceMarksActiveAlertsAndExpires(t *testing.T) {
 	if len(list) != 1 || list[0].Group != "REP1" || list[0].Creator != "alice" {
 		t.Fatalf("silences = %+v", list)
 	}
-	if err := s.ExpireSilence(ctx, sl.ID); err != nil {
+	if err := s.ExpireSilence(ctx, store.Actor{Name: "ops"}, sl.ID); err != nil {
 		t.Fatal(err)
 	}
 	a, _ = s.Alerts(ctx, store.AlertFilter{State: "open"})
@@ -128,22 +137,22 @@ func TestPruneKeepsSeqAndRecentRows(t *testing.T) {
 	}
 	defer s.Close()
 	for range 1200 {
-		s.CreateTestAlert(ctx, "a", "old")
+		s.CreateTestAlert(ctx, store.Actor{Name: "a"}, "old")
 	}
 	now = now.Add(48 * time.Hour)
-	s.CreateTestAlert(ctx, "a", "new")
+	s.CreateTestAlert(ctx, store.Actor{Name: "a"}, "new")
 	n, err := s.Prune(ctx, store.Retention{Events: 24 * time.Hour, Samples: time.Hour, ResolvedAlerts: time.Hour})
 	if err != nil || n != 1200 {
 		t.Fatalf("pruned %d, %v; want the 1200 old events", n, err)
 	}
-	if _, _, err := s.Subscribe(5); err == nil {
+	if _, _, err := s.Subscribe(context.Background(), 5); err == nil {
 		t.Fatal("since=5 after pruning: want ErrTooOld")
 	}
-	_, backlog, err := s.Subscribe(1200)
+	_, backlog, err := s.Subscribe(context.Background(), 1200)
 	if err != nil || len(backlog) != 1 || backlog[0].Seq != 1201 {
 		t.Fatalf("backlog after 1200 = %v, %v", backlog, err)
 	}
-	_, seq, _ := s.CreateTestAlert(ctx, "a", "next")
+	_, seq, _ := s.CreateTestAlert(ctx, store.Actor{Name: "a"}, "next")
 	if seq != 1202 {
 		t.Fatalf("seq after prune = %d, want 1202 (never reused)", seq)
 	}

@@ -57,27 +57,6 @@ type TargetState struct {
 	Processes  []monitor.Process `json:"processes"`
 }
 
-// ErrTooOld is returned by Subscribe when since is not in the retained log
-// (older than what is kept, or ahead of the head): the client must reload
-// its snapshot. Transports send {"type":"reset","head":HEAD}.
-var ErrTooOld = errors.New("since is outside the retained event log")
-
-// MaxBacklog is the most events Subscribe replays; a client further behind
-// gets ErrTooOld and reloads the snapshot.
-const MaxBacklog = 10000
-
-// EventLog is the ordered, durable event log and its live tail: what the
-// transports depend on. SQLite is the single-node implementation; a shared
-// log (NATS JetStream) can implement it too.
-type EventLog interface {
-	// Subscribe registers for live events, then returns the retained events
-	// after since (since < 0: none, start at the head). Call Start on the
-	// subscription after sending the backlog.
-	Subscribe(since int64) (*Subscription, []Event, error)
-	// Head is the newest seq.
-	Head() int64
-}
-
 var _ EventLog = (*Store)(nil)
 
 // Head returns the newest seq in the log (0 for an empty log).
@@ -116,75 +95,6 @@ func (w *writeTx) appendEvent(ctx context.Context, e Event) error {
 	return nil
 }
 
-// Subscribe implements EventLog. A since within the newest ringSize events
-// is served from memory: the backlog is cut and the subscription registered
-// under the feed's lock, so nothing committed in between can slip past. An
-// older since reads the log: registered first, then the backlog read, and
-// live events the backlog already holds are skipped by seq in Start.
-func (s *Store) Subscribe(since int64) (*Subscription, []Event, error) {
-	f := s.feed
-	f.mu.Lock()
-	if f.closed {
-		f.mu.Unlock()
-		return nil, nil, errors.New("subscribe: store closed")
-	}
-	if !f.loaded {
-		recent, err := s.recentEvents(context.Background(), ringSize)
-		if err != nil {
-			f.mu.Unlock()
-			return nil, nil, err
-		}
-		f.loadLocked(recent, s.Head())
-	}
-	sub := f.newSub()
-	if since < 0 {
-		sub.after = f.last
-		f.registerLocked(sub)
-		f.mu.Unlock()
-		return sub, nil, nil
-	}
-	// The head may be one commit ahead of the feed (stored before publish);
-	// a since up to it is valid, not "ahead of the log".
-	if since > max(f.last, s.Head()) {
-		f.mu.Unlock()
-		return nil, nil, ErrTooOld
-	}
-	if backlog, ok := f.sinceLocked(since); ok {
-		sub.after = since
-		if n := len(backlog); n > 0 {
-			sub.after = backlog[n-1].Seq
-		}
-		f.registerLocked(sub)
-		f.mu.Unlock()
-		return sub, backlog, nil
-	}
-	f.registerLocked(sub)
-	f.mu.Unlock()
-
-	// Older than the ring: registered, now read the log.
-	head := s.Head()
-	oldest, err := s.oldestSeq()
-	if err != nil {
-		sub.Close()
-		return nil, nil, err
-	}
-	if (oldest > 0 && since+1 < oldest) || (oldest == 0 && since < head) || head-since > MaxBacklog {
-		sub.Close()
-		return nil, nil, ErrTooOld
-	}
-	backlog, err := s.EventsAfter(context.Background(), since, MaxBacklog)
-	if err != nil {
-		sub.Close()
-		return nil, nil, err
-	}
-	last := since
-	if n := len(backlog); n > 0 {
-		last = backlog[n-1].Seq
-	}
-	sub.skipThrough(last)
-	return sub, backlog, nil
-}
-
 // recentEvents reads the newest n events, oldest first.
 func (s *Store) recentEvents(ctx context.Context, n int) ([]Event, error) {
 	var oldest int64
@@ -198,9 +108,9 @@ func (s *Store) recentEvents(ctx context.Context, n int) ([]Event, error) {
 	return s.EventsAfter(ctx, oldest-1, n)
 }
 
-func (s *Store) oldestSeq() (int64, error) {
+func (s *Store) oldestSeq(ctx context.Context) (int64, error) {
 	var oldest sql.NullInt64
-	if err := s.db.QueryRow(`SELECT MIN(seq) FROM events`).Scan(&oldest); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT MIN(seq) FROM events`).Scan(&oldest); err != nil {
 		return 0, fmt.Errorf("read oldest event: %w", err)
 	}
 	return oldest.Int64, nil

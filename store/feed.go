@@ -1,6 +1,22 @@
 package store
 
+// This file is the hub: the live tail of the event log and the one way to
+// subscribe to it (Subscribe, Resume). Every transport (WebSocket, SSE,
+// long-poll) and the notifier go through it, so they cannot drift apart.
+//
+// Lock order and hand-off: the writer (Store.write) holds store.mu only to
+// commit and to put the committed batch on the hand-off queue. It never
+// calls into a subscriber, and so never into a transport: the publisher
+// goroutine takes batches off the queue in the order they were put there
+// (seq order, since store.mu serialises writers) and offers each event to
+// every subscription under Subscription.mu (feed.mu only while it moves
+// the ring and lists the subscriptions). Offers never block: a subscription that cannot take an event is dropped, and its
+// client resumes by seq.
+
 import (
+	"context"
+	"errors"
+	"fmt"
 	"sort"
 	"sync"
 	"time"
@@ -16,9 +32,20 @@ const maxPending = 1024
 // backlog is cut and the subscription registered under one lock.
 const ringSize = 1024
 
+// handoffSize bounds the committed batches waiting for the publisher. The
+// publisher only makes non-blocking offers, so a pass is short; the writer
+// waits (without calling any subscriber) only while one batch is on its
+// way. A deep queue let writers race ahead of delivery: the head ran far
+// past what screens had, and under reconnect churn (the chaos test)
+// delivery fell behind for minutes.
+const handoffSize = 1
+
 // feed is the live tail of the event log: it hands each committed event to
 // every subscription, in seq order, without ever blocking the writer.
 type feed struct {
+	handoff chan []Event  // committed batches, in seq order (see enqueue)
+	stopped chan struct{} // closed when the publisher has drained handoff
+
 	mu   sync.Mutex
 	subs map[*Subscription]struct{}
 	// dropped counts subscriptions dropped for not keeping up.
@@ -36,7 +63,37 @@ type feed struct {
 	last int64
 }
 
-func newFeed() *feed { return &feed{subs: make(map[*Subscription]struct{})} }
+func newFeed() *feed {
+	f := &feed{subs: make(map[*Subscription]struct{}), handoff: make(chan []Event, handoffSize), stopped: make(chan struct{})}
+	go f.run()
+	return f
+}
+
+// enqueue is the writer's side of the hand-off, called under store.mu right
+// after commit, so batches enter in seq order. It calls no subscriber.
+func (f *feed) enqueue(events []Event) { f.handoff <- events }
+
+// run is the publisher: it hands the batches to the subscriptions, in order,
+// until the queue is closed (Store.Close) and drained. Batches that queued
+// up while it was busy go out together: one pass over the subscriptions.
+func (f *feed) run() {
+	defer close(f.stopped)
+	for events := range f.handoff {
+	more:
+		for len(events) < maxPending {
+			select {
+			case next, ok := <-f.handoff:
+				if !ok {
+					break more
+				}
+				events = append(events[:len(events):len(events)], next...)
+			default:
+				break more
+			}
+		}
+		f.publish(events)
+	}
+}
 
 func (f *feed) newSub() *Subscription {
 	return &Subscription{feed: f, done: make(chan struct{})}
@@ -45,9 +102,11 @@ func (f *feed) newSub() *Subscription {
 // registerLocked adds sub; the caller holds f.mu.
 func (f *feed) registerLocked(sub *Subscription) { f.subs[sub] = struct{}{} }
 
-// loadLocked fills the ring from the log, once. No subscription exists yet,
-// so an event committed but not yet published can be taken from the log
-// now and skipped when publish hands it over.
+// loadLocked fills the ring from the log, once: events read from it, and
+// head, the log's head read before them. No subscription exists yet, so an
+// event committed but not yet published can be taken from the log now and
+// skipped when publish hands it over; one the read missed (committed after
+// head) has a seq above last and is published as usual.
 func (f *feed) loadLocked(events []Event, head int64) {
 	f.ring = events
 	f.last = head
@@ -72,18 +131,26 @@ func (f *feed) sinceLocked(seq int64) ([]Event, bool) {
 	return out, true
 }
 
-// publish hands events (in seq order) to every subscription. Called by the
-// writer after commit, under the writer lock, so publish order is seq order.
+// publish hands events (in seq order) to every subscription. Only the
+// publisher goroutine calls it, batch after batch, so publish order is seq
+// order.
+//
+// The ring and last move and the subscriptions are listed under f.mu; the
+// offers are made after it is released, so that subscribing and closing
+// never wait for a pass over every subscription. A subscription that joins
+// meanwhile has these events in its backlog already (it read last and the
+// ring after they moved); only this goroutine offers, so each subscription
+// still sees seq order.
 func (f *feed) publish(events []Event) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	if f.loaded {
 		// Skip what the ring already holds (read from the log by the first
-		// Subscribe while this commit was on its way here).
+		// Subscribe while these commits waited in the hand-off queue).
 		for len(events) > 0 && events[0].Seq <= f.last {
 			events = events[1:]
 		}
 		if len(events) == 0 {
+			f.mu.Unlock()
 			return
 		}
 		f.ring = append(f.ring, events...)
@@ -92,15 +159,34 @@ func (f *feed) publish(events []Event) {
 		}
 		f.last = events[len(events)-1].Seq
 	}
+	subs := make([]*Subscription, 0, len(f.subs))
 	for sub := range f.subs {
+		subs = append(subs, sub)
+	}
+	f.mu.Unlock()
+
+	var lagging []*Subscription
+	for _, sub := range subs {
 		for _, e := range events {
 			if !sub.offer(e) {
-				f.dropped++
-				delete(f.subs, sub)
+				lagging = append(lagging, sub)
 				break
 			}
 		}
 	}
+	if len(lagging) == 0 {
+		return
+	}
+	f.mu.Lock()
+	for _, sub := range lagging {
+		// Still listed: dropped for not keeping up (one its owner closed
+		// was unlisted by Close before it was marked closed).
+		if _, ok := f.subs[sub]; ok {
+			f.dropped++
+			delete(f.subs, sub)
+		}
+	}
+	f.mu.Unlock()
 }
 
 func (f *feed) remove(sub *Subscription) {
@@ -259,4 +345,120 @@ func (sub *Subscription) OnEnd(fn func()) {
 		return
 	}
 	sub.onEnd = fn
+}
+
+// ErrTooOld is returned by Subscribe when since is not in the retained log
+// (older than what is kept, or ahead of the head): the client must reload
+// its snapshot. Transports send {"type":"reset","head":HEAD}.
+var ErrTooOld = errors.New("since is outside the retained event log")
+
+// MaxBacklog is the most events Subscribe replays; a client further behind
+// gets ErrTooOld and reloads the snapshot.
+const MaxBacklog = 10000
+
+// EventLog is the ordered, durable event log and its live tail: all that
+// the transports and the notifier depend on. SQLite (Store) is the
+// single-node implementation; a shared log (NATS JetStream) implements the
+// same two methods, feeding its consumer's events to a feed of its own, so
+// that nothing above the store changes.
+type EventLog interface {
+	// Subscribe registers for live events, then returns the retained events
+	// after since (since < 0: none, start at the head); ErrTooOld when since
+	// is outside the retained log. Call Start on the subscription after
+	// sending the backlog, and Close when done with it. ctx bounds the
+	// subscribing (the backlog read), not the subscription's life: tying
+	// each subscription to a request's context cost a goroutine and a
+	// feed lock per request and starved the publisher under churn.
+	Subscribe(ctx context.Context, since int64) (*Subscription, []Event, error)
+	// Head is the newest seq.
+	Head() int64
+}
+
+// Resume is how every transport subscribes: from since, or, when since is
+// outside the retained log, from the head with reset true, and the
+// transport sends {"type":"reset","head":HEAD} before anything else, so the
+// client reloads its snapshot. One place decides "too old: reset".
+func Resume(ctx context.Context, log EventLog, since int64) (sub *Subscription, backlog []Event, reset bool, err error) {
+	sub, backlog, err = log.Subscribe(ctx, since)
+	if errors.Is(err, ErrTooOld) {
+		reset = true
+		sub, backlog, err = log.Subscribe(ctx, -1)
+	}
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("subscribe from %d: %w", since, err)
+	}
+	return sub, backlog, reset, nil
+}
+
+// Subscribe implements EventLog. A since within the newest ringSize events
+// is served from memory: the backlog is cut and the subscription registered
+// under the feed's lock, so nothing committed in between can slip past. An
+// older since reads the log: registered first, then the backlog read, and
+// live events the backlog already holds are skipped by seq in Start.
+func (s *Store) Subscribe(ctx context.Context, since int64) (*Subscription, []Event, error) {
+	f := s.feed
+	f.mu.Lock()
+	if f.closed {
+		f.mu.Unlock()
+		return nil, nil, errors.New("subscribe: store closed")
+	}
+	if !f.loaded {
+		// The head first: everything up to it is committed, so the read
+		// holds it. Commits after it may or may not be in the read; those
+		// that are not still wait in the hand-off queue and are published.
+		head := s.Head()
+		recent, err := s.recentEvents(ctx, ringSize)
+		if err != nil {
+			f.mu.Unlock()
+			return nil, nil, err
+		}
+		f.loadLocked(recent, head)
+	}
+	sub := f.newSub()
+	if since < 0 {
+		sub.after = f.last
+		f.registerLocked(sub)
+		f.mu.Unlock()
+		return sub, nil, nil
+	}
+	// The head may be ahead of the feed (commits waiting in the hand-off
+	// queue); a since up to it is valid, not "ahead of the log".
+	if since > max(f.last, s.Head()) {
+		f.mu.Unlock()
+		return nil, nil, ErrTooOld
+	}
+	if backlog, ok := f.sinceLocked(since); ok {
+		sub.after = since
+		if n := len(backlog); n > 0 {
+			sub.after = backlog[n-1].Seq
+		}
+		f.registerLocked(sub)
+		f.mu.Unlock()
+		return sub, backlog, nil
+	}
+	f.registerLocked(sub)
+	f.mu.Unlock()
+
+	// Older than the ring: registered, now read the log.
+	head := s.Head()
+	oldest, err := s.oldestSeq(ctx)
+	if err != nil {
+		sub.Close()
+		return nil, nil, err
+	}
+	if (oldest > 0 && since+1 < oldest) || (oldest == 0 && since < head) || head-since > MaxBacklog {
+		sub.Close()
+		return nil, nil, ErrTooOld
+	}
+	backlog, err := s.EventsAfter(ctx, since, MaxBacklog)
+	if err != nil {
+		sub.Close()
+		return nil, nil, err
+	}
+	last := since
+	if n := len(backlog); n > 0 {
+		last = backlog[n-1].Seq
+	}
+	sub.skipThrough(last)
+	return sub, backlog, nil
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -54,11 +56,11 @@ func TestSubscribeBacklogThenLiveNoGapNoDuplicate(t *testing.T) {
 	s := mustOpen(t, filepath.Join(t.TempDir(), "feed.db"))
 	ctx := context.Background()
 	for range 5 {
-		if _, _, err := s.CreateTestAlert(ctx, "a", "x"); err != nil {
+		if _, _, err := s.CreateTestAlert(ctx, store.Actor{Name: "a"}, "x"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	sub, backlog, err := s.Subscribe(2)
+	sub, backlog, err := s.Subscribe(context.Background(), 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,12 +69,12 @@ func TestSubscribeBacklogThenLiveNoGapNoDuplicate(t *testing.T) {
 		t.Fatalf("backlog seqs = %v, want 3..5", seqsOf(backlog))
 	}
 	// Events committed between Subscribe and Start are held, not lost.
-	if _, _, err := s.CreateTestAlert(ctx, "a", "y"); err != nil {
+	if _, _, err := s.CreateTestAlert(ctx, store.Actor{Name: "a"}, "y"); err != nil {
 		t.Fatal(err)
 	}
 	c := newCollector()
 	sub.Start(c.deliver)
-	if _, _, err := s.CreateTestAlert(ctx, "a", "z"); err != nil {
+	if _, _, err := s.CreateTestAlert(ctx, store.Actor{Name: "a"}, "z"); err != nil {
 		t.Fatal(err)
 	}
 	got := c.waitFor(t, 7)
@@ -84,7 +86,7 @@ func TestSubscribeBacklogThenLiveNoGapNoDuplicate(t *testing.T) {
 func TestSubscribeConcurrentWritersInOrder(t *testing.T) {
 	s := mustOpen(t, filepath.Join(t.TempDir(), "conc.db"))
 	ctx := context.Background()
-	sub, _, err := s.Subscribe(0)
+	sub, _, err := s.Subscribe(context.Background(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +99,7 @@ func TestSubscribeConcurrentWritersInOrder(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 25 {
-				if _, _, err := s.CreateTestAlert(ctx, "w", string(rune('a'+w))); err != nil {
+				if _, _, err := s.CreateTestAlert(ctx, store.Actor{Name: "w"}, string(rune('a'+w))); err != nil {
 					t.Error(err)
 					return
 				}
@@ -116,15 +118,15 @@ func TestSubscribeConcurrentWritersInOrder(t *testing.T) {
 func TestSubscribeWithoutSinceStartsAtHead(t *testing.T) {
 	s := mustOpen(t, filepath.Join(t.TempDir(), "head.db"))
 	ctx := context.Background()
-	s.CreateTestAlert(ctx, "a", "old")
-	sub, backlog, err := s.Subscribe(-1)
+	s.CreateTestAlert(ctx, store.Actor{Name: "a"}, "old")
+	sub, backlog, err := s.Subscribe(context.Background(), -1)
 	if err != nil || len(backlog) != 0 {
 		t.Fatalf("backlog = %v, %v; want none", backlog, err)
 	}
 	defer sub.Close()
 	c := newCollector()
 	sub.Start(c.deliver)
-	s.CreateTestAlert(ctx, "a", "new")
+	s.CreateTestAlert(ctx, store.Actor{Name: "a"}, "new")
 	if got := c.waitFor(t, 2); len(got) != 1 || got[0] != 2 {
 		t.Fatalf("got %v, want [2]", got)
 	}
@@ -132,8 +134,8 @@ func TestSubscribeWithoutSinceStartsAtHead(t *testing.T) {
 
 func TestSubscribeOutsideRetainedLogIsTooOld(t *testing.T) {
 	s := mustOpen(t, filepath.Join(t.TempDir(), "old.db"))
-	s.CreateTestAlert(context.Background(), "a", "x")
-	if _, _, err := s.Subscribe(50); !errors.Is(err, store.ErrTooOld) {
+	s.CreateTestAlert(context.Background(), store.Actor{Name: "a"}, "x")
+	if _, _, err := s.Subscribe(context.Background(), 50); !errors.Is(err, store.ErrTooOld) {
 		t.Fatalf("since ahead of head: err = %v, want ErrTooOld", err)
 	}
 }
@@ -141,7 +143,7 @@ func TestSubscribeOutsideRetainedLogIsTooOld(t *testing.T) {
 func TestSlowSubscriberIsDroppedWithoutSlowingTheWriter(t *testing.T) {
 	s := mustOpen(t, filepath.Join(t.TempDir(), "slow.db"))
 	ctx := context.Background()
-	slow, _, _ := s.Subscribe(-1)
+	slow, _, _ := s.Subscribe(context.Background(), -1)
 	stuck := make(chan store.Event, 2) // never read
 	slow.Start(func(e store.Event) bool {
 		select {
@@ -151,12 +153,12 @@ func TestSlowSubscriberIsDroppedWithoutSlowingTheWriter(t *testing.T) {
 			return false
 		}
 	})
-	fast, _, _ := s.Subscribe(-1)
+	fast, _, _ := s.Subscribe(context.Background(), -1)
 	defer fast.Close()
 	c := newCollector()
 	fast.Start(c.deliver)
 	for range 10 {
-		if _, _, err := s.CreateTestAlert(ctx, "a", "x"); err != nil {
+		if _, _, err := s.CreateTestAlert(ctx, store.Actor{Name: "a"}, "x"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -190,16 +192,16 @@ func TestSubscribeRingAndLogAgree(t *testing.T) {
 	ctx := context.Background()
 	const n = 1100 // more than the ring's 1024
 	for range n {
-		if _, _, err := s.CreateTestAlert(ctx, "a", "x"); err != nil {
+		if _, _, err := s.CreateTestAlert(ctx, store.Actor{Name: "a"}, "x"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	fromLog, logBacklog, err := s.Subscribe(0) // older than the ring: read from SQLite
+	fromLog, logBacklog, err := s.Subscribe(context.Background(), 0) // older than the ring: read from SQLite
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer fromLog.Close()
-	fromRing, ringBacklog, err := s.Subscribe(n - 100)
+	fromRing, ringBacklog, err := s.Subscribe(context.Background(), n-100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +232,7 @@ func TestSubscribeRingAndLogAgree(t *testing.T) {
 	// After a reopen the ring is rebuilt from the log: same answer.
 	s.Close()
 	s2 := mustOpen(t, path)
-	_, again, err := s2.Subscribe(n - 100)
+	_, again, err := s2.Subscribe(context.Background(), n-100)
 	if err != nil || len(again) != 100 || string(again[0].JSON()) != string(ringBacklog[0].JSON()) {
 		t.Fatalf("after reopen: %d events, first %s (%v)", len(again), again[0].JSON(), err)
 	}
@@ -250,7 +252,7 @@ func TestSubscribeWhileWritingNoGapNoDuplicate(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range each {
-				if _, _, err := s.CreateTestAlert(ctx, "w", "x"); err != nil {
+				if _, _, err := s.CreateTestAlert(ctx, store.Actor{Name: "w"}, "x"); err != nil {
 					t.Error(err)
 					return
 				}
@@ -268,7 +270,7 @@ func TestSubscribeWhileWritingNoGapNoDuplicate(t *testing.T) {
 		if i%5 == 4 {
 			since = -1
 		}
-		sub, backlog, err := s.Subscribe(since)
+		sub, backlog, err := s.Subscribe(context.Background(), since)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -282,7 +284,7 @@ func TestSubscribeWhileWritingNoGapNoDuplicate(t *testing.T) {
 			break
 		}
 		if i%4 == 0 { // let the writers move on between some joins
-			if _, _, err := s.CreateTestAlert(ctx, "joiner", "x"); err != nil {
+			if _, _, err := s.CreateTestAlert(ctx, store.Actor{Name: "joiner"}, "x"); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -300,5 +302,111 @@ func TestSubscribeWhileWritingNoGapNoDuplicate(t *testing.T) {
 				t.Fatalf("subscriber from %d: %d after %d", j.since, got[i], got[i-1])
 			}
 		}
+	}
+}
+
+// The writer hands committed events to the publisher and never calls a
+// subscriber itself: a subscriber stuck inside its deliver function (a
+// transport breaking the no-blocking rule) holds up no write in progress;
+// the commit after it waits in the bounded hand-off queue.
+func TestWriterNeverWaitsForASubscriber(t *testing.T) {
+	s := mustOpen(t, filepath.Join(t.TempDir(), "handoff.db"))
+	ctx := context.Background()
+	sub, _, err := s.Subscribe(ctx, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	sub.Start(func(store.Event) bool {
+		once.Do(func() { close(entered) })
+		<-release
+		return true
+	})
+	defer close(release)
+	wrote := make(chan error, 1)
+	go func() {
+		for range 2 { // one stuck in deliver, one in the queue
+			if _, _, err := s.CreateTestAlert(ctx, store.Actor{Name: "a"}, "x"); err != nil {
+				wrote <- err
+				return
+			}
+		}
+		wrote <- nil
+	}()
+	select {
+	case <-entered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the subscriber was never handed an event")
+	}
+	select {
+	case err := <-wrote:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("writes wait for a subscriber stuck in deliver")
+	}
+}
+
+// Resume is the one "too old: reset" rule: a since outside the log
+// subscribes at the head and says reset.
+func TestResumeResets(t *testing.T) {
+	s := mustOpen(t, filepath.Join(t.TempDir(), "resume.db"))
+	ctx := context.Background()
+	s.CreateTestAlert(ctx, store.Actor{Name: "a"}, "x")
+	sub, backlog, reset, err := store.Resume(ctx, s, 50)
+	if err != nil || !reset || len(backlog) != 0 || sub.Position() != 1 {
+		t.Fatalf("Resume(50) = backlog %v, reset %v, position %d, %v; want a reset at head 1", seqsOf(backlog), reset, sub.Position(), err)
+	}
+	sub2, backlog, reset, err := store.Resume(ctx, s, 0)
+	if err != nil || reset || len(backlog) != 1 {
+		t.Fatalf("Resume(0) = backlog %v, reset %v, %v; want seq 1, no reset", seqsOf(backlog), reset, err)
+	}
+	sub.Close()
+	sub2.Close()
+}
+
+// The first subscription loads the ring while writes are in flight: the
+// events it reads and those still on their way to the publisher join up,
+// with no gap and no duplicate.
+func TestFirstSubscribeDuringWritesNoGap(t *testing.T) {
+	for round := range 5 {
+		s := mustOpen(t, filepath.Join(t.TempDir(), fmt.Sprintf("first%d.db", round)))
+		ctx := context.Background()
+		const n = 200
+		done := make(chan error, 1)
+		go func() {
+			for range n {
+				if _, _, err := s.CreateTestAlert(ctx, store.Actor{Name: "w"}, "x"); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+		for s.Head() < int64(10*(round+1)) {
+			runtime.Gosched()
+		}
+		sub, backlog, err := s.Subscribe(ctx, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := newCollector()
+		for _, e := range backlog {
+			c.deliver(e)
+		}
+		sub.Start(c.deliver)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		got := c.waitFor(t, n)
+		for i, seq := range got {
+			if seq != int64(i+1) {
+				t.Fatalf("round %d: seq[%d] = %d: gap or duplicate in %v", round, i, seq, got)
+			}
+		}
+		sub.Close()
 	}
 }

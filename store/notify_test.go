@@ -136,7 +136,7 @@ func TestPruneDropsOldNotifyFailuresAndStateOfResolvedAlerts(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	gone, _, err := s.CreateTestAlert(ctx, "admin", "resolves")
+	gone, _, err := s.CreateTestAlert(ctx, store.Actor{Name: "admin"}, "resolves")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestPruneDropsOldNotifyFailuresAndStateOfResolvedAlerts(t *testing.T) {
 	if err := s.ExpireTestAlerts(ctx); err != nil {
 		t.Fatal(err)
 	}
-	kept, _, err := s.CreateTestAlert(ctx, "admin", "still open")
+	kept, _, err := s.CreateTestAlert(ctx, store.Actor{Name: "admin"}, "still open")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ func TestSnapshotReadDoesNotBlockTheWriter(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if _, _, err := s.CreateTestAlert(ctx, "a", "before"); err != nil {
+	if _, _, err := s.CreateTestAlert(ctx, Actor{Name: "a"}, "before"); err != nil {
 		t.Fatal(err)
 	}
 	tx, err := s.rdb.BeginTx(ctx, nil) // as State does
@@ -31,7 +31,7 @@ func TestSnapshotReadDoesNotBlockTheWriter(t *testing.T) {
 	}
 	wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if _, _, err := s.CreateTestAlert(wctx, "a", "during"); err != nil {
+	if _, _, err := s.CreateTestAlert(wctx, Actor{Name: "a"}, "during"); err != nil {
 		t.Fatalf("write while a snapshot read is open: %v", err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM alerts`); err == nil {

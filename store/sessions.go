@@ -229,11 +229,7 @@ func (s *Store) EndUserSessions(ctx context.Context, by Actor, name string) (Use
 	)
 	err := s.write(ctx, func(w *writeTx) error {
 		var err error
-		u, err = scanUser(w.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE name = ?`, name))
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
+		if u, err = userByName(ctx, w, name); err != nil {
 			return err
 		}
 		res, err := w.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID)

@@ -82,14 +82,15 @@ func CheckSilence(in monitor.Silence) error {
 		p = append(p, "a silence lasts at most 31 days")
 	}
 	if len(p) > 0 {
-		return fmt.Errorf("%s: %w", strings.Join(p, "; "), ErrInvalid)
+		return &InvalidError{Problems: p}
 	}
 	return nil
 }
 
-// CreateSilence records a maintenance window and marks the active alerts it
-// covers now (each with an alert.updated event).
-func (s *Store) CreateSilence(ctx context.Context, in monitor.Silence) (monitor.Silence, error) {
+// CreateSilence records a maintenance window made by by (its Creator) and
+// marks the active alerts it covers now (each with an alert.updated event).
+func (s *Store) CreateSilence(ctx context.Context, by Actor, in monitor.Silence) (monitor.Silence, error) {
+	in.Creator = by.Name
 	in.Group = strings.ToUpper(strings.TrimSpace(in.Group))
 	in.Target, in.Rule, in.Comment = strings.TrimSpace(in.Target), strings.TrimSpace(in.Rule), strings.TrimSpace(in.Comment)
 	if err := CheckSilence(in); err != nil {
@@ -105,6 +106,9 @@ func (s *Store) CreateSilence(ctx context.Context, in monitor.Silence) (monitor.
 		if in.ID, err = res.LastInsertId(); err != nil {
 			return fmt.Errorf("insert silence: %w", err)
 		}
+		if err := w.audit(ctx, by, AuditSilence, silenceSubject(in.ID), silenceDetail(in)); err != nil {
+			return err
+		}
 		return w.resilence(ctx)
 	})
 	if err != nil {
@@ -114,7 +118,7 @@ func (s *Store) CreateSilence(ctx context.Context, in monitor.Silence) (monitor.
 }
 
 // ExpireSilence ends a silence now; the alerts it covered speak again.
-func (s *Store) ExpireSilence(ctx context.Context, id int64) error {
+func (s *Store) ExpireSilence(ctx context.Context, by Actor, id int64) error {
 	err := s.write(ctx, func(w *writeTx) error {
 		res, err := w.ExecContext(ctx, `UPDATE silences SET ends_at = ? WHERE id = ? AND ends_at > ?`,
 			formatTime(w.now), id, formatTime(w.now))
@@ -130,6 +134,9 @@ func (s *Store) ExpireSilence(ctx context.Context, id int64) error {
 				return ErrNotFound
 			}
 			return nil // already over
+		}
+		if err := w.audit(ctx, by, AuditSilenceExpire, silenceSubject(id), ""); err != nil {
+			return err
 		}
 		return w.resilence(ctx)
 	})
@@ -154,21 +161,18 @@ func (w *writeTx) resilence(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, a := range active {
-		on := false
-		for _, sl := range silences {
-			if sl.Matches(a, w.now) {
-				on = true
-				break
-			}
-		}
-		if on == a.Silenced {
-			continue
-		}
-		a.Silenced, a.UpdatedAt = on, w.now
-		if err := w.applyTransition(ctx, monitor.Transition{Type: monitor.AlertUpdated, Alert: a}, "syncmon"); err != nil {
+	for _, tr := range monitor.Resilence(active, silences, w.now) {
+		if err := w.applyTransition(ctx, tr, "syncmon"); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func silenceSubject(id int64) string { return fmt.Sprintf("silence %d", id) }
+
+// silenceDetail describes a silence for the audit log.
+func silenceDetail(sl monitor.Silence) string {
+	return fmt.Sprintf("target=%q group=%q rule=%q from %s until %s: %s", sl.Target, sl.Group, sl.Rule,
+		sl.Start.UTC().Format(time.RFC3339), sl.End.UTC().Format(time.RFC3339), sl.Comment)
 }

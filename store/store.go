@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +24,20 @@ var (
 	ErrInvalid  = errors.New("invalid input")
 )
 
+// InvalidError says what is wrong with an input, in fixed wording written
+// for the person who sent it (never an internal error's text). It matches
+// ErrInvalid.
+type InvalidError struct {
+	Problems []string
+}
+
+func (e *InvalidError) Error() string {
+	return strings.Join(e.Problems, "; ") + ": " + ErrInvalid.Error()
+}
+
+// Is makes errors.Is(err, ErrInvalid) hold.
+func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
+
 // Store is SyncMon's SQLite database and its event feed.
 type Store struct {
 	db   *sql.DB
@@ -32,9 +47,12 @@ type Store struct {
 
 	observe Observer
 
-	// mu serialises writers, so that seq order is commit order is publish order.
-	mu   sync.Mutex
-	head atomic.Int64
+	// mu serialises writers, so that seq order is commit order is the order
+	// of the hand-off queue is publish order. Held only for the transaction
+	// and the enqueue: never while a subscriber or transport is called.
+	mu     sync.Mutex
+	closed bool // under mu: writes refused, the hand-off queue closed
+	head   atomic.Int64
 }
 
 // Option changes how Open sets up the store.
@@ -109,8 +127,16 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	return s, nil
 }
 
-// Close closes the feed (ending every subscription) and the database.
+// Close closes the feed (ending every subscription, once the events already
+// committed are handed out) and the database.
 func (s *Store) Close() error {
+	s.mu.Lock() // no writer is between commit and enqueue
+	if !s.closed {
+		s.closed = true
+		close(s.feed.handoff)
+	}
+	s.mu.Unlock()
+	<-s.feed.stopped
 	s.feed.closeAll()
 	if s.rdb != nil {
 		s.rdb.Close()
@@ -161,8 +187,10 @@ func nullString(v sql.NullString) *string {
 	return &v.String
 }
 
-// write runs fn in one write transaction; after commit it publishes the
-// events fn recorded, in seq order, while still holding the writer lock.
+// write runs fn in one write transaction; after commit, still holding the
+// writer lock, it puts the events fn recorded on the hand-off queue (seq
+// order). The publisher goroutine delivers them: the writer never calls
+// into a subscriber, so a slow transport cannot hold up a write.
 func (s *Store) write(ctx context.Context, fn func(w *writeTx) error) error {
 	if s.observe.Write != nil {
 		start := time.Now()
@@ -170,6 +198,9 @@ func (s *Store) write(ctx context.Context, fn func(w *writeTx) error) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return errors.New("store closed")
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -184,7 +215,7 @@ func (s *Store) write(ctx context.Context, fn func(w *writeTx) error) error {
 	}
 	if n := len(w.events); n > 0 {
 		s.head.Store(w.events[n-1].Seq)
-		s.feed.publish(w.events)
+		s.feed.enqueue(w.events)
 	}
 	return nil
 }

@@ -159,24 +159,24 @@ func TestAckUnackAndTestAlert(t *testing.T) {
 	record(t, s, abended("t1", "REP1"))
 	open, _ := s.Alerts(ctx, store.AlertFilter{State: "open"})
 	id := open[0].ID
-	a, err := s.Ack(ctx, id, "alice", "on it")
+	a, err := s.Ack(ctx, store.Actor{Name: "alice"}, id, "on it")
 	if err != nil || a.State != monitor.StateAcked || *a.AckedBy != "alice" || *a.Comment != "on it" {
 		t.Fatalf("ack = %+v, %v", a, err)
 	}
-	if _, err := s.Ack(ctx, id, "bob", "again"); !errors.Is(err, store.ErrConflict) {
+	if _, err := s.Ack(ctx, store.Actor{Name: "bob"}, id, "again"); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("second ack err = %v, want ErrConflict", err)
 	}
-	if _, err := s.Ack(ctx, 9999, "bob", "x"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.Ack(ctx, store.Actor{Name: "bob"}, 9999, "x"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("ack missing err = %v, want ErrNotFound", err)
 	}
-	if a, err := s.Unack(ctx, id, "alice"); err != nil || a.State != monitor.StateOpen || a.AckedBy != nil {
+	if a, err := s.Unack(ctx, store.Actor{Name: "alice"}, id); err != nil || a.State != monitor.StateOpen || a.AckedBy != nil {
 		t.Fatalf("unack = %+v, %v", a, err)
 	}
 	hist, _ := s.History(ctx, id)
 	if len(hist) != 3 || hist[1].Actor != "alice" || hist[1].Action != "acked" || hist[1].Detail != "on it" {
 		t.Fatalf("history = %+v", hist)
 	}
-	ta, seq, err := s.CreateTestAlert(ctx, "admin", "hello <b>")
+	ta, seq, err := s.CreateTestAlert(ctx, store.Actor{Name: "admin"}, "hello <b>")
 	if err != nil || !ta.Test || ta.Message != "hello <b>" || ta.Rule != "test" || seq != s.Head() {
 		t.Fatalf("test alert = %+v seq %d, %v", ta, seq, err)
 	}
@@ -207,16 +207,16 @@ func TestExpireTestAlerts(t *testing.T) {
 		}
 		return a.State
 	}
-	open, _, err := s.CreateTestAlert(ctx, "admin", "")
+	open, _, err := s.CreateTestAlert(ctx, store.Actor{Name: "admin"}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	acked, _, err := s.CreateTestAlert(ctx, "admin", "acked one")
+	acked, _, err := s.CreateTestAlert(ctx, store.Actor{Name: "admin"}, "acked one")
 	if err != nil {
 		t.Fatal(err)
 	}
 	now = now.Add(4 * time.Minute)
-	if _, err := s.Ack(ctx, acked.ID, "admin", "seen"); err != nil {
+	if _, err := s.Ack(ctx, store.Actor{Name: "admin"}, acked.ID, "seen"); err != nil {
 		t.Fatal(err)
 	}
 	if got := state(open.ID); got != monitor.StateOpen {

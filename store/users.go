@@ -243,11 +243,7 @@ func (s *Store) RemoveUser(ctx context.Context, by Actor, name string) (User, er
 	var u User
 	err := s.write(ctx, func(w *writeTx) error {
 		var err error
-		u, err = scanUser(w.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE name = ?`, name))
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
+		if u, err = userByName(ctx, w, name); err != nil {
 			return err
 		}
 		if u.Role == RoleAdmin {
@@ -272,14 +268,23 @@ func (s *Store) RemoveUser(ctx context.Context, by Actor, name string) (User, er
 
 // User returns one account by name (without regard to case).
 func (s *Store) User(ctx context.Context, name string) (User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE name = ?`, name))
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, fmt.Errorf("user %s: %w", name, ErrNotFound)
-	}
+	u, err := userByName(ctx, s.db, name)
 	if err != nil {
 		return u, fmt.Errorf("user %s: %w", name, err)
 	}
 	return u, nil
+}
+
+// userByName reads one account, in a transaction or not; ErrNotFound when
+// there is none.
+func userByName(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, name string) (User, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE name = ?`, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, ErrNotFound
+	}
+	return u, err
 }
 
 // Users lists every account by name, with its number of live sessions.

@@ -130,3 +130,21 @@ func classifyClip(s string, max int) string {
 	}
 	return s
 }
+
+// Annotate fills in what each entry means (Meaning, from Classify) and the
+// transaction a WARNLONGTRANS line names (LongTransaction), so that the
+// rules can say what happened and update the long_transaction alert.
+func Annotate(entries []monitor.LogEntry) {
+	for i := range entries {
+		e := &entries[i]
+		if c, ok := Classify(e.Code, e.Message); ok {
+			e.Meaning = &monitor.LogMeaning{Kind: c.Kind, Severity: c.Severity, En: c.En, Ko: c.Ko}
+		}
+		if tx, ok := ParseLongTransaction(e.Message); ok {
+			if tx.Process == "" {
+				tx.Process = e.Group
+			}
+			e.LongTransaction = &tx
+		}
+	}
+}

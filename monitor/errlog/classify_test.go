@@ -157,3 +157,39 @@ func FuzzParseLongTransaction(f *testing.F) {
 		}
 	})
 }
+
+func TestAnnotate(t *testing.T) {
+	var entries []monitor.LogEntry
+	for _, f := range []string{"ggserr_longtrans_warnings_COMPOSED.log", "ggserr_ogg00446_log_missing_variants.log", "ggserr_discard_limit_ogg01170_COMPOSED.log", "ggserr_trail_disk_full_COMPOSED.log"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "depth", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		es, err := errlog.Parse(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries = append(entries, es...)
+	}
+	errlog.Annotate(entries)
+	kinds := map[string]int{}
+	for _, e := range entries {
+		if e.Meaning != nil {
+			kinds[e.Meaning.Kind]++
+			if e.Meaning.En == "" || e.Meaning.Ko == "" {
+				t.Errorf("%q: meaning without words %+v", e.Message, e.Meaning)
+			}
+		}
+		if tx := e.LongTransaction; tx != nil && (tx.XID == "" || tx.Process == "") {
+			t.Errorf("%q: long transaction %+v without XID or Extract", e.Message, tx)
+		}
+	}
+	for _, k := range []string{errlog.KindLongTransaction, errlog.KindArchiveLogMissing, errlog.KindDiscardLimit, errlog.KindTrailDiskFull} {
+		if kinds[k] == 0 {
+			t.Errorf("no entry classified %s (got %v)", k, kinds)
+		}
+	}
+	if e := entries[0]; e.LongTransaction == nil || e.LongTransaction.XID != "12.7.40251" || e.LongTransaction.Process != "EXT1" {
+		t.Errorf("first WARNLONGTRANS entry: %+v", e.LongTransaction)
+	}
+}

@@ -292,6 +292,7 @@ func (t *tail) drain(ctx context.Context) {
 // first, the next start reads it again.
 func (t *tail) publish(ctx context.Context, entries []monitor.LogEntry) {
 	if len(entries) > 0 {
+		Annotate(entries)
 		wait := 100 * time.Millisecond
 		for {
 			err := t.emit(entries)

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -35,12 +36,14 @@ const stderrMax = 64 << 10
 // safe for concurrent use; each call runs its own session.
 type Collector struct {
 	target monitor.Target
+	now    func() time.Time // the OGG host's clock, for SHOWTRANS and SHOWCH times
+	next   atomic.Int64     // where the next session's deeper commands begin (observe.go)
 }
 
 // NewCollector returns the collector for a ggsci target; t.Command is
 // the argv to run.
 func NewCollector(t monitor.Target) *Collector {
-	return &Collector{target: t}
+	return &Collector{target: t, now: time.Now}
 }
 
 // Collect runs INFO ALL and returns the process table.
@@ -52,7 +55,7 @@ func NewCollector(t monitor.Target) *Collector {
 // than 4 MiB) is a *ParseError or *Error, both ErrUnreadable. When ctx
 // has no deadline, the target's Timeout (or DefaultCheckTimeout) applies.
 func (c *Collector) Collect(ctx context.Context) ([]monitor.Process, error) {
-	s, err := c.run(ctx, "INFO ALL\nEXIT\n")
+	s, err := c.run(ctx, c.target.Command, "INFO ALL\nEXIT\n")
 	if err != nil {
 		return nil, err
 	}
@@ -87,8 +90,8 @@ type session struct {
 // run starts one GGSCI session, writes input on its stdin and collects its
 // output. The error is set only when there is no output to read: the command
 // did not start, did not finish before ctx was done, or wrote too much.
-func (c *Collector) run(ctx context.Context, input string) (session, error) {
-	name, argv := c.target.Name, c.target.Command
+func (c *Collector) run(ctx context.Context, argv []string, input string) (session, error) {
+	name := c.target.Name
 	if len(argv) == 0 || argv[0] == "" {
 		return session{}, fmt.Errorf("ggsci %s: %w: no command configured", name, monitor.ErrUnreachable)
 	}

@@ -222,26 +222,40 @@ func TestCollectorErrors(t *testing.T) {
 		{name: "no command", argv: nil, unreachable: true, contains: "no command"},
 		{name: "ERROR instead of a table", argv: []string{"sh", "-c", "cat >/dev/null; printf 'GGSCI (h) 1> \\nERROR: Invalid command.\\n'"}, contains: "Invalid command."},
 	}
+	// Collect (INFO ALL alone) and Observe (the interactive session) judge
+	// a broken GGSCI alike.
+	observe := func(ctx context.Context, argv []string) ([]monitor.Process, error) {
+		tg := ggsciTarget(argv...)
+		tg.Thresholds, tg.Timeout = monitor.DefaultThresholds(), 8*time.Second
+		var obs monitor.Observation
+		err := ggsci.NewCollector(tg).Observe(ctx, &obs)
+		return obs.Processes, err
+	}
+	collect := func(ctx context.Context, argv []string) ([]monitor.Process, error) {
+		return ggsci.NewCollector(ggsciTarget(argv...)).Collect(ctx)
+	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-			defer cancel()
-			got, err := ggsci.NewCollector(ggsciTarget(tc.argv...)).Collect(ctx)
-			if err == nil {
-				t.Fatalf("got %s, want an error", ggsciFmtProcesses(got))
-			}
-			if errors.Is(err, monitor.ErrUnreachable) != tc.unreachable || errors.Is(err, monitor.ErrUnreadable) == tc.unreachable {
-				t.Errorf("got %v: unreachable=%v unreadable=%v, want unreachable=%v", err,
-					errors.Is(err, monitor.ErrUnreachable), errors.Is(err, monitor.ErrUnreadable), tc.unreachable)
-			}
-			var pe *monitor.ParseError
-			if errors.As(err, &pe) != tc.parseError {
-				t.Errorf("got %v, want a *ParseError in it: %v", err, tc.parseError)
-			}
-			if !strings.Contains(err.Error(), tc.contains) || !strings.HasPrefix(err.Error(), "ggsci fake: ") {
-				t.Errorf("got %q, want it to start with %q and contain %q", err, "ggsci fake: ", tc.contains)
-			}
-		})
+		for via, run := range map[string]func(context.Context, []string) ([]monitor.Process, error){"Collect": collect, "Observe": observe} {
+			t.Run(tc.name+"/"+via, func(t *testing.T) {
+				ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+				defer cancel()
+				got, err := run(ctx, tc.argv)
+				if err == nil {
+					t.Fatalf("got %s, want an error", ggsciFmtProcesses(got))
+				}
+				if errors.Is(err, monitor.ErrUnreachable) != tc.unreachable || errors.Is(err, monitor.ErrUnreadable) == tc.unreachable {
+					t.Errorf("got %v: unreachable=%v unreadable=%v, want unreachable=%v", err,
+						errors.Is(err, monitor.ErrUnreachable), errors.Is(err, monitor.ErrUnreadable), tc.unreachable)
+				}
+				var pe *monitor.ParseError
+				if errors.As(err, &pe) != tc.parseError {
+					t.Errorf("got %v, want a *ParseError in it: %v", err, tc.parseError)
+				}
+				if !strings.Contains(err.Error(), tc.contains) || !strings.HasPrefix(err.Error(), "ggsci fake: ") {
+					t.Errorf("got %q, want it to start with %q and contain %q", err, "ggsci fake: ", tc.contains)
+				}
+			})
+		}
 	}
 }
 

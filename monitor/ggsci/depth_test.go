@@ -29,6 +29,7 @@ var depthParsers = map[string]func([]byte, time.Time) (any, error){
 	"showtrans":     depthWrap(ggsci.ParseShowTrans),
 	"showch":        depthWrap(ggsci.ParseShowCh),
 	"heartbeat_sql": depthWrap(ggsci.ParseHeartbeatSQL),
+	"activity":      depthWrap(ggsci.ParseActivity),
 }
 
 func depthWrap[T any](f func([]byte, time.Time) (T, error)) func([]byte, time.Time) (any, error) {
@@ -205,3 +206,4 @@ func depthFuzz[T any](f *testing.F, dir string, parse func([]byte, time.Time) (T
 func FuzzParseShowTrans(f *testing.F)    { depthFuzz(f, "showtrans", ggsci.ParseShowTrans) }
 func FuzzParseShowCh(f *testing.F)       { depthFuzz(f, "showch", ggsci.ParseShowCh) }
 func FuzzParseHeartbeatSQL(f *testing.F) { depthFuzz(f, "heartbeat_sql", ggsci.ParseHeartbeatSQL) }
+func FuzzParseActivity(f *testing.F)     { depthFuzz(f, "activity", ggsci.ParseActivity) }

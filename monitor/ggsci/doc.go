@@ -3,7 +3,14 @@
 //
 // The parsers are pure: bytes in, typed values out, no exec and no clock.
 // There is one file per command (infoall.go, lag.go, status.go, detail.go,
-// mgr.go, stats.go); reply.go walks a session's output for all of them. They
+// mgr.go, stats.go, showtrans.go, showch.go, activity.go, heartbeat_sql.go);
+// reply.go walks a session's output for all of them.
+//
+// The I/O is thin: collector.go runs INFO ALL alone (stdin written at
+// once); session.go drives one GGSCI process reply by reply, and
+// observe.go uses it for a check's whole session (INFO ALL, then the
+// deeper commands per running group; connect.go logs the Admin Client in
+// first); heartbeat.go runs heartbeat_command. They
 // accept what real sessions look like (see ogg-facts.md §1, §7 in the
 // project's research notes): a banner or none, prompts with or without a
 // newline after them, the command echo or none, blank lines or none, CRLF,

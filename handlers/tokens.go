@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -11,40 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/syncmon/syncmon/store"
 )
-
-// exchangeKioskToken answers GET /kiosk?token=…: a valid token becomes a
-// long-lived kiosk session cookie and the display is sent to /kiosk without
-// the token, so it stays out of the address bar, history and Referer. The
-// token is never logged. An unknown or revoked token goes to the sign-in
-// page with a notice (and counts as a failure for the address).
-func (s *Server) exchangeKioskToken(c echo.Context) error {
-	r := c.Request()
-	addr := clientAddress(r)
-	secret := c.QueryParam("token")
-	rest := r.URL.Query() // a copy: the context's own stays intact
-	rest.Del("token")
-	if wait := s.auth.limits.wait(s.opt.Now(), "", addr); wait > 0 {
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		return echo.NewHTTPError(http.StatusTooManyRequests, "too many failed attempts from this address; try again later")
-	}
-	token, sess, err := s.store.ExchangeKioskToken(r.Context(), secret,
-		store.Lifetime{Max: s.opt.Auth.KioskSessionMax}, addr, sessionToken(r))
-	if errors.Is(err, store.ErrNotFound) {
-		s.auth.limits.fail(s.opt.Now(), "", addr)
-		s.log.Info("kiosk link refused: unknown or revoked token", "address", addr)
-		return c.Redirect(http.StatusSeeOther, "/login?kiosk=invalid&next="+url.QueryEscape("/kiosk"))
-	}
-	if err != nil {
-		return err
-	}
-	s.setSessionCookie(c, token, s.opt.Auth.KioskSessionMax)
-	s.log.Info("kiosk paired", "kiosk", sess.Name, "address", addr)
-	loc := "/kiosk"
-	if q := rest.Encode(); q != "" {
-		loc += "?" + q
-	}
-	return c.Redirect(http.StatusSeeOther, loc)
-}
 
 // tokensPage lists kiosk tokens and creates them; a new token's secret is
 // on this page once and never again.
@@ -78,11 +43,7 @@ func (s *Server) tokenCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	scheme := "http"
-	if s.secure(c.Request()) {
-		scheme = "https"
-	}
-	link := scheme + "://" + c.Request().Host + "/kiosk?token=" + url.QueryEscape(secret)
+	link := s.publicURL(c.Request()) + "/kiosk?token=" + url.QueryEscape(secret)
 	return s.tokensPage(c, http.StatusOK, tokensPage{Created: &t, Link: link})
 }
 
@@ -98,4 +59,17 @@ func (s *Server) tokenRevoke(c echo.Context) error {
 	n := s.closeScreensOfKiosk(t.ID)
 	s.log.Info("kiosk token revoked", "kiosk", t.Name, "streams_closed", n, "by", principalOf(c).Name)
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/tokens#token-%d", t.ID))
+}
+
+// publicURL is where people reach SyncMon: the configured public URL, or
+// without one (the demo, a single host) the scheme and host of r.
+func (s *Server) publicURL(r *http.Request) string {
+	if s.opt.PublicURL != "" {
+		return s.opt.PublicURL
+	}
+	scheme := "http"
+	if s.secure(r) {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
 }

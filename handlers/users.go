@@ -2,15 +2,11 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/syncmon/syncmon/monitor"
 	"github.com/syncmon/syncmon/store"
 )
 
@@ -93,49 +89,4 @@ func (s *Server) userSignOut(c echo.Context) error {
 	}
 	s.closeScreensOfUser(u.ID)
 	return c.Redirect(http.StatusSeeOther, "/users")
-}
-
-// auditPage shows the audit log, newest first, a page at a time.
-type auditPage struct {
-	base
-	Entries []store.AuditEntry
-	Older   int64 // id to page on from; 0: no older entries
-}
-
-const auditPageSize = 200
-
-func (s *Server) auditLog(c echo.Context) error {
-	var before int64
-	if v := c.QueryParam("before"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			return echo.NewHTTPError(http.StatusBadRequest, "before must be an entry number")
-		}
-		before = n
-	}
-	entries, err := s.store.AuditLog(c.Request().Context(), auditPageSize, before)
-	if err != nil {
-		return err
-	}
-	page := auditPage{base: s.base(c, T(langOf(c), "audit")), Entries: entries}
-	page.Page = "audit"
-	if len(entries) == auditPageSize {
-		page.Older = entries[len(entries)-1].ID
-	}
-	return s.render(c, http.StatusOK, "audit.html", page)
-}
-
-// screenQuietAfter: a screen not heard from for longer is flagged on /screens.
-const screenQuietAfter = 30 * time.Second
-
-// Quiet reports whether a screen has gone quiet: no heartbeat for more than
-// screenQuietAfter when the page was made.
-func (p screensPage) Quiet(sc screen) bool { return p.Now.Sub(sc.LastSeen) > screenQuietAfter }
-
-func silenceSubject(id int64) string { return fmt.Sprintf("silence %d", id) }
-
-// silenceDetail describes a silence for the audit log.
-func silenceDetail(sl monitor.Silence) string {
-	return fmt.Sprintf("target=%q group=%q rule=%q from %s until %s: %s", sl.Target, sl.Group, sl.Rule,
-		sl.Start.UTC().Format(time.RFC3339), sl.End.UTC().Format(time.RFC3339), sl.Comment)
 }
