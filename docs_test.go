@@ -39,6 +39,8 @@ var exampleEnv = map[string]string{
 	"SYNCMON_SLACK_URL":     "https://hooks.slack.com/services/T000/B000/XXXX",
 	"SYNCMON_TEAMS_URL":     "https://example.webhook.office.com/webhookb2/xxxx",
 	"SYNCMON_WEBHOOK_URL":   "https://itsm.example.com/hooks/syncmon",
+	"SYNCMON_HEARTBEAT_URL": "https://hc-ping.com/00000000-0000-0000-0000-000000000000",
+	"SYNCMON_SMTP_PASSWORD": "smtp-secret",
 }
 
 func exampleGetenv(k string) string { return exampleEnv[k] }
@@ -145,8 +147,12 @@ func TestExampleConfigLoads(t *testing.T) {
 		t.Errorf("lab-sim %+v, speed %v", byName["lab-sim"], cfg.Speeds["lab-sim"])
 	}
 
-	if len(cfg.Notifications) != 3 {
-		t.Fatalf("%d notifications, want 3", len(cfg.Notifications))
+	if len(cfg.Notifications) != 5 {
+		t.Fatalf("%d notifications, want 5", len(cfg.Notifications))
+	}
+	if hb, m := cfg.Notifications[3], cfg.Notifications[4]; hb.Kind != config.NotifyHeartbeat || hb.Interval != time.Minute ||
+		m.Kind != config.NotifyEmail || m.Email.Port != 587 || m.Email.Language != "ko" || len(m.Email.To) != 2 || cfg.StaleAlarm != time.Minute {
+		t.Errorf("watchdog %+v, noc-mail %+v, stale_alarm %s", hb, m, cfg.StaleAlarm)
 	}
 	slack, teams, hook := cfg.Notifications[0], cfg.Notifications[1], cfg.Notifications[2]
 	if slack.Name != "noc-slack" || slack.Kind != config.NotifySlack || slack.URL.Reveal() != exampleEnv["SYNCMON_SLACK_URL"] ||

@@ -153,7 +153,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	sched, err := monitor.NewScheduler(checks, st, log, time.Now)
+	// health sees every check's recording: the heartbeat channel pings
+	// only while the store takes writes and checks keep finishing.
+	hl := newHealth(st, st.Ping, checks, time.Now)
+	sched, err := monitor.NewScheduler(checks, hl, log, time.Now)
 	if err != nil {
 		return err
 	}
@@ -161,7 +164,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	followErrLogs(sched, checks, st, log)
 	// Notifications follow the event log (the outbox) from each channel's
 	// cursor; deferred after st.Close, so stopped (cancel + wait) before it.
-	notifier := notify.New(st, cfg.Notifications, notify.Options{Log: log, PublicURL: cfg.PublicURL})
+	notifier := notify.New(st, cfg.Notifications, notify.Options{Log: log, PublicURL: cfg.PublicURL, Health: hl})
 	if err := notifier.Start(context.Background()); err != nil {
 		return err
 	}
@@ -170,6 +173,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	srv, err := handlers.New(handlers.Options{
 		Metrics: metrics, Notifications: notifier.Stats,
 		Store: st, Log: log, Version: version(), PingInterval: cfg.PingInterval, SpeechRepeat: cfg.SpeechRepeat,
+		StaleAlarm:      cfg.StaleAlarm,
 		AnonymousViewer: cfg.Auth.AnonymousViewer, AllowedOrigins: cfg.AllowedOrigins, PublicURL: cfg.PublicURL,
 		Auth: handlers.AuthOptions{SessionIdle: cfg.Auth.SessionIdle, SessionMax: cfg.Auth.SessionMax,
 			KioskSessionMax: cfg.Auth.KioskSession, SecureCookies: tlsConfig != nil, MetricsToken: cfg.Auth.MetricsToken},

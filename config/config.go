@@ -36,10 +36,14 @@ type Config struct {
 	// PublicURL is where people reach SyncMon (e.g. https://syncmon.example):
 	// notifications link back to the alert there. Empty: no link.
 	PublicURL string
-	// Notifications are the outbound channels (chat, webhooks) alerts go to.
+	// Notifications are the outbound channels (chat, webhooks, email) alerts
+	// go to, and heartbeat pings to an outside monitor.
 	Notifications []Notification
 	// Cluster is cluster mode (see cluster.go); nil runs one node on SQLite.
 	Cluster *Cluster
+	// StaleAlarm is how long a page's line may stay stale before the page
+	// chimes and says the connection is lost (ui.stale_alarm).
+	StaleAlarm time.Duration
 }
 
 // Notification kinds.
@@ -47,6 +51,18 @@ const (
 	NotifyWebhook = "webhook" // generic JSON: the event as on the wire, plus an idempotency key
 	NotifySlack   = "slack"   // Slack incoming webhook
 	NotifyTeams   = "teams"   // Microsoft Teams incoming webhook or Workflows webhook (Adaptive Card)
+	NotifyEmail   = "email"   // SMTP, one mail per alert event, in the recipients' language
+	// NotifyHeartbeat is no alert channel: it calls its URL every Interval
+	// while SyncMon is healthy (a push monitor such as healthchecks.io or
+	// Uptime Kuma), so that its silence tells an outside system of trouble.
+	NotifyHeartbeat = "heartbeat"
+)
+
+// SMTP connection security for email channels.
+const (
+	SMTPStartTLS = "starttls" // plain connection upgraded with STARTTLS, required (submission, port 587)
+	SMTPTLS      = "tls"      // TLS from the first byte (submissions, port 465)
+	SMTPNone     = "none"     // no encryption: only to a relay on this host (localhost, 127.0.0.1, ::1)
 )
 
 // Notification is one outbound channel and its route: which alert events
@@ -61,11 +77,27 @@ type Notification struct {
 	IncludeAcks bool     // acknowledgements (and taking them back) too
 	Timeout     time.Duration
 	MaxAge      time.Duration // an event not delivered by then is given up, visibly
+	Interval    time.Duration // heartbeat: time between pings
+	Email       Email         // email: the SMTP server, sender and recipients
+}
+
+// Email is an email channel's SMTP server, sender and recipients. The
+// password comes only from password_env.
+type Email struct {
+	Host     string
+	Port     int
+	TLS      string // starttls, tls or none
+	Username string // empty: no AUTH
+	Password monitor.Secret
+	From     string
+	To       []string
+	Language string // ko or en: the language of subject and body
 }
 
 // NotificationDefaults is what a notifications entry leaves out.
 func NotificationDefaults() Notification {
-	return Notification{MinSeverity: monitor.SeverityWarning, Timeout: 10 * time.Second, MaxAge: 24 * time.Hour}
+	return Notification{MinSeverity: monitor.SeverityWarning, Timeout: 10 * time.Second, MaxAge: 24 * time.Hour,
+		Interval: 60 * time.Second, Email: Email{TLS: SMTPStartTLS, Language: "en"}}
 }
 
 // Retention is how long history is kept before it is pruned.
@@ -102,6 +134,7 @@ func Default() Config {
 		Log:          Log{Format: "text", Level: "info"},
 		PingInterval: 10 * time.Second,
 		SpeechRepeat: 60 * time.Second,
+		StaleAlarm:   60 * time.Second,
 		Targets: []monitor.Target{{
 			Name: "demo", Kind: monitor.KindSimulator, Schedule: "@every 5s",
 			Timeout: 10 * time.Second, Thresholds: monitor.DefaultThresholds(), Policy: monitor.DefaultPolicy(),
@@ -129,6 +162,7 @@ type file struct {
 	AllowedOrigins []string          `yaml:"allowed_origins"`
 	Targets        []fileTarget      `yaml:"targets"`
 	Retention      map[string]string `yaml:"retention"`
+	UI             *fileUI           `yaml:"ui"`
 	fileOutbound   `yaml:",inline"`
 	Cluster        *fileCluster `yaml:"cluster"`
 }
@@ -149,6 +183,19 @@ type fileNotification struct {
 	IncludeAcks bool     `yaml:"include_acks"`
 	Timeout     string   `yaml:"timeout"`
 	MaxAge      string   `yaml:"max_age"`
+	Interval    string   `yaml:"interval"`
+	Host        string   `yaml:"host"`
+	Port        int      `yaml:"port"`
+	TLS         string   `yaml:"tls"`
+	Username    string   `yaml:"username"`
+	PasswordEnv string   `yaml:"password_env"`
+	From        string   `yaml:"from"`
+	To          []string `yaml:"to"`
+	Language    string   `yaml:"language"`
+}
+
+type fileUI struct {
+	StaleAlarm string `yaml:"stale_alarm"`
 }
 
 type fileAuth struct {

@@ -83,6 +83,12 @@ func (v *validator) build(f file, getenv func(string) string) Config {
 		v.fail("ping_interval", "must be from 1s to 1m (idle proxies cut quiet lines; screens call a line dead after 3 missed pings)")
 	}
 	cfg.SpeechRepeat = v.duration("speech_repeat", f.SpeechRepeat, cfg.SpeechRepeat)
+	if f.UI != nil {
+		cfg.StaleAlarm = v.duration("ui.stale_alarm", f.UI.StaleAlarm, cfg.StaleAlarm)
+		if cfg.StaleAlarm < time.Second || cfg.StaleAlarm > time.Hour {
+			v.fail("ui.stale_alarm", "must be from 1s to 1h (a page stale this long chimes and says the connection is lost)")
+		}
+	}
 	for i, o := range f.AllowedOrigins {
 		u, err := url.Parse(o)
 		if err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" {

@@ -29,6 +29,8 @@ type proc struct {
 	version string        // the release the binary is built as; change it between restarts to upgrade
 	ping    time.Duration // heartbeat; 0: the default 10 s
 	origins []string
+	// staleAlarm is ui.stale_alarm; 0: the default 60 s.
+	staleAlarm time.Duration
 
 	dir      string
 	addr     string // 127.0.0.1:0 until the first start, then the bound address
@@ -37,6 +39,7 @@ type proc struct {
 
 	mu   sync.Mutex
 	stop func(t *testing.T)
+	kill func() // SIGKILL, as a crash or the OOM killer would
 }
 
 func newProc(t *testing.T) *proc {
@@ -86,6 +89,9 @@ func (a *proc) config() string {
 			fmt.Fprintf(&b, "  - %q\n", o)
 		}
 	}
+	if a.staleAlarm > 0 {
+		fmt.Fprintf(&b, "ui:\n  stale_alarm: %s\n", a.staleAlarm)
+	}
 	b.WriteString("auth:\n  anonymous_viewer: true\ntargets:\n  - name: prod-east\n    kind: simulator\n    schedule: \"@every 1h\"\n")
 	return b.String()
 }
@@ -124,6 +130,12 @@ func (a *proc) start(t *testing.T) {
 				<-exited
 				t.Errorf("syncmon did not stop within 20 s of SIGTERM")
 			}
+		})
+	}
+	a.kill = func() {
+		once.Do(func() {
+			cmd.Process.Kill()
+			<-exited
 		})
 	}
 	deadline := time.Now().Add(30 * time.Second)
@@ -169,6 +181,17 @@ func (a *proc) halt(t *testing.T) {
 	a.mu.Unlock()
 	if stop != nil {
 		stop(t)
+	}
+}
+
+// crash ends the process with SIGKILL: no goodbye to the screens.
+func (a *proc) crash() {
+	a.mu.Lock()
+	kill := a.kill
+	a.stop, a.kill = nil, nil
+	a.mu.Unlock()
+	if kill != nil {
+		kill()
 	}
 }
 

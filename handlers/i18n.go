@@ -147,6 +147,10 @@ var catalog = map[string][2]string{ // key: {en, ko}
 	"reconnected_many": {"Reconnected. {n} new alerts while disconnected.", "연결이 복구되었습니다. 끊긴 동안 새 경보 {n}건."},
 	"sound_on":         {"Sound on.", "음성 알림이 켜졌습니다."},
 	"unmute":           {"Muted, {n} min left: unmute", "음소거 중, {n}분 남음: 해제"},
+	// Said by a page whose line stays stale (static/alarm.js); the recordings
+	// static/{lost,restored}-{en,ko}.wav say the same (static/mkspeech).
+	"line_lost":     {"SyncMon connection lost", "SyncMon 연결이 끊겼습니다"},
+	"line_restored": {"SyncMon connection restored", "SyncMon 연결이 복구되었습니다"},
 
 	// Accounts: sign-in, users, kiosk tokens, the audit log.
 	"sign_in":            {"Sign in", "로그인"},

@@ -107,6 +107,7 @@ type base struct {
 	Path      string
 	Refresh   int // seconds between self-refreshes when JS is off; 0: none
 	SpeechSec int
+	StaleSec  int // ui.stale_alarm: a page stale this long says so aloud
 	assets    map[string]string
 }
 
@@ -122,7 +123,7 @@ func (s *Server) base(c echo.Context, title string) base {
 	return base{
 		Lang: langOf(c), Title: title, User: p.Name, IsAdmin: p.Role >= RoleAdmin, SignedIn: p.SessionID != 0, CSRF: csrf,
 		Version: s.opt.Version, Head: s.store.Head(), Path: c.Request().URL.RequestURI(), Refresh: max(1, int(s.opt.PageRefresh.Seconds())),
-		SpeechSec: int(s.opt.SpeechRepeat.Seconds()), assets: s.assets.url,
+		SpeechSec: int(s.opt.SpeechRepeat.Seconds()), StaleSec: max(1, int(s.opt.StaleAlarm.Seconds())), assets: s.assets.url,
 	}
 }
 

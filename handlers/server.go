@@ -26,6 +26,7 @@ type Options struct {
 	Version         string
 	PingInterval    time.Duration // heartbeat on every transport (default 10 s)
 	SpeechRepeat    time.Duration // screens repeat unacknowledged critical alerts this often
+	StaleAlarm      time.Duration // a screen stale this long says so aloud (ui.stale_alarm; default 60s)
 	PageRefresh     time.Duration // pages reload themselves this often when JS is off (default 30 s)
 	AnonymousViewer bool          // visitors without credentials may read
 	AllowedOrigins  []string      // browser origins besides our own
@@ -69,6 +70,9 @@ func New(opt Options) (*Server, error) {
 	}
 	if opt.SpeechRepeat <= 0 {
 		opt.SpeechRepeat = 60 * time.Second
+	}
+	if opt.StaleAlarm <= 0 {
+		opt.StaleAlarm = 60 * time.Second
 	}
 	if opt.PageRefresh <= 0 {
 		opt.PageRefresh = 30 * time.Second

@@ -1,4 +1,4 @@
-/* SyncMon screen client, part 2 of 5: the active alerts this page knows,
+/* SyncMon screen client, part 2 of 6: the active alerts this page knows,
  * by id, and the banner that shows the one that most needs attention. */
 (function () {
   'use strict';
