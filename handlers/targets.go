@@ -92,7 +92,7 @@ func (s *Server) targetDetail(c echo.Context) error {
 	lang := langOf(c)
 	var procs, beats []store.Series // heartbeats have charts of their own
 	for _, sr := range series {
-		if sr.Program == store.ProgramHeartbeat {
+		if sr.Program == monitor.ProgramHeartbeat {
 			sr.Program = ""
 			beats = append(beats, sr)
 		} else {

@@ -38,10 +38,9 @@ func (d Depth) empty() bool {
 	return d.Services == nil && d.Paths == nil && d.Heartbeats == nil && d.Transactions == nil
 }
 
-// Sample programs of the deeper sources: a path's lag and time since lag
-// under DISTPATH/RECVPATH and the path's name, a heartbeat's lag and age
-// (whole seconds) under HEARTBEAT and its path.
-const ProgramHeartbeat = "HEARTBEAT"
+// Samples of the deeper sources: a path's lag and time since lag under
+// DISTPATH/RECVPATH and the path's name, a heartbeat's lag and age (whole
+// seconds) under monitor.ProgramHeartbeat and HeartbeatName.
 
 // saveDepth replaces the target's depth document and samples its paths and
 // heartbeats. It returns the paths' and services' statuses, for the
@@ -88,7 +87,7 @@ func (w *writeTx) saveDepth(ctx context.Context, obs monitor.Observation, at str
 	}
 	for _, h := range obs.Heartbeats {
 		lag, age := wholeSeconds(h.LagSeconds), wholeSeconds(h.AgeSeconds)
-		if err := sample(ProgramHeartbeat, HeartbeatName(h), h.Direction, &lag, &age); err != nil {
+		if err := sample(monitor.ProgramHeartbeat, HeartbeatName(h), h.Direction, &lag, &age); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/syncmon/syncmon/monitor"
-	"github.com/syncmon/syncmon/store"
 )
 
 func fleetObs(deps []string, paths ...monitor.Path) monitor.Observation {
@@ -83,7 +82,7 @@ func TestDepthInStateAndTargetStatus(t *testing.T) {
 	for _, sr := range series {
 		found[sr.Program+" "+sr.Group] = true
 	}
-	if !found["DISTPATH dp1"] || !found[store.ProgramHeartbeat+" E1 ==> R1"] {
+	if !found["DISTPATH dp1"] || !found[monitor.ProgramHeartbeat+" E1 ==> R1"] {
 		t.Errorf("samples %v, want the path's and the heartbeat's", found)
 	}
 }
