@@ -307,6 +307,10 @@ func loadTLS(cfg config.Config) (*tls.Config, error) {
 	return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}, nil
 }
 
+// storeHold is how long after its newest failed write the store still
+// counts as failing: on a nearly full disk writes fail and succeed by turns.
+const storeHold = 15 * time.Second
+
 // newSelfWatch is the self-monitor (SyncMon's own trouble as syncmon
 // alerts): the store's writes and file, the scheduler, the notification
 // channels, the wall clock. Its Healthy is what an outside watcher (the
@@ -316,6 +320,9 @@ func newSelfWatch(st *store.Store, sched *monitor.Scheduler, n *notify.Notifier,
 		Rec: st, Now: clock, Log: log, Checks: sched.Health, GaveUp: gaveUp(n.Stats),
 		Store: func(ctx context.Context) error {
 			if err := st.Ping(ctx); err != nil {
+				return err
+			}
+			if err, at := st.WriteFailure(); err != nil && time.Since(at) < storeHold {
 				return err
 			}
 			return st.CheckFile()

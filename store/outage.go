@@ -32,9 +32,11 @@ type outage struct {
 	targets map[string]*overlay
 	tempID  int64 // the last temporary (negative) id given to an alert opened in memory
 
-	mu    sync.Mutex
-	err   error     // the last write failure; nil once a write commits
-	since time.Time // when writes began to fail
+	mu     sync.Mutex
+	err    error     // the last write failure; nil once a write commits
+	since  time.Time // when writes began to fail
+	last   error     // the newest write failure, kept after writes succeed
+	lastAt time.Time
 }
 
 // overlay is one target's state judged in memory, on top of the database.
@@ -45,12 +47,14 @@ type overlay struct {
 	status  string               // the last target.status sent, to send changes only
 }
 
-// WriteHealth reports the last write failure (nil when the last write
-// committed) and since when writes have been failing.
-func (s *Store) WriteHealth() (error, time.Time) {
+// WriteFailure returns the newest write failure and when it happened (nil
+// when no write failed since Open). On a nearly full disk some writes
+// still succeed (SQLite reuses its WAL file's space), so a caller judging
+// health looks at how recent the newest failure is, not only at the last write.
+func (s *Store) WriteFailure() (error, time.Time) {
 	s.outage.mu.Lock()
 	defer s.outage.mu.Unlock()
-	return s.outage.err, s.outage.since
+	return s.outage.last, s.outage.lastAt
 }
 
 // noteWrite records the outcome of a write attempt: a storage fault starts
@@ -69,7 +73,7 @@ func (s *Store) noteWrite(err error) {
 	if s.outage.err == nil {
 		s.outage.since = time.Now()
 	}
-	s.outage.err = err
+	s.outage.err, s.outage.last, s.outage.lastAt = err, err, time.Now()
 }
 
 // storageFault reports whether err is the database failing to write, as
