@@ -53,8 +53,8 @@ type Store struct {
 	mu     sync.Mutex
 	closed bool // under mu: writes refused, the hand-off queue closed
 	head   atomic.Int64
-	path string // the database file, and its identity at open (file.go)
-	file fileID
+	path   string // the database file, and its identity at open (file.go)
+	file   fileID
 	// outage: what was judged in memory while writes failed (outage.go).
 	outage outage
 }
