@@ -127,7 +127,7 @@ func (w *SelfWatch) Findings(ctx context.Context, mono time.Time) []Finding {
 			healthy = false
 			reasons = append(reasons, "store: "+err.Error())
 			out = append(out, selfFinding(ComponentStore, SeverityCritical,
-				"SyncMon cannot write its database ("+err.Error()+"): alerts are shown from memory and not recorded",
+				"SyncMon's database is in trouble ("+err.Error()+"): what cannot be recorded is shown from memory",
 				Speech{En: "SyncMon cannot record. Its database is not writable.", Ko: "SyncMon이 기록할 수 없습니다. 데이터베이스에 쓸 수 없습니다."}))
 		}
 	}
@@ -172,7 +172,15 @@ func (w *SelfWatch) Findings(ctx context.Context, mono time.Time) []Finding {
 			fmt.Sprintf("SyncMon's clock jumped %s by %s: times around it are unreliable", dir, by.Round(time.Second)),
 			Speech{En: "SyncMon's clock jumped.", Ko: "SyncMon 서버 시계가 갑자기 바뀌었습니다."}))
 	}
-	w.healthy, w.reason = healthy, strings.Join(reasons, "; ")
+	reason := strings.Join(reasons, "; ")
+	if reason != w.reason && w.Log != nil {
+		if healthy {
+			w.Log.Info("syncmon is healthy again")
+		} else {
+			w.Log.Warn("syncmon is in trouble", "reason", reason)
+		}
+	}
+	w.healthy, w.reason = healthy, reason
 	return out
 }
 
