@@ -55,6 +55,8 @@ type Store struct {
 	head   atomic.Int64
 	path   string // the database file, and its identity at open (file.go)
 	file   fileID
+	// fault, set only by this package's tests, fails writes before commit.
+	fault func() error
 	// outage: what was judged in memory while writes failed (outage.go).
 	outage outage
 }
@@ -234,6 +236,11 @@ func (s *Store) writeOr(ctx context.Context, fn func(w *writeTx) error, fallback
 	w := &writeTx{Tx: tx, now: now}
 	if err := fn(w); err != nil {
 		return err
+	}
+	if s.fault != nil {
+		if err := s.fault(); err != nil {
+			return err
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
