@@ -188,4 +188,3 @@ func drain(ch chan Event) chan Event {
 		}
 	}
 }
-
