@@ -68,6 +68,9 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 func buildChecks(cfg config.Config) ([]monitor.Check, error) {
 	var checks []monitor.Check
 	for _, t := range cfg.Targets {
+		if t.Name == monitor.SelfTarget {
+			return nil, fmt.Errorf("target %s: the name is SyncMon's own (its syncmon alerts); choose another", t.Name)
+		}
 		c, err := newCollector(t, cfg.Speeds[t.Name])
 		if err != nil {
 			return nil, err

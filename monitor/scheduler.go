@@ -185,7 +185,11 @@ func (s *Scheduler) RunOnce(ctx context.Context, c Check) {
 	if s.OnCheck != nil {
 		s.OnCheck(obs, took)
 	}
-	if err := s.rec.Record(ctx, c.Target, obs); err != nil {
+	if err := s.rec.Record(ctx, c.Target, obs); errors.Is(err, ErrUnpersisted) {
+		// Shown from memory; the syncmon/store alert and the self-monitor's
+		// log line tell of the outage once, not once a check.
+		s.log.Debug("record check", "target", c.Target.Name, "err", err)
+	} else if err != nil {
 		s.log.Error("record check", "target", c.Target.Name, "err", err)
 	}
 	s.finished(c.Target.Name, obs.Err != nil)

@@ -8,6 +8,7 @@ package monitor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -34,6 +35,11 @@ const (
 	ClockJump = time.Minute
 	ClockHold = 10 * time.Minute
 )
+
+// ErrUnpersisted marks a Recorder error after which the check was still
+// judged and shown, from memory: the store could not write it (yet). The
+// syncmon/store alert says so; the scheduler logs it at debug level only.
+var ErrUnpersisted = errors.New("shown from memory, not recorded")
 
 // SelfRecorder records the self-monitor's findings (the store).
 type SelfRecorder interface {

@@ -132,7 +132,7 @@ func (s *Store) step(ctx context.Context, target string, obs *monitor.Observatio
 		s.stepInMemory(ctx, target, obs, fn, now)
 	})
 	if err != nil && inMemory {
-		return fmt.Errorf("shown from memory, not recorded: %w", err)
+		return fmt.Errorf("%w: %w", monitor.ErrUnpersisted, err)
 	}
 	return err
 }
