@@ -135,6 +135,15 @@ func TestOutageJudgesInMemoryThenReplays(t *testing.T) {
 	if s.Head() != head {
 		t.Fatalf("head moved from %d to %d while nothing could be written", head, s.Head())
 	}
+	// Unpersisted events are live only: a screen resuming does not get them.
+	sub, backlog, err := s.Subscribe(ctx, head-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub.Close()
+	if len(backlog) != 1 || backlog[0].Seq != head || sub.Position() != head {
+		t.Fatalf("resume from %d: backlog %+v, position %d; want only seq %d", head-1, backlog, sub.Position(), head)
+	}
 
 	failing.Store(false)
 	clock = clock.Add(10 * time.Second)
