@@ -148,7 +148,8 @@ func (f *feed) publish(events []Event) {
 		// Skip what the ring already holds (read from the log by the first
 		// Subscribe while these commits waited in the hand-off queue).
 		// Unpersisted events (outage.go) have no seq: never in the ring.
-		events = slices.DeleteFunc(slices.Clone(events), func(e Event) bool { return !e.Unpersisted && e.Seq <= f.last })
+		// The batch is the publisher's own (the writer is done with it).
+		events = slices.DeleteFunc(events, func(e Event) bool { return !e.Unpersisted && e.Seq <= f.last })
 		if len(events) == 0 {
 			f.mu.Unlock()
 			return
