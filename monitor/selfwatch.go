@@ -207,7 +207,8 @@ func checksFinding(h SchedulerHealth, mono time.Time) (f Finding, stalled, ok bo
 				Speech{En: "SyncMon checks have stalled.", Ko: "SyncMon 점검이 멈췄습니다."}), true, false
 		}
 	}
-	if len(h.Failing) == h.Targets {
+	// With one target, its own target_unreachable already says it all.
+	if h.Targets >= 2 && len(h.Failing) == h.Targets {
 		return selfFinding(ComponentCheck, SeverityCritical,
 			fmt.Sprintf("Every target is failing its checks (%s)", strings.Join(h.Failing, ", ")),
 			Speech{En: "Every SyncMon target is failing its checks.", Ko: "SyncMon의 모든 대상 점검이 실패하고 있습니다."}), false, false

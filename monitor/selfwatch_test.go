@@ -62,6 +62,10 @@ func TestSelfWatchChecksStalledOrAllFailing(t *testing.T) {
 	if _, ok := groups(w.Findings(context.Background(), start.Add(5*time.Second)))[monitor.ComponentCheck]; !ok {
 		t.Fatal("no checks finding with every target failing")
 	}
+	h.Targets, h.Failing = 1, []string{"east"}
+	if got := groups(w.Findings(context.Background(), start.Add(5*time.Second))); len(got) != 0 {
+		t.Fatalf("the only target failing (its own alert says it): %v", got)
+	}
 }
 
 func TestSelfWatchClockJumpHeldThenCleared(t *testing.T) {
