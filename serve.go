@@ -68,6 +68,9 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 func buildChecks(cfg config.Config) ([]monitor.Check, error) {
 	var checks []monitor.Check
 	for _, t := range cfg.Targets {
+		if t.Name == monitor.SelfTarget {
+			return nil, fmt.Errorf("target %s: the name is SyncMon's own (its syncmon alerts); choose another", t.Name)
+		}
 		c, err := newCollector(t, cfg.Speeds[t.Name])
 		if err != nil {
 			return nil, err
@@ -129,8 +132,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log := newLogger(cfg, stderr)
 
+	stopClock := make(chan struct{})
+	defer close(stopClock)
+	clock := newClock(getenv, log, stopClock)
 	metrics := handlers.NewMetrics()
-	st, err := store.Open(ctx, cfg.Database, store.WithObserver(metrics.StoreObserver()))
+	st, err := store.Open(ctx, cfg.Database, store.WithObserver(metrics.StoreObserver()), store.WithClock(clock))
 	if err != nil {
 		return err
 	}
@@ -155,8 +161,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	// health sees every check's recording: the heartbeat channel pings
 	// only while the store takes writes and checks keep finishing.
-	hl := newHealth(st, st.Ping, checks, time.Now)
-	sched, err := monitor.NewScheduler(checks, hl, log, time.Now)
+	hl := newHealth(st, st.Ping, checks, clock)
+	sched, err := monitor.NewScheduler(checks, hl, log, clock)
 	if err != nil {
 		return err
 	}
@@ -212,6 +218,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		defer close(houseDone)
 		housekeeping(houseCtx, st, cfg.Retention, log)
 	}()
+	self := newSelfWatch(st, sched, notifier, clock, log)
+	selfDone := make(chan struct{})
+	go func() {
+		defer close(selfDone)
+		self.Run(houseCtx)
+	}()
 
 	select {
 	case <-ctx.Done():
@@ -226,6 +238,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	stopHouse()
 	<-houseDone
+	<-selfDone
 	srv.Close()
 	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
 		log.Warn("http shutdown", "err", err)
@@ -306,4 +319,51 @@ func loadTLS(cfg config.Config) (*tls.Config, error) {
 		return nil, fmt.Errorf("load tls_cert %s and tls_key %s: %w", cfg.TLSCert, cfg.TLSKey, err)
 	}
 	return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}, nil
+}
+
+// storeHold is how long after its newest failed write the store still
+// counts as failing: on a nearly full disk writes fail and succeed by turns.
+const storeHold = 15 * time.Second
+
+// newSelfWatch is the self-monitor (SyncMon's own trouble as syncmon
+// alerts): the store's writes and file, the scheduler, the notification
+// channels, the wall clock. Its Healthy is what an outside watcher (the
+// heartbeat channel) should follow.
+func newSelfWatch(st *store.Store, sched *monitor.Scheduler, n *notify.Notifier, clock func() time.Time, log *slog.Logger) *monitor.SelfWatch {
+	return &monitor.SelfWatch{
+		Rec: st, Now: clock, Log: log, Checks: sched.Health, GaveUp: gaveUp(n.Stats),
+		Store: func(ctx context.Context) error {
+			if err := st.Ping(ctx); err != nil {
+				return err
+			}
+			if err, at := st.WriteFailure(); err != nil && time.Since(at) < storeHold {
+				return err
+			}
+			return st.CheckFile()
+		},
+	}
+}
+
+// gaveUp lists the channels that gave up on an event and have delivered
+// none since.
+func gaveUp(stats func() []notify.ChannelStats) func() []string {
+	type mark struct{ gaveUp, delivered uint64 }
+	seen := map[string]mark{}
+	bad := map[string]bool{}
+	return func() []string {
+		var out []string
+		for _, c := range stats() {
+			m := seen[c.Name]
+			if c.GaveUp > m.gaveUp {
+				bad[c.Name] = true
+			} else if c.Delivered > m.delivered {
+				bad[c.Name] = false
+			}
+			seen[c.Name] = mark{c.GaveUp, c.Delivered}
+			if bad[c.Name] {
+				out = append(out, c.Name)
+			}
+		}
+		return out
+	}
 }

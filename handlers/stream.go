@@ -291,7 +291,9 @@ func (s *Server) servePoll(c echo.Context) error {
 	sub.Close()
 	for _, e := range q.take() {
 		resp.add(e.JSON())
-		resp.head = e.Seq
+		if !e.Unpersisted {
+			resp.head = e.Seq
+		}
 	}
 	return resp.send(c)
 }

@@ -95,6 +95,37 @@ type Scheduler struct {
 	jobs      []*checkJob
 	// OnCheck, when set, is told of every finished check (metrics).
 	OnCheck func(obs Observation, took time.Duration)
+
+	period time.Duration // the shortest schedule's
+	health sync.Mutex    // guards the fields below (Health)
+	start  time.Time
+	last   time.Time
+	failed map[string]bool // by target: the last check failed
+	count  int
+}
+
+// Health reports when checks last finished and which targets fail, for the
+// self-monitor (SelfWatch.Checks).
+func (s *Scheduler) Health() SchedulerHealth {
+	s.health.Lock()
+	defer s.health.Unlock()
+	h := SchedulerHealth{Started: s.start, LastFinished: s.last, Period: s.period, Targets: s.count}
+	for t, bad := range s.failed {
+		if bad {
+			h.Failing = append(h.Failing, t)
+		}
+	}
+	if !s.running.Load() {
+		h.Started = time.Time{}
+	}
+	return h
+}
+
+func (s *Scheduler) finished(target string, failed bool) {
+	s.health.Lock()
+	defer s.health.Unlock()
+	s.last = time.Now()
+	s.failed[target] = failed
 }
 
 // NewScheduler plans one cron job per check.
@@ -103,8 +134,12 @@ func NewScheduler(checks []Check, rec Recorder, log *slog.Logger, now func() tim
 		now = time.Now
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Scheduler{cron: cron.New(cron.WithParser(cronParser)), rec: rec, log: log, now: now, ctx: ctx, cancel: cancel}
+	s := &Scheduler{cron: cron.New(cron.WithParser(cronParser)), rec: rec, log: log, now: now, ctx: ctx, cancel: cancel,
+		failed: map[string]bool{}, count: len(checks)}
 	for _, c := range checks {
+		if p, err := ParseSchedule(c.Target.Schedule); err == nil && p > 0 && (s.period == 0 || p < s.period) {
+			s.period = p
+		}
 		j := s.job(c)
 		if _, err := s.cron.AddJob(c.Target.Schedule, j); err != nil {
 			cancel()
@@ -149,9 +184,14 @@ func (s *Scheduler) RunOnce(ctx context.Context, c Check) {
 	if s.OnCheck != nil {
 		s.OnCheck(obs, took)
 	}
-	if err := s.rec.Record(ctx, c.Target, obs); err != nil {
+	if err := s.rec.Record(ctx, c.Target, obs); errors.Is(err, ErrUnpersisted) {
+		// Shown from memory; the syncmon/store alert and the self-monitor's
+		// log line tell of the outage once, not once a check.
+		s.log.Debug("record check", "target", c.Target.Name, "err", err)
+	} else if err != nil {
 		s.log.Error("record check", "target", c.Target.Name, "err", err)
 	}
+	s.finished(c.Target.Name, obs.Err != nil)
 }
 
 // Follow makes Start run f, the follower of t's own log (its ggserr.log),
@@ -168,6 +208,9 @@ type followJob struct {
 // Start begins scheduling (and following logs), and takes a first look at
 // every target at once rather than at its first tick.
 func (s *Scheduler) Start() {
+	s.health.Lock()
+	s.start = time.Now()
+	s.health.Unlock()
 	s.running.Store(true)
 	s.cron.Start()
 	for _, j := range s.jobs {

@@ -61,6 +61,7 @@
       return;
     }
     if (resetting) { return; }
+    if (e.unpersisted) { hooks.event(e, false); return; }           /* not recorded: no seq, shown as is */
     if (typeof e.seq !== 'number' || e.seq <= lastSeq) { return; } /* already seen */
     if (e.seq > lastSeq + 1) { reconnect(); return; }                /* gap: resume from lastSeq */
     lastSeq = e.seq;

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/syncmon/syncmon/monitor"
 )
@@ -18,28 +19,14 @@ var _ monitor.Recorder = (*Store)(nil)
 // and the alert transitions that follow (monitor.Step), each with its event.
 // Subscribers hear of the events only after commit.
 func (s *Store) Record(ctx context.Context, t monitor.Target, obs monitor.Observation) error {
-	err := s.write(ctx, func(w *writeTx) error {
-		changed, err := w.saveTarget(ctx, obs)
-		if err != nil {
-			return err
-		}
-		if changed {
-			st := targetStateOf(obs)
-			if err := w.appendEvent(ctx, Event{Type: TypeTargetStatus, Target: &st}); err != nil {
-				return err
-			}
-		}
-		mem, active, silences, err := w.engineInputs(ctx, t.Name)
-		if err != nil {
-			return err
-		}
-		mem, trs := monitor.Step(t, mem, obs, active, silences, w.now)
+	err := s.step(ctx, t.Name, &obs, func(mem monitor.Memory, active []monitor.Alert, silences []monitor.Silence, now time.Time) (monitor.Memory, []monitor.Transition) {
+		mem, trs := monitor.Step(t, mem, obs, active, silences, now)
 		if len(obs.Log) > 0 {
 			var more []monitor.Transition
-			mem, more = monitor.StepLog(t, mem, obs.Log, afterTransitions(active, trs), silences, w.now)
+			mem, more = monitor.StepLog(t, mem, obs.Log, afterTransitions(active, trs), silences, now)
 			trs = append(trs, more...)
 		}
-		return w.applyStep(ctx, t.Name, mem, trs)
+		return mem, trs
 	})
 	if err != nil {
 		return fmt.Errorf("record check %s: %w", obs.Target, err)
@@ -49,16 +36,23 @@ func (s *Store) Record(ctx context.Context, t monitor.Target, obs monitor.Observ
 
 // RecordLog records ggserr.log entries of a target as they arrive.
 func (s *Store) RecordLog(ctx context.Context, t monitor.Target, entries []monitor.LogEntry) error {
-	err := s.write(ctx, func(w *writeTx) error {
-		mem, active, silences, err := w.engineInputs(ctx, t.Name)
-		if err != nil {
-			return err
-		}
-		mem, trs := monitor.StepLog(t, mem, entries, active, silences, w.now)
-		return w.applyStep(ctx, t.Name, mem, trs)
+	err := s.step(ctx, t.Name, nil, func(mem monitor.Memory, active []monitor.Alert, silences []monitor.Silence, now time.Time) (monitor.Memory, []monitor.Transition) {
+		return monitor.StepLog(t, mem, entries, active, silences, now)
 	})
 	if err != nil {
 		return fmt.Errorf("record errlog %s: %w", t.Name, err)
+	}
+	return nil
+}
+
+// RecordSelf records SyncMon's own findings (rule syncmon, target syncmon,
+// group = the component): the self-monitor's check, judged like any other.
+func (s *Store) RecordSelf(ctx context.Context, findings []monitor.Finding) error {
+	err := s.step(ctx, monitor.SelfTarget, nil, func(mem monitor.Memory, active []monitor.Alert, silences []monitor.Silence, now time.Time) (monitor.Memory, []monitor.Transition) {
+		return mem, monitor.StepSelf(active, findings, silences, now)
+	})
+	if err != nil {
+		return fmt.Errorf("record syncmon's own check: %w", err)
 	}
 	return nil
 }
