@@ -163,6 +163,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	srv, err := handlers.New(handlers.Options{
 		Metrics: metrics, Notifications: notifier.Stats,
 		Store: st, Log: log, Version: version(), PingInterval: cfg.PingInterval, SpeechRepeat: cfg.SpeechRepeat,
+		PageRefresh:     cfg.PageRefresh,
 		AnonymousViewer: cfg.Auth.AnonymousViewer, AllowedOrigins: cfg.AllowedOrigins, PublicURL: cfg.PublicURL,
 		Auth: handlers.AuthOptions{SessionIdle: cfg.Auth.SessionIdle, SessionMax: cfg.Auth.SessionMax,
 			KioskSessionMax: cfg.Auth.KioskSession, SecureCookies: tlsConfig != nil, MetricsToken: cfg.Auth.MetricsToken},

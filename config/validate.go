@@ -83,6 +83,10 @@ func (v *validator) build(f file, getenv func(string) string) Config {
 		v.fail("ping_interval", "must be from 1s to 1m (idle proxies cut quiet lines; screens call a line dead after 3 missed pings)")
 	}
 	cfg.SpeechRepeat = v.duration("speech_repeat", f.SpeechRepeat, cfg.SpeechRepeat)
+	cfg.PageRefresh = v.duration("page_refresh", f.PageRefresh, cfg.PageRefresh)
+	if cfg.PageRefresh < time.Second {
+		v.fail("page_refresh", "must be at least 1s")
+	}
 	for i, o := range f.AllowedOrigins {
 		u, err := url.Parse(o)
 		if err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" {
