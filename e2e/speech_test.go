@@ -624,8 +624,8 @@ func TestEscalationSilenceAndMute(t *testing.T) {
 	var sl struct {
 		Silence monitor.Silence `json:"silence"`
 	}
-	a.api(t, http.MethodPost, "/api/silences", monitor.Silence{Target: "prod-west", Group: "REP9",
-		Comment: "patching", Start: now.Add(-time.Second), End: now.Add(time.Hour)}, http.StatusCreated, &sl)
+	a.api(t, http.MethodPost, "/api/silences", map[string]any{"target": "prod-west", "group": "REP9",
+		"comment": "patching", "start": now.Add(-time.Second), "end": now.Add(time.Hour)}, http.StatusCreated, &sl)
 	a.set(t, "prod-west", lag(100, "ABENDED")...)
 	ab := a.waitAlert(t, "REP9", monitor.RuleProcessStatus, "open", nil)
 	if !ab.Silenced {
