@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/syncmon/syncmon/internal/testutil"
 )
 
 // proc is SyncMon as an operator runs it: the binary built from this
@@ -41,7 +43,7 @@ type proc struct {
 	dir      string
 	addr     string // 127.0.0.1:0 until the first start, then the bound address
 	password string // admin's, from SYNCMON_ADMIN_PASSWORD
-	logs     lockedBuffer
+	logs     testutil.Buffer
 
 	mu   sync.Mutex
 	stop func(t *testing.T)

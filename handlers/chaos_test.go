@@ -33,18 +33,6 @@ import (
 
 var errTimeout = errors.New("timed out")
 
-// waitUntil polls cond until it holds or within passes.
-func waitUntil(tb testing.TB, within time.Duration, what string, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("%s: not within %v", what, within)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // seqOf reads an event's seq from the front of its JSON, where the store
 // puts it ({"seq":N,...}); 0 for ephemeral messages. Decoding 400 000
 // events in full would dominate the chaos test.
