@@ -17,7 +17,8 @@ import (
 )
 
 // The page tests drive the real binary's scheduler and alert engine with a
-// fake GGSCI: each ggsci target's command is testdata/fake_ggsci.sh, which
+// fake GGSCI: each ggsci target's command is the ggsci package's
+// testdata/fake_ggsci.sh, which
 // answers INFO ALL with the text of a file the test rewrites. The
 // scheduler reads it every second, so a state the test writes is what the
 // engine sees from the next check on.
@@ -62,7 +63,7 @@ func rep1Abended() []ggProc {
 // fakeGGSCI is the path of the fake GGSCI script.
 func fakeGGSCI(t *testing.T) string {
 	t.Helper()
-	p, err := filepath.Abs(filepath.Join("testdata", "fake_ggsci.sh"))
+	p, err := filepath.Abs(filepath.Join("..", "monitor", "ggsci", "testdata", "fake_ggsci.sh"))
 	if err != nil {
 		t.Fatal(err)
 	}
