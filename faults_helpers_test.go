@@ -7,6 +7,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/syncmon/syncmon/internal/testutil"
 	"io"
 	"net/http"
 	"os"
@@ -99,7 +100,7 @@ func (f *fakeOGG) target(extra string) string {
 type binServer struct {
 	cmd  *exec.Cmd
 	base string
-	logs *syncBuffer
+	logs *testutil.Buffer
 	done chan error
 }
 
@@ -112,7 +113,7 @@ func startBinary(t *testing.T, db, body string, env ...string) *binServer {
 	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s := &binServer{logs: newSyncBuffer(), done: make(chan error, 1)}
+	s := &binServer{logs: &testutil.Buffer{}, done: make(chan error, 1)}
 	s.cmd = exec.Command(binary(t), "serve", "--config", cfg)
 	s.cmd.Env = append(os.Environ(), append([]string{"SYNCMON_ADMIN_PASSWORD=fault drill password"}, env...)...)
 	s.cmd.Stdout, s.cmd.Stderr = io.Discard, s.logs
@@ -121,7 +122,7 @@ func startBinary(t *testing.T, db, body string, env ...string) *binServer {
 	}
 	go func() { s.done <- s.cmd.Wait() }()
 	t.Cleanup(func() { s.stop(t) })
-	s.base = "http://" + s.logs.waitFor(t, listeningRE, 20*time.Second)
+	s.base = "http://" + s.logs.WaitFor(t, listeningRE, 20*time.Second)
 	return s
 }
 
@@ -305,8 +306,6 @@ func findAlert(alerts []wireAlert, rule, group string) *wireAlert {
 	}
 	return nil
 }
-
-func (b *syncBuffer) contains(s string) bool { return strings.Contains(b.String(), s) }
 
 // checked: the server logged no failure to record yet and has run.
 func (s *binServer) checked() bool { return s.alive() }

@@ -62,7 +62,7 @@ func TestFaultDiskFull(t *testing.T) {
 	sc := dialScreen(t, srv.base, "")
 	sc.wait(t, 0, 20*time.Second, "hello", func(e wireEvent) bool { return e.Type == "hello" })
 	eventually(t, 20*time.Second, "the first check recorded", func() bool {
-		return srv.logs.contains("listening") && len(apiAlerts(t, srv.base, "active")) == 0 && srv.checked()
+		return srv.logs.Contains("listening") && len(apiAlerts(t, srv.base, "active")) == 0 && srv.checked()
 	})
 
 	filler := fill(t, dir)

@@ -180,6 +180,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Metrics: metrics, Notifications: notifier.Stats,
 		Store: st, Log: log, Version: version(), PingInterval: cfg.PingInterval, SpeechRepeat: cfg.SpeechRepeat,
 		StaleAlarm:      cfg.StaleAlarm,
+		PageRefresh:     cfg.PageRefresh,
 		AnonymousViewer: cfg.Auth.AnonymousViewer, AllowedOrigins: cfg.AllowedOrigins, PublicURL: cfg.PublicURL,
 		Auth: handlers.AuthOptions{SessionIdle: cfg.Auth.SessionIdle, SessionMax: cfg.Auth.SessionMax,
 			KioskSessionMax: cfg.Auth.KioskSession, SecureCookies: tlsConfig != nil, MetricsToken: cfg.Auth.MetricsToken},

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/syncmon/syncmon/internal/testutil"
 	"github.com/syncmon/syncmon/store"
 )
 
@@ -136,7 +137,7 @@ func TestFirstStartCreatesAdminOnceAndPrintsItsPasswordOnce(t *testing.T) {
 	t.Parallel()
 	db := filepath.Join(t.TempDir(), "first.db")
 	base, logs, stop := startServer(t, "--database", db)
-	pw := logs.waitFor(t, adminPasswordRE, 5*time.Second)
+	pw := logs.WaitFor(t, adminPasswordRE, 5*time.Second)
 	if strings.Count(logs.String(), pw) != 1 {
 		t.Fatalf("the password appears %d times in the log", strings.Count(logs.String(), pw))
 	}
@@ -180,7 +181,7 @@ func TestFirstStartTakesTheAdminPasswordFromTheEnvironment(t *testing.T) {
 		return os.Getenv(k)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := newSyncBuffer()
+	logs := &testutil.Buffer{}
 	done := make(chan error, 1)
 	args := []string{"serve", "--listen", "127.0.0.1:0", "--database", filepath.Join(t.TempDir(), "env.db")}
 	go func() { done <- run(ctx, args, getenv, strings.NewReader(""), io.Discard, logs) }()
@@ -190,7 +191,7 @@ func TestFirstStartTakesTheAdminPasswordFromTheEnvironment(t *testing.T) {
 			t.Errorf("run: %v", err)
 		}
 	}()
-	addr := logs.waitFor(t, listeningRE, 10*time.Second)
+	addr := logs.WaitFor(t, listeningRE, 10*time.Second)
 	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/api/alerts/test", strings.NewReader(`{"message":"env admin"}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.SetBasicAuth("admin", pw)
@@ -245,7 +246,7 @@ func TestServeHTTPSWithTLSCertAndKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	base, logs, _ := startServer(t, "--config", cfg)
-	pw := logs.waitFor(t, adminPasswordRE, 5*time.Second)
+	pw := logs.WaitFor(t, adminPasswordRE, 5*time.Second)
 	if !strings.Contains(logs.String(), "scheme=https") {
 		t.Fatalf("log does not say https:\n%s", logs.String())
 	}

@@ -26,6 +26,7 @@ type Config struct {
 	Log            Log
 	PingInterval   time.Duration // heartbeat on every event transport
 	SpeechRepeat   time.Duration // how often screens repeat unacknowledged critical alerts
+	PageRefresh    time.Duration // how often pages reload themselves when JS is off
 	AllowedOrigins []string      // browser origins besides SyncMon's own
 	Retention      Retention
 	// Speeds holds the scenario speed of simulator targets, by target name.
@@ -135,6 +136,7 @@ func Default() Config {
 		PingInterval: 10 * time.Second,
 		SpeechRepeat: 60 * time.Second,
 		StaleAlarm:   60 * time.Second,
+		PageRefresh:  30 * time.Second,
 		Targets: []monitor.Target{{
 			Name: "demo", Kind: monitor.KindSimulator, Schedule: "@every 5s",
 			Timeout: 10 * time.Second, Thresholds: monitor.DefaultThresholds(), Policy: monitor.DefaultPolicy(),
@@ -159,6 +161,7 @@ type file struct {
 	Log            *fileLog          `yaml:"log"`
 	PingInterval   string            `yaml:"ping_interval"`
 	SpeechRepeat   string            `yaml:"speech_repeat"`
+	PageRefresh    string            `yaml:"page_refresh"`
 	AllowedOrigins []string          `yaml:"allowed_origins"`
 	Targets        []fileTarget      `yaml:"targets"`
 	Retention      map[string]string `yaml:"retention"`

@@ -60,6 +60,7 @@ func TestConfigErrorsNameKeyAndLine(t *testing.T) {
 		{"path lag order", "targets:\n  - name: a\n    kind: simulator\n    thresholds: {path_lag_warning: 10m, path_lag_critical: 5m}\n", []string{"targets[0].thresholds.path_lag_warning", "must not exceed"}},
 		{"bad error code", "targets:\n  - name: a\n    kind: simulator\n    error_codes: {\"01668\": critical}\n", []string{"targets[0].error_codes.01668", "OGG-01668"}},
 		{"unknown kind", "targets:\n  - name: a\n    kind: oracle\n", []string{"line 3", "targets[0].kind", "unknown kind"}},
+		{"page refresh under a second", "page_refresh: 500ms\ntargets: [{name: a, kind: simulator}]\n", []string{"page_refresh", "at least 1s"}},
 		{"no targets", "listen: \":1\"\n", []string{"targets", "at least one target"}},
 		{"wrong type", "targets: 5\n", []string{"line 1"}},
 		{"not yaml", "targets: [\n", []string{"line"}},
@@ -94,6 +95,13 @@ func TestDefaultIsTheDemo(t *testing.T) {
 	}
 	if _, err := os.Stat("testdata/example.yaml"); err != nil {
 		t.Fatal(err)
+	}
+	if d.PageRefresh != 30*time.Second {
+		t.Errorf("default page_refresh %v; want 30s", d.PageRefresh)
+	}
+	cfg, err := config.Parse([]byte("page_refresh: 5s\ntargets: [{name: a, kind: simulator}]\n"), env(nil))
+	if err != nil || cfg.PageRefresh != 5*time.Second {
+		t.Fatalf("page_refresh: 5s gave %v, %v", cfg.PageRefresh, err)
 	}
 }
 

@@ -89,6 +89,10 @@ func (v *validator) build(f file, getenv func(string) string) Config {
 			v.fail("ui.stale_alarm", "must be from 1s to 1h (a page stale this long chimes and says the connection is lost)")
 		}
 	}
+	cfg.PageRefresh = v.duration("page_refresh", f.PageRefresh, cfg.PageRefresh)
+	if cfg.PageRefresh < time.Second {
+		v.fail("page_refresh", "must be at least 1s")
+	}
 	for i, o := range f.AllowedOrigins {
 		u, err := url.Parse(o)
 		if err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" {

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/syncmon/syncmon/internal/testutil"
 )
 
 // proc is SyncMon as an operator runs it: the binary built from this
@@ -31,11 +33,19 @@ type proc struct {
 	origins []string
 	// staleAlarm is ui.stale_alarm; 0: the default 60 s.
 	staleAlarm time.Duration
+	repeat     time.Duration // speech_repeat; 0: the default 60 s
+	refresh    time.Duration // page_refresh; 0: the default 30 s
+	private    bool          // no anonymous viewing
+	// ggsci names targets of kind ggsci, each a fake GGSCI replaying the
+	// file set writes (source_test.go), checked every second; none: one
+	// simulator target.
+	ggsci   []string
+	initial map[string][]ggProc // a ggsci target's state before the first start; none: healthy
 
 	dir      string
 	addr     string // 127.0.0.1:0 until the first start, then the bound address
 	password string // admin's, from SYNCMON_ADMIN_PASSWORD
-	logs     lockedBuffer
+	logs     testutil.Buffer
 
 	mu   sync.Mutex
 	stop func(t *testing.T)
@@ -74,14 +84,18 @@ func syncmonBinary(t *testing.T, release string) string {
 	return p
 }
 
-// config is the file the binary runs with: the rig's heartbeat and
-// origins, anonymous viewing, one simulator target checked at start (and
-// then hourly, so that it adds no events while a test counts them).
-func (a *proc) config() string {
+// config is the file the binary runs with: the rig's heartbeat, speech
+// repeat, page refresh and origins, anonymous viewing unless private, and
+// its targets: fake GGSCIs checked every second, or else one simulator
+// target checked at start (and then hourly, so that it adds no events
+// while a test counts them).
+func (a *proc) config(t *testing.T) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "database: %s\n", a.db)
-	if a.ping > 0 {
-		fmt.Fprintf(&b, "ping_interval: %s\n", a.ping)
+	for key, d := range map[string]time.Duration{"ping_interval": a.ping, "speech_repeat": a.repeat, "page_refresh": a.refresh} {
+		if d > 0 {
+			fmt.Fprintf(&b, "%s: %s\n", key, d)
+		}
 	}
 	if len(a.origins) > 0 {
 		b.WriteString("allowed_origins:\n")
@@ -92,7 +106,14 @@ func (a *proc) config() string {
 	if a.staleAlarm > 0 {
 		fmt.Fprintf(&b, "ui:\n  stale_alarm: %s\n", a.staleAlarm)
 	}
-	b.WriteString("auth:\n  anonymous_viewer: true\ntargets:\n  - name: prod-east\n    kind: simulator\n    schedule: \"@every 1h\"\n")
+	fmt.Fprintf(&b, "auth:\n  anonymous_viewer: %v\ntargets:\n", !a.private)
+	if len(a.ggsci) == 0 {
+		b.WriteString("  - name: prod-east\n    kind: simulator\n    schedule: \"@every 1h\"\n")
+	}
+	for _, name := range a.ggsci {
+		fmt.Fprintf(&b, "  - {name: %s, kind: ggsci, schedule: \"@every 1s\", timeout: 10s, command: [sh, %q, %q], open_after: {lag: 1}}\n",
+			name, fakeGGSCI(t), a.stateFile(name))
+	}
 	return b.String()
 }
 
@@ -102,8 +123,17 @@ func (a *proc) start(t *testing.T) {
 	t.Helper()
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	for _, name := range a.ggsci {
+		if _, err := os.Stat(a.stateFile(name)); err != nil {
+			procs, ok := a.initial[name]
+			if !ok {
+				procs = healthy()
+			}
+			a.set(t, name, procs...)
+		}
+	}
 	cfg := filepath.Join(a.dir, "syncmon.yaml")
-	if err := os.WriteFile(cfg, []byte(a.config()), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte(a.config(t)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	mark := len(a.logs.String())

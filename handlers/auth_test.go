@@ -910,7 +910,8 @@ func TestAdminPagesManageUsersAndShowAudit(t *testing.T) {
 		t.Fatalf("removing the last admin: %d", resp.StatusCode)
 	}
 	resp, body := ts.do(t, ts.request(t, http.MethodGet, "/audit", "", "", admin))
-	for _, want := range []string{"user.create", "user olga", "user.sessions_ended", "user.remove", "10.0.0.5"} {
+	// Each row says who acted and in which role (the audit log's role column).
+	for _, want := range []string{"user.create", "user olga", "user.sessions_ended", "user.remove", "10.0.0.5", "<th>Role</th>", "<td>adam</td><td>admin</td>"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/audit (%d) lacks %q", resp.StatusCode, want)
 		}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/syncmon/syncmon/handlers"
+	"github.com/syncmon/syncmon/internal/testutil"
 	"github.com/syncmon/syncmon/store"
 )
 
@@ -162,7 +163,7 @@ func TestPollWakesOnALiveEvent(t *testing.T) {
 		done <- a
 	}()
 	// The poll has subscribed once the feed counts it.
-	waitUntil(t, 5*time.Second, "the poll subscribed", func() bool { n, _ := ts.Store.FeedStats(); return n == 1 })
+	testutil.Eventually(t, 5*time.Second, "the poll subscribed", func() bool { n, _ := ts.Store.FeedStats(); return n == 1 })
 	start := time.Now()
 	seq := testAlert(t, ts.Store, "wake")
 	select {

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"github.com/syncmon/syncmon/internal/testutil"
 	"io"
 	"log/slog"
 	"math/big"
@@ -219,10 +220,10 @@ func TestEmailInRecipientsLanguage(t *testing.T) {
 	clk := &clock{}
 	st := openStore(t, filepath.Join(t.TempDir(), "n.db"), clk)
 	ms := newMailServer(t)
-	var logs logBuffer
+	var logs testutil.Buffer
 	startMail(t, st, clk, &logs, ms, mailChannel(ms, "mail-ko", "ko"), mailChannel(ms, "mail-en", "en"))
 	seqs := testAlerts(t, st, 1)
-	waitFor(t, 10*time.Second, "two mails", func() bool { return len(ms.received()) == 2 })
+	testutil.Eventually(t, 10*time.Second, "two mails", func() bool { return len(ms.received()) == 2 })
 
 	ms.mu.Lock()
 	authd, tlsOn := ms.authd, ms.tlsOn
@@ -280,7 +281,7 @@ func TestEmailInRecipientsLanguage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, 10*time.Second, "two more mails", func() bool { return len(ms.received()) >= 4 })
+	testutil.Eventually(t, 10*time.Second, "two more mails", func() bool { return len(ms.received()) >= 4 })
 	var abend []string
 	for _, r := range ms.received()[2:] {
 		abend = append(abend, r.body)
@@ -301,18 +302,18 @@ func TestEmailRefusedIsRetriedThenGivenUp(t *testing.T) {
 	st := openStore(t, filepath.Join(t.TempDir(), "n.db"), clk)
 	ms := newMailServer(t)
 	ms.refuse.Store(451)
-	var logs logBuffer
+	var logs testutil.Buffer
 	ch := mailChannel(ms, "mail", "en")
 	ch.MaxAge = time.Hour
 	n := startMail(t, st, clk, &logs, ms, ch)
 	seqs := testAlerts(t, st, 1)
-	waitFor(t, 10*time.Second, "three refused attempts", func() bool {
+	testutil.Eventually(t, 10*time.Second, "three refused attempts", func() bool {
 		d, err := st.NotifyPending(context.Background(), "mail", seqs[0])
 		return err == nil && d.Attempts >= 3
 	})
 	clk.Advance(2 * time.Hour)
 	var fs []store.NotifyDelivery
-	waitFor(t, 10*time.Second, "the failure listed", func() bool {
+	testutil.Eventually(t, 10*time.Second, "the failure listed", func() bool {
 		fs, _ = st.NotifyFailures(context.Background(), 10)
 		return len(fs) == 1
 	})
@@ -326,7 +327,7 @@ func TestEmailRefusedIsRetriedThenGivenUp(t *testing.T) {
 
 	ms.refuse.Store(550)
 	next := testAlerts(t, st, 1)
-	waitFor(t, 10*time.Second, "the 550 given up", func() bool {
+	testutil.Eventually(t, 10*time.Second, "the 550 given up", func() bool {
 		fs, _ = st.NotifyFailures(context.Background(), 10)
 		return len(fs) == 2
 	})
@@ -347,5 +348,5 @@ func TestEmailRefusedIsRetriedThenGivenUp(t *testing.T) {
 
 	ms.refuse.Store(0)
 	testAlerts(t, st, 1)
-	waitFor(t, 10*time.Second, "delivered once the server takes mail", func() bool { return len(ms.received()) == 1 })
+	testutil.Eventually(t, 10*time.Second, "delivered once the server takes mail", func() bool { return len(ms.received()) == 1 })
 }
