@@ -9,31 +9,47 @@ func TestLimiterSlidingWindow(t *testing.T) {
 	l := newLimiter(10*time.Minute, 3, 5)
 	t0 := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 	for i := range 3 {
-		if w := l.wait(t0.Add(time.Duration(i)*time.Minute), "Vera", "10.0.0.1"); w != 0 {
+		if _, w := l.reserve(t0.Add(time.Duration(i)*time.Minute), "Vera", "10.0.0.1", 0); w != 0 {
 			t.Fatalf("attempt %d: wait %v, want none", i+1, w)
 		}
-		l.fail(t0.Add(time.Duration(i)*time.Minute), "Vera", "10.0.0.1")
 	}
-	// Names are compared without case, as accounts are.
-	if w := l.wait(t0.Add(3*time.Minute), "vera", "10.0.0.2"); w != 7*time.Minute {
+	// Names are compared without case (and trimmed), as accounts are.
+	if _, w := l.reserve(t0.Add(3*time.Minute), " vera", "10.0.0.1", 0); w != 7*time.Minute {
 		t.Fatalf("4th attempt: wait %v, want 7m (until the first failure ages out)", w)
 	}
-	if w := l.wait(t0.Add(10*time.Minute), "vera", "10.0.0.2"); w != 0 {
+	// Per (account, address): another address is not locked.
+	if a, w := l.reserve(t0.Add(3*time.Minute), "vera", "10.0.0.2", 0); w != 0 {
+		t.Fatalf("another address: wait %v, want none", w)
+	} else {
+		a.succeeded()
+	}
+	if _, w := l.reserve(t0.Add(10*time.Minute), "vera", "10.0.0.1", 0); w != 0 {
 		t.Fatalf("after the first failure aged out: wait %v", w)
 	}
 	// The address limit counts every account.
-	l.fail(t0.Add(4*time.Minute), "adam", "10.0.0.1")
-	l.fail(t0.Add(4*time.Minute), "tess", "10.0.0.1")
-	if w := l.wait(t0.Add(5*time.Minute), "olga", "10.0.0.1"); w == 0 {
+	l.reserve(t0.Add(4*time.Minute), "tess", "10.0.0.1", 0)
+	a, _ := l.reserve(t0.Add(4*time.Minute), "adam", "10.0.0.1", 0)
+	if _, w := l.reserve(t0.Add(5*time.Minute), "olga", "10.0.0.1", 0); w == 0 {
 		t.Fatal("5 failures from one address: want a wait for any account")
 	}
-	// Success clears the account, not the address.
-	l.succeed("adam")
-	if _, ok := l.fails[accountKey("adam")]; ok {
-		t.Fatal("account failures kept after success")
+	// Success clears the pair and gives its reservation back; the address
+	// keeps its other failures.
+	a.succeeded()
+	if _, ok := l.fails[pairKey("adam", "10.0.0.1")]; ok {
+		t.Fatal("pair failures kept after success")
 	}
-	if len(l.fails[addressKey("10.0.0.1")]) != 5 {
-		t.Fatal("address failures dropped after one account's success")
+	if n := len(l.fails[addressKey("10.0.0.1")]); n != 4 {
+		t.Fatalf("%d address failures after one account's success, want 4", n)
+	}
+	// An unlock generation that grew forgets the account's failures.
+	for range 3 {
+		l.reserve(t0.Add(11*time.Minute), "olga", "10.0.0.9", 0)
+	}
+	if _, w := l.reserve(t0.Add(11*time.Minute), "olga", "10.0.0.9", 0); w == 0 {
+		t.Fatal("olga not locked")
+	}
+	if _, w := l.reserve(t0.Add(11*time.Minute), "olga", "10.0.0.9", 1); w != 0 {
+		t.Fatalf("olga after an unlock: wait %v", w)
 	}
 }
 
