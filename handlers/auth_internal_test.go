@@ -1,6 +1,9 @@
 package handlers
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 )
@@ -86,5 +89,31 @@ func TestScreensFlagQuiet(t *testing.T) {
 	}
 	if !p.Quiet(screen{LastSeen: now.Add(-31 * time.Second)}) {
 		t.Fatal("31 s since the last heartbeat: not flagged")
+	}
+}
+
+// Issue 12, Medium: distinct long-poll client ids were kept without bound
+// (1010 polls of 900 KB ids took 1.5 GB). Past pollScreensMax per user or
+// address, new ids share one screen.
+func TestPollScreensBoundedPerUserAndAddress(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	sc := newScreens(func() time.Time { return now })
+	for i := range 3 * pollScreensMax {
+		r := httptest.NewRequest(http.MethodGet, "/poll", nil)
+		r.RemoteAddr = fmt.Sprintf("10.0.%d.%d:4000", i/200, i%200) // many addresses, one user
+		sc.poll("vera", r, fmt.Sprintf("client-%d", i))
+	}
+	for i := range 3 * pollScreensMax {
+		r := httptest.NewRequest(http.MethodGet, "/poll", nil)
+		r.RemoteAddr = "10.9.9.9:4000" // one address, many users
+		sc.poll(fmt.Sprintf("kiosk:%d", i), r, "c")
+	}
+	if n := len(sc.polls); n > 2*pollScreensMax+2 {
+		t.Fatalf("%d poll screens tracked, want at most %d", n, 2*pollScreensMax+2)
+	}
+	now = now.Add(2 * pollScreenTTL)
+	sc.poll("vera", httptest.NewRequest(http.MethodGet, "/poll", nil), "again")
+	if len(sc.polls) != 1 || len(sc.pollsBy) != 2 {
+		t.Fatalf("after expiry: %d screens, counts %v", len(sc.polls), sc.pollsBy)
 	}
 }

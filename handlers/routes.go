@@ -79,7 +79,7 @@ func (s *Server) newEcho() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Pre(kioskLinks)
+	e.Pre(kioskLinks, serveHead)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true,
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			s.log.Error("panic in handler", "path", c.Path(), "err", err, "stack", string(stack))
@@ -134,3 +134,24 @@ func kioskLinks(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
+
+// serveHead answers HEAD on every GET route but the event transports as
+// GET, without the body: probes and link checkers get the GET's status and
+// headers instead of 405.
+func serveHead(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Method != http.MethodHead || r.URL.Path == "/ws" || r.URL.Path == "/events" || r.URL.Path == "/poll" {
+			return next(c)
+		}
+		r.Method = http.MethodGet
+		c.Response().Writer = headWriter{c.Response().Writer}
+		return next(c)
+	}
+}
+
+// headWriter drops the body of a GET answered to HEAD.
+type headWriter struct{ http.ResponseWriter }
+
+func (w headWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w headWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
