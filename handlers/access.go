@@ -113,11 +113,13 @@ func roleOf(role string) Role {
 // whatever the credentials); no credentials where some are needed (401 on
 // machine paths, a redirect to /login on pages); the CSRF check of a
 // browser's state-changing request (403); the route's role (403).
-func (s *Server) authorize(rt route, csrf echo.MiddlewareFunc) echo.MiddlewareFunc {
+func (s *Server) authorize(rt route) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		withRole := s.requireRole(rt, next)
-		withCSRF := csrf(withRole)
 		return func(c echo.Context) error {
+			if err := limitBody(c, rt); err != nil {
+				return err
+			}
 			if rt.role == RolePublic && !rt.form && rt.path != "/login" {
 				// Static files and health probes: nobody to identify, so
 				// no session lookup and no bcrypt for stray credentials.
@@ -157,14 +159,7 @@ func (s *Server) authorize(rt route, csrf echo.MiddlewareFunc) echo.MiddlewareFu
 				// A script with its own credentials: no ambient cookie to forge with.
 				return withRole(c)
 			}
-			if r := c.Request(); r.Method == http.MethodGet || r.Method == http.MethodHead {
-				// Echo hands browsers that send Sec-Fetch-Site a placeholder
-				// instead of a token. Every page gets a real token, so that
-				// its forms still work when a proxy strips Sec-Fetch-* from
-				// the POST; the POST itself is judged by that header first.
-				r.Header.Del(echo.HeaderSecFetchSite)
-			}
-			return withCSRF(c)
+			return s.checkCSRF(c, p, withRole)
 		}
 	}
 }

@@ -3,8 +3,11 @@ package handlers_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/syncmon/syncmon/handlers"
@@ -75,5 +78,87 @@ func TestLoginPageHidesBuildAndHead(t *testing.T) {
 	_, body = ts.do(t, ts.request(t, http.MethodGet, "/", "", "", creds{cookie: ts.session(t, "vera"), browser: true}))
 	if !strings.Contains(body, `data-version="test"`) {
 		t.Fatal("a viewer's page lost the version")
+	}
+}
+
+// countingReader produces n bytes of 'a' and counts what was taken.
+type countingReader struct {
+	left  int64
+	taken atomic.Int64
+}
+
+func (r *countingReader) Read(p []byte) (int, error) {
+	if r.left <= 0 {
+		return 0, io.EOF
+	}
+	n := int64(len(p))
+	if n > r.left {
+		n = r.left
+	}
+	for i := range p[:n] {
+		p[i] = 'a'
+	}
+	r.left -= n
+	r.taken.Add(n)
+	return int(n), nil
+}
+
+// Issue 12, Medium: a 300 MB multipart upload to /login was read whole
+// (a 272 MB temp file) before the CSRF check. Bodies are bounded per route.
+func TestBodiesBoundedPerRouteAndMultipartRefused(t *testing.T) {
+	ts := newAuthServer(t, false, nil)
+	body := &countingReader{left: 300 << 20}
+	req, err := http.NewRequest(http.MethodPost, ts.URL+"/login", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = 300 << 20
+	req.Header.Set("Content-Type", "multipart/form-data; boundary=x")
+	resp, err := http.DefaultClient.Do(req)
+	if err == nil {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnsupportedMediaType {
+			t.Fatalf("multipart to /login: %d, want 415", resp.StatusCode)
+		}
+	}
+	if got := body.taken.Load(); got > 8<<20 {
+		t.Fatalf("the client got to send %d MB of a refused upload", got>>20)
+	}
+	for _, c := range []struct {
+		path, body, contentType string
+		cr                      creds
+	}{
+		{"/login", "name=a&password=" + strings.Repeat("x", 9<<10), "application/x-www-form-urlencoded", creds{browser: true}},
+		{"/api/silences", `{"comment":"` + strings.Repeat("x", 17<<10) + `"}`, "application/json", creds{user: "adam", pass: passwords["adam"]}},
+	} {
+		if resp, _ := ts.do(t, ts.request(t, http.MethodPost, c.path, c.body, c.contentType, c.cr)); resp.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Errorf("POST %s with %d bytes: %d, want 413", c.path, len(c.body), resp.StatusCode)
+		}
+	}
+}
+
+// Issue 12, Medium: the CSRF token survived sign-in. It is derived from the
+// session, so it changes at sign-in and the old one is refused.
+func TestCSRFTokenRotatesAtSignIn(t *testing.T) {
+	ts := newAuthServer(t, false, nil)
+	visitor, before, _ := ts.oldBrowserPage(t, "/login", "")
+	req := ts.request(t, http.MethodPost, "/login", url.Values{"name": {"adam"}, "password": {passwords["adam"]}, "_csrf": {before}}.Encode(),
+		"application/x-www-form-urlencoded", creds{})
+	req.AddCookie(&http.Cookie{Name: "syncmon_csrf", Value: visitor})
+	resp, _ := ts.do(t, req)
+	ck := cookieNamed(resp, "syncmon_session")
+	if resp.StatusCode != http.StatusSeeOther || ck == nil {
+		t.Fatalf("sign-in with the visitor's token: %d", resp.StatusCode)
+	}
+	_, after, _ := ts.oldBrowserPage(t, "/screens", ck.Value)
+	if after == before {
+		t.Fatal("the CSRF token did not change at sign-in")
+	}
+	for tok, want := range map[string]int{before: http.StatusForbidden, after: http.StatusSeeOther} {
+		req := ts.request(t, http.MethodPost, "/alerts/test", url.Values{"_csrf": {tok}}.Encode(), "application/x-www-form-urlencoded", creds{cookie: ck.Value})
+		req.AddCookie(&http.Cookie{Name: "syncmon_csrf", Value: visitor})
+		if resp, _ := ts.do(t, req); resp.StatusCode != want {
+			t.Errorf("test alert with the token from %s sign-in: %d, want %d", map[bool]string{true: "before", false: "after"}[tok == before], resp.StatusCode, want)
+		}
 	}
 }

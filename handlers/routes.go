@@ -87,23 +87,10 @@ func (s *Server) newEcho() *echo.Echo {
 		}}))
 	e.Use(s.securityHeaders)
 	e.Use(s.requestLogger())
-	csrf := middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
-		CookieName:     "syncmon_csrf",
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSameSite: http.SameSiteLaxMode,
-		ContextKey:     "csrf",
-		CookieSecure:   s.opt.Auth.SecureCookies,
-		// Missing, wrong, or a cross-site Sec-Fetch-Site: one answer, 403.
-		ErrorHandler: func(error, echo.Context) error {
-			return echo.NewHTTPError(http.StatusForbidden, "the form is out of date or came from another site; reload the page and try again")
-		},
-	})
 	for _, rt := range s.routes() {
 		// authorize decides access and applies csrf where a browser could
 		// be made to act (not on event streams, not for Basic scripts).
-		e.Add(rt.method, rt.path, rt.h, s.authorize(rt, csrf))
+		e.Add(rt.method, rt.path, rt.h, s.authorize(rt))
 	}
 	return e
 }

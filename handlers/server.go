@@ -56,6 +56,7 @@ type Server struct {
 
 	metricsHandler http.Handler
 	auth           *authState
+	csrfKey        []byte // derives CSRF tokens (csrf.go)
 
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -95,8 +96,12 @@ func New(opt Options) (*Server, error) {
 		return nil, err
 	}
 	opt.Auth.defaults()
+	csrfKey, err := opt.Store.ServerKey(context.Background(), "csrf")
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{opt: opt, store: opt.Store, log: opt.Log, screens: newScreens(opt.Now), pages: pg, assets: files, tts: newTTS(), stop: make(chan struct{}),
-		auth: newAuthState(opt.Auth)}
+		auth: newAuthState(opt.Auth), csrfKey: csrfKey}
 	s.metricsHandler = s.newMetricsHandler()
 	s.echo = s.newEcho()
 	s.melody = s.newMelody()

@@ -182,13 +182,14 @@ func TestKioskLinkMissesDoNotLockPasswords(t *testing.T) {
 func TestSignInLogsClipAndEscapeNames(t *testing.T) {
 	logs := &syncBuffer{}
 	ts := newAuthServer(t, false, func(o *handlers.Options) { o.Log = slog.New(slog.NewTextHandler(logs, nil)) })
-	huge := strings.Repeat("\u202eA\x1b[31m", 20000)
-	for range 7 { // 5 failures, then 429s
-		ts.loginAt(t, ts.URL, huge, "guess")
+	long := strings.Repeat("\u202eA\x1b[31m", 300) // what fits a form's 8 KB
+	for range 7 {                                  // 5 failures, then 429s
+		ts.loginAt(t, ts.URL, long, "guess")
 	}
+	huge := strings.Repeat("\u202eA\x1b[31m", 20000) // Basic credentials: up to the header limit
 	req := ts.request(t, http.MethodGet, "/api/state", "", "", creds{user: huge, pass: "x"})
 	ts.do(t, req)
-	if logs.Len() > 20000 {
+	if logs.Len() > 5000 {
 		t.Fatalf("log grew by %d bytes for 8 attempts", logs.Len())
 	}
 	if strings.Contains(logs.String(), "\u202e") || strings.Contains(logs.String(), "\x1b") {
