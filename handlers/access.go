@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/syncmon/syncmon/store"
@@ -153,6 +154,11 @@ func (s *Server) authorize(rt route) echo.MiddlewareFunc {
 				return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 			}
 			if rt.stream {
+				// The request is in; the stream outlives the server's
+				// ReadTimeout (a WebSocket sets its own deadlines).
+				if err := http.NewResponseController(c.Response()).SetReadDeadline(time.Time{}); err != nil && !errors.Is(err, http.ErrNotSupported) {
+					return err
+				}
 				return s.trackStream(c, p, withRole)
 			}
 			if p.Basic && c.Request().Header.Get(echo.HeaderOrigin) == "" {

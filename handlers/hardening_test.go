@@ -1,16 +1,23 @@
 package handlers_test
 
 import (
+	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/syncmon/syncmon/handlers"
+	"github.com/syncmon/syncmon/store"
 )
 
 // Issue 12, Medium: a 900 KB client id was kept as a map key.
@@ -159,6 +166,83 @@ func TestCSRFTokenRotatesAtSignIn(t *testing.T) {
 		req.AddCookie(&http.Cookie{Name: "syncmon_csrf", Value: visitor})
 		if resp, _ := ts.do(t, req); resp.StatusCode != want {
 			t.Errorf("test alert with the token from %s sign-in: %d, want %d", map[bool]string{true: "before", false: "after"}[tok == before], resp.StatusCode, want)
+		}
+	}
+}
+
+// Issue 12, Low: connections trickling a small body were held 35 s and
+// more. The server's ReadTimeout ends them; event streams outlive it.
+func TestTricklingBodyCutButStreamsOutliveReadTimeout(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "t.db")
+	st, err := store.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srv, err := handlers.New(handlers.Options{Store: st, AnonymousViewer: true, Version: "test", ReadTimeout: time.Second,
+		PingInterval: 200 * time.Millisecond, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	hs := srv.HTTPServer()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go hs.Serve(ln)
+	defer hs.Close()
+
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n")
+	start := time.Now()
+	closed := make(chan struct{})
+	go func() { io.Copy(io.Discard, conn); close(closed) }()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(10 * time.Second)
+trickle:
+	for {
+		select {
+		case <-closed:
+			break trickle
+		case <-tick.C:
+			conn.Write([]byte("a"))
+		case <-deadline:
+			t.Fatal("a connection trickling its body was held for 10 s")
+		}
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("trickling connection ended after %v", d)
+	}
+
+	// An SSE stream keeps delivering pings well past the ReadTimeout.
+	resp, err := http.Get("http://" + ln.Addr().String() + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	until := time.After(2500 * time.Millisecond)
+	for {
+		select {
+		case _, ok := <-lines:
+			if !ok {
+				t.Fatal("the event stream ended at the read timeout")
+			}
+		case <-until:
+			return
 		}
 	}
 }

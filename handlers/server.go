@@ -40,6 +40,10 @@ type Options struct {
 	Metrics *Metrics
 	// Notifications reports the outbound channels' counters; nil: none.
 	Notifications func() []notify.ChannelStats
+	// ReadTimeout bounds reading a whole request, body included (default
+	// 15 s): a client trickling a body cannot hold a connection longer.
+	// Event transports lift it once their request is in.
+	ReadTimeout time.Duration
 }
 
 // Server holds the HTTP surface's state.
@@ -73,6 +77,9 @@ func New(opt Options) (*Server, error) {
 	}
 	if opt.PageRefresh <= 0 {
 		opt.PageRefresh = 30 * time.Second
+	}
+	if opt.ReadTimeout <= 0 {
+		opt.ReadTimeout = 15 * time.Second
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -110,6 +117,13 @@ func New(opt Options) (*Server, error) {
 	s.wg.Add(1)
 	go s.recheckStreams()
 	return s, nil
+}
+
+// HTTPServer returns an http.Server for this surface with its timeouts:
+// headers within 10 s, the whole request within Options.ReadTimeout.
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: s.opt.ReadTimeout,
+		IdleTimeout: 120 * time.Second}
 }
 
 // ServeHTTP serves SyncMon's HTTP surface.
