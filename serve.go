@@ -163,6 +163,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Metrics: metrics, Notifications: notifier.Stats,
 		Store: st, Log: log, Version: version(), PingInterval: cfg.PingInterval, SpeechRepeat: cfg.SpeechRepeat,
 		AnonymousViewer: cfg.Auth.AnonymousViewer, AllowedOrigins: cfg.AllowedOrigins, PublicURL: cfg.PublicURL,
+		TrustedProxies: cfg.TrustedProxies,
 		Auth: handlers.AuthOptions{SessionIdle: cfg.Auth.SessionIdle, SessionMax: cfg.Auth.SessionMax,
 			KioskSessionMax: cfg.Auth.KioskSession, SecureCookies: tlsConfig != nil, MetricsToken: cfg.Auth.MetricsToken},
 		Ready: func(context.Context) error {

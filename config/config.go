@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"regexp"
 	"strings"
@@ -27,6 +28,9 @@ type Config struct {
 	PingInterval   time.Duration // heartbeat on every event transport
 	SpeechRepeat   time.Duration // how often screens repeat unacknowledged critical alerts
 	AllowedOrigins []string      // browser origins besides SyncMon's own
+	// TrustedProxies are the peers whose X-Forwarded-For / X-Real-IP is
+	// believed (for logs and sign-in limits); none by default.
+	TrustedProxies []netip.Prefix
 	Retention      Retention
 	// Speeds holds the scenario speed of simulator targets, by target name.
 	Speeds map[string]float64
@@ -125,6 +129,7 @@ type file struct {
 	PingInterval   string            `yaml:"ping_interval"`
 	SpeechRepeat   string            `yaml:"speech_repeat"`
 	AllowedOrigins []string          `yaml:"allowed_origins"`
+	TrustedProxies []string          `yaml:"trusted_proxies"`
 	Targets        []fileTarget      `yaml:"targets"`
 	Retention      map[string]string `yaml:"retention"`
 	fileOutbound   `yaml:",inline"`

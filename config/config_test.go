@@ -52,6 +52,7 @@ func TestConfigErrorsNameKeyAndLine(t *testing.T) {
 		{"credentials in url", "targets:\n  - name: a\n    kind: rest\n    url: https://u:p@x:9011\n    username: u\n    password_env: P\n", []string{"line 4", "targets[0].url", "must not carry credentials"}},
 		{"bad error code", "targets:\n  - name: a\n    kind: simulator\n    error_codes: {\"01668\": critical}\n", []string{"targets[0].error_codes.01668", "OGG-01668"}},
 		{"unknown kind", "targets:\n  - name: a\n    kind: oracle\n", []string{"line 3", "targets[0].kind", "unknown kind"}},
+		{"bad trusted proxy", "trusted_proxies: [10.0.0.0/8, \"proxy.example\"]\ntargets: [{name: a, kind: simulator}]\n", []string{"trusted_proxies[1]", "CIDR"}},
 		{"no targets", "listen: \":1\"\n", []string{"targets", "at least one target"}},
 		{"wrong type", "targets: 5\n", []string{"line 1"}},
 		{"not yaml", "targets: [\n", []string{"line"}},
@@ -105,5 +106,19 @@ func TestLenientEnvAnswersAPlaceholderEveryEnvKeyAccepts(t *testing.T) {
 	set := config.LenientEnv(func(n string) string { return "v-" + n }, func(n string) { t.Errorf("%s reported unset", n) })
 	if got, want := set("X"), "v-X"; got != want {
 		t.Errorf("set variable = %q, want %q", got, want)
+	}
+}
+
+func TestTrustedProxiesParsed(t *testing.T) {
+	cfg, err := config.Parse([]byte("trusted_proxies: [10.1.2.3/8, 127.0.0.1, \"::1\"]\ntargets: [{name: a, kind: simulator}]\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range cfg.TrustedProxies {
+		got = append(got, p.String())
+	}
+	if strings.Join(got, " ") != "10.0.0.0/8 127.0.0.1/32 ::1/128" {
+		t.Fatalf("trusted_proxies = %v", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -227,12 +228,62 @@ func (s *Server) originAllowed(r *http.Request) bool {
 	return false
 }
 
-// clientAddress is the peer's IP address: what rate limits and the audit log
-// use. X-Forwarded-For is not trusted (anyone can send it).
+// clientAddress is the client's IP address: what rate limits and the audit
+// log use. It is the peer's, or the one a trusted proxy named (forwardedFor).
 func clientAddress(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// forwardedFor replaces the request's RemoteAddr with the client a trusted
+// proxy names: the rightmost X-Forwarded-For entry that is not itself a
+// trusted proxy, else X-Real-IP. From any other peer both headers are
+// ignored: anyone can send them.
+func (s *Server) forwardedFor(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if len(s.opt.TrustedProxies) == 0 {
+			return next(c)
+		}
+		r := c.Request()
+		host, port, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			return next(c)
+		}
+		peer, err := netip.ParseAddr(host)
+		if err != nil || !s.trustedProxy(peer) {
+			return next(c)
+		}
+		var client netip.Addr
+		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				break
+			}
+			client = a
+			if !s.trustedProxy(a) {
+				break
+			}
+		}
+		if !client.IsValid() {
+			client, _ = netip.ParseAddr(strings.TrimSpace(r.Header.Get("X-Real-IP")))
+		}
+		if client.IsValid() {
+			r.RemoteAddr = net.JoinHostPort(client.Unmap().String(), port)
+		}
+		return next(c)
+	}
+}
+
+func (s *Server) trustedProxy(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range s.opt.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }

@@ -79,7 +79,10 @@ func (s *Server) newEcho() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Pre(kioskLinks, serveHead)
+	// The peer's address, or the client a trusted proxy names, is the
+	// request's RemoteAddr from here on: for the log, limits and audit.
+	e.IPExtractor = echo.ExtractIPDirect()
+	e.Pre(s.forwardedFor, kioskLinks, serveHead)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true,
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			s.log.Error("panic in handler", "path", c.Path(), "err", err, "stack", string(stack))

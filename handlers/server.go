@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -29,6 +30,9 @@ type Options struct {
 	PageRefresh     time.Duration // pages reload themselves this often when JS is off (default 30 s)
 	AnonymousViewer bool          // visitors without credentials may read
 	AllowedOrigins  []string      // browser origins besides our own
+	// TrustedProxies are the peers whose X-Forwarded-For / X-Real-IP names
+	// the client (config trusted_proxies); from anyone else they are ignored.
+	TrustedProxies []netip.Prefix
 	// PublicURL is where people reach SyncMon (config public_url), used for
 	// links handed out of band (kiosk links). Empty: the request's own host.
 	PublicURL string

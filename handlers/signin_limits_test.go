@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -197,5 +198,39 @@ func TestSignInLogsClipAndEscapeNames(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "sign-in refused") {
 		t.Fatalf("no 429 logged:\n%s", logs.String())
+	}
+}
+
+// Issue 12, Low: the request log's remote took X-Forwarded-For from
+// anyone. It, the limits and the audit log believe it only from
+// trusted_proxies.
+func TestForwardedForOnlyFromTrustedProxies(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		trusted []netip.Prefix
+		want    string
+	}{
+		{"no proxies trusted", nil, "10.0.0.5"},
+		{"the peer is a trusted proxy", []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, "203.0.113.9"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			logs := &syncBuffer{}
+			ts := newAuthServer(t, false, func(o *handlers.Options) {
+				o.Log = slog.New(slog.NewTextHandler(logs, nil))
+				o.TrustedProxies = tc.trusted
+			})
+			req := ts.request(t, http.MethodPost, "/login", url.Values{"name": {"vera"}, "password": {"wrong"}}.Encode(),
+				"application/x-www-form-urlencoded", creds{browser: true})
+			req.Header.Set("X-Forwarded-For", "198.51.100.1, 203.0.113.9")
+			req.Header.Set("X-Real-IP", "198.51.100.2")
+			ts.do(t, req)
+			if !strings.Contains(logs.String(), "remote="+tc.want) || strings.Contains(logs.String(), "198.51.100") {
+				t.Fatalf("request log, want remote=%s:\n%s", tc.want, logs.String())
+			}
+			entries, _ := ts.Store.AuditLog(context.Background(), 1, 0)
+			if len(entries) != 1 || entries[0].Address != tc.want {
+				t.Fatalf("audit %+v, want address %s", entries, tc.want)
+			}
+		})
 	}
 }
