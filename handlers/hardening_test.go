@@ -246,3 +246,35 @@ trickle:
 		}
 	}
 }
+
+// Issue 12, Low: a valid kiosk link opened cross-site ended the visitor's
+// own session and replaced it with a kiosk session.
+func TestKioskLinkFromAnotherSiteKeepsTheSession(t *testing.T) {
+	ts := newAuthServer(t, false, nil)
+	_, secret, err := ts.Store.CreateKioskToken(context.Background(), store.Actor{Name: "adam"}, "Lobby")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := ts.session(t, "adam")
+	pair := func(site, dest string) *http.Response {
+		req := ts.request(t, http.MethodGet, "/kiosk?token="+url.QueryEscape(secret), "", "", creds{cookie: admin})
+		req.Header.Set("Sec-Fetch-Site", site)
+		req.Header.Set("Sec-Fetch-Dest", dest)
+		resp, _ := ts.do(t, req)
+		return resp
+	}
+	for _, c := range []struct{ site, dest string }{{"cross-site", "document"}, {"same-site", "document"}, {"cross-site", "image"}} {
+		resp := pair(c.site, c.dest)
+		if resp.StatusCode == http.StatusSeeOther || cookieNamed(resp, "syncmon_session") != nil {
+			t.Fatalf("kiosk link, %s %s: %d, session cookie %+v; want it refused", c.site, c.dest, resp.StatusCode, cookieNamed(resp, "syncmon_session"))
+		}
+		if got := ts.status(t, http.MethodGet, "/users", creds{cookie: admin, browser: true}); got != http.StatusOK {
+			t.Fatalf("adam's session after a %s kiosk link: /users %d, want 200", c.site, got)
+		}
+	}
+	// Opened from the address bar: the browser becomes the kiosk.
+	resp := pair("none", "document")
+	if ck := cookieNamed(resp, "syncmon_session"); resp.StatusCode != http.StatusSeeOther || ck == nil || ck.Value == admin {
+		t.Fatalf("kiosk link from the address bar: %d, cookie %+v; want paired", resp.StatusCode, ck)
+	}
+}

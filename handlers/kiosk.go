@@ -23,6 +23,9 @@ func (s *Server) exchangeKioskToken(c echo.Context) error {
 	secret := c.QueryParam("token")
 	rest := r.URL.Query() // a copy: the context's own stays intact
 	rest.Del("token")
+	if err := s.pairingAllowed(c); err != nil {
+		return err
+	}
 	// Kiosk links have their own count: a page elsewhere that makes
 	// browsers fetch bogus links must not lock out password sign-in.
 	try, wait := s.auth.kiosk.reserve(s.opt.Now(), "", addr, 0)
@@ -48,6 +51,33 @@ func (s *Server) exchangeKioskToken(c echo.Context) error {
 		loc += "?" + q
 	}
 	return c.Redirect(http.StatusSeeOther, loc)
+}
+
+// pairingAllowed: a kiosk link pairs only as a top-level navigation, and
+// replaces a live session only when the browser says the link was opened
+// directly (typed, pasted, a bookmark: Sec-Fetch-Site none) or from
+// SyncMon itself. A link followed from another site (or an <img> there)
+// must not end its visitor's own session. Browsers that send no
+// Sec-Fetch-* headers are let through: the link's secret is the guard.
+func (s *Server) pairingAllowed(c echo.Context) error {
+	r := c.Request()
+	if dest := r.Header.Get("Sec-Fetch-Dest"); dest != "" && dest != "document" {
+		return echo.NewHTTPError(http.StatusForbidden, "open a kiosk link in the address bar")
+	}
+	switch r.Header.Get(echo.HeaderSecFetchSite) {
+	case "", "none", "same-origin":
+		return nil
+	}
+	token := sessionToken(r)
+	if token == "" {
+		return nil
+	}
+	if _, err := s.store.Session(r.Context(), token); errors.Is(err, store.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	return echo.NewHTTPError(http.StatusConflict, "this browser is signed in: sign out first, then open the kiosk link again from the address bar")
 }
 
 type kioskPage struct {
