@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/syncmon/syncmon/handlers"
+	"github.com/syncmon/syncmon/monitor"
 	"github.com/syncmon/syncmon/store"
 )
 
@@ -276,5 +277,48 @@ func TestKioskLinkFromAnotherSiteKeepsTheSession(t *testing.T) {
 	resp := pair("none", "document")
 	if ck := cookieNamed(resp, "syncmon_session"); resp.StatusCode != http.StatusSeeOther || ck == nil || ck.Value == admin {
 		t.Fatalf("kiosk link from the address bar: %d, cookie %+v; want paired", resp.StatusCode, ck)
+	}
+}
+
+// Issue 12, Low: a collector's stderr (ORA-01017 … ogg/PASSWORD@prod) reached
+// every viewer, kiosk and event. They get a fixed class.
+func TestCollectorErrorsReachScreensOnlyAsAClass(t *testing.T) {
+	ts := newAuthServer(t, false, nil)
+	ts.target(t)
+	tg := monitor.Target{Name: "demo", Kind: monitor.KindSimulator, Thresholds: monitor.DefaultThresholds(), Policy: monitor.DefaultPolicy()}
+	err := fmt.Errorf("check demo: sqlplus: ORA-01017: invalid username/password (ogg/S3cretPassw0rd@prod, http://10.1.2.3:9011/internal): %w", monitor.ErrCredentials)
+	if err := ts.Store.Record(context.Background(), tg, monitor.Observation{Target: "demo", Kind: monitor.KindSimulator, ObservedAt: ts.Clock.Now(), Err: err}); err != nil {
+		t.Fatal(err)
+	}
+	viewer := creds{cookie: ts.session(t, "vera"), browser: true}
+	kiosk, _ := ts.kioskSession(t, "Wall")
+	for _, c := range []struct {
+		path string
+		cr   creds
+	}{{"/api/state", viewer}, {"/", viewer}, {"/targets/demo", viewer}, {"/alerts", viewer}, {"/kiosk", creds{cookie: kiosk, browser: true}}, {"/poll?since=0&wait=0", viewer}} {
+		resp, body := ts.do(t, ts.request(t, http.MethodGet, c.path, "", "", c.cr))
+		if resp.StatusCode != http.StatusOK || strings.Contains(body, "S3cret") || strings.Contains(body, "10.1.2.3") || strings.Contains(body, "ORA-01017") {
+			t.Errorf("GET %s: %d, collector detail shown:\n%s", c.path, resp.StatusCode, body)
+		}
+		if c.path == "/api/state" && !strings.Contains(body, monitor.ClassCredentials) {
+			t.Errorf("/api/state does not say %q:\n%s", monitor.ClassCredentials, body)
+		}
+	}
+}
+
+// Issue 12, Info: bidi overrides and invalid UTF-8 in group names reached
+// pages raw. The parser cleans names (monitor.CleanName); a name that
+// reaches the store anyway is escaped on the page.
+func TestHostileGroupNameRendersCleaned(t *testing.T) {
+	ts := newAuthServer(t, false, nil)
+	tg := monitor.Target{Name: "demo", Kind: monitor.KindSimulator, Thresholds: monitor.DefaultThresholds(), Policy: monitor.DefaultPolicy()}
+	hostile := "EXT\u202eTXE<b>\xff"
+	procs := []monitor.Process{{Program: "EXTRACT", Group: monitor.CleanName(hostile), Status: "RUNNING"}}
+	if err := ts.Store.Record(context.Background(), tg, monitor.Observation{Target: "demo", Kind: monitor.KindSimulator, ObservedAt: ts.Clock.Now(), Processes: procs}); err != nil {
+		t.Fatal(err)
+	}
+	_, body := ts.do(t, ts.request(t, http.MethodGet, "/targets/demo", "", "", creds{cookie: ts.session(t, "vera"), browser: true}))
+	if strings.Contains(body, "\u202e") || strings.Contains(body, "\xff") || strings.Contains(body, "<b>") {
+		t.Fatalf("hostile group name rendered raw:\n%s", body)
 	}
 }
