@@ -110,7 +110,8 @@ func roleOf(role string) Role {
 	return RoleViewer
 }
 
-// authorize is the one place access is decided. In order: who is asking
+// authorize is the one place access is decided. In order: the body's size
+// and type for the route (413, 415: before anything parses it); who is asking
 // (wrong credentials: 401); the Origin of an event transport (foreign: 403,
 // whatever the credentials); no credentials where some are needed (401 on
 // machine paths, a redirect to /login on pages); the CSRF check of a
