@@ -12,7 +12,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
-	"net/http"
 	"time"
 
 	"github.com/syncmon/syncmon/config"
@@ -182,6 +181,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		StaleAlarm:      cfg.StaleAlarm,
 		PageRefresh:     cfg.PageRefresh,
 		AnonymousViewer: cfg.Auth.AnonymousViewer, AllowedOrigins: cfg.AllowedOrigins, PublicURL: cfg.PublicURL,
+		TrustedProxies: cfg.TrustedProxies,
 		Auth: handlers.AuthOptions{SessionIdle: cfg.Auth.SessionIdle, SessionMax: cfg.Auth.SessionMax,
 			KioskSessionMax: cfg.Auth.KioskSession, SecureCookies: tlsConfig != nil, MetricsToken: cfg.Auth.MetricsToken},
 		Ready: func(context.Context) error {
@@ -199,8 +199,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		srv.Close()
 		return fmt.Errorf("listen %s: %w", cfg.Listen, err)
 	}
-	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	httpSrv := srv.HTTPServer() // header and body read timeouts
+	httpSrv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
 	serveErr := make(chan error, 1)
 	scheme := "http"
 	if tlsConfig != nil {

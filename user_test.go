@@ -287,3 +287,28 @@ func TestServeHTTPSWithTLSCertAndKey(t *testing.T) {
 		t.Fatalf("wss first message %s, %v", msg, err)
 	}
 }
+
+// Issue 12: `syncmon user unlock NAME` lifts a sign-in lock from the host;
+// the running server reads the unlock generation from the database.
+func TestUserUnlock(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "unlock.db")
+	for i := int64(1); i <= 2; i++ {
+		out, stderr, err := user(t, "", "unlock", "Alice", "--database", db)
+		if err != nil || !strings.Contains(out, "lifted the sign-in locks of Alice") {
+			t.Fatalf("user unlock: %v\n%s%s", err, out, stderr)
+		}
+		st, err := store.Open(context.Background(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := st.UnlockGeneration(context.Background(), " alice ")
+		st.Close()
+		if err != nil || g != i {
+			t.Fatalf("unlock generation %d (%v), want %d", g, err, i)
+		}
+	}
+	if _, _, err := user(t, "", "unlock", "--database", db); exitCode(err) != 2 {
+		t.Fatalf("user unlock without a name: %v, want exit 2", err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"regexp"
 	"strings"
@@ -28,6 +29,9 @@ type Config struct {
 	SpeechRepeat   time.Duration // how often screens repeat unacknowledged critical alerts
 	PageRefresh    time.Duration // how often pages reload themselves when JS is off
 	AllowedOrigins []string      // browser origins besides SyncMon's own
+	// TrustedProxies are the peers whose X-Forwarded-For / X-Real-IP is
+	// believed (for logs and sign-in limits); none by default.
+	TrustedProxies []netip.Prefix
 	Retention      Retention
 	// Speeds holds the scenario speed of simulator targets, by target name.
 	Speeds map[string]float64
@@ -163,6 +167,7 @@ type file struct {
 	SpeechRepeat   string            `yaml:"speech_repeat"`
 	PageRefresh    string            `yaml:"page_refresh"`
 	AllowedOrigins []string          `yaml:"allowed_origins"`
+	TrustedProxies []string          `yaml:"trusted_proxies"`
 	Targets        []fileTarget      `yaml:"targets"`
 	Retention      map[string]string `yaml:"retention"`
 	UI             *fileUI           `yaml:"ui"`

@@ -61,6 +61,7 @@ func TestConfigErrorsNameKeyAndLine(t *testing.T) {
 		{"bad error code", "targets:\n  - name: a\n    kind: simulator\n    error_codes: {\"01668\": critical}\n", []string{"targets[0].error_codes.01668", "OGG-01668"}},
 		{"unknown kind", "targets:\n  - name: a\n    kind: oracle\n", []string{"line 3", "targets[0].kind", "unknown kind"}},
 		{"page refresh under a second", "page_refresh: 500ms\ntargets: [{name: a, kind: simulator}]\n", []string{"page_refresh", "at least 1s"}},
+		{"bad trusted proxy", "trusted_proxies: [10.0.0.0/8, \"proxy.example\"]\ntargets: [{name: a, kind: simulator}]\n", []string{"trusted_proxies[1]", "CIDR"}},
 		{"no targets", "listen: \":1\"\n", []string{"targets", "at least one target"}},
 		{"wrong type", "targets: 5\n", []string{"line 1"}},
 		{"not yaml", "targets: [\n", []string{"line"}},
@@ -144,5 +145,19 @@ func TestLenientEnvAnswersAPlaceholderEveryEnvKeyAccepts(t *testing.T) {
 	set := config.LenientEnv(func(n string) string { return "v-" + n }, func(n string) { t.Errorf("%s reported unset", n) })
 	if got, want := set("X"), "v-X"; got != want {
 		t.Errorf("set variable = %q, want %q", got, want)
+	}
+}
+
+func TestTrustedProxiesParsed(t *testing.T) {
+	cfg, err := config.Parse([]byte("trusted_proxies: [10.1.2.3/8, 127.0.0.1, \"::1\"]\ntargets: [{name: a, kind: simulator}]\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range cfg.TrustedProxies {
+		got = append(got, p.String())
+	}
+	if strings.Join(got, " ") != "10.0.0.0/8 127.0.0.1/32 ::1/128" {
+		t.Fatalf("trusted_proxies = %v", got)
 	}
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"crypto/x509"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"os"
 	"regexp"
@@ -100,6 +101,18 @@ func (v *validator) build(f file, getenv func(string) string) Config {
 			continue
 		}
 		cfg.AllowedOrigins = append(cfg.AllowedOrigins, strings.ToLower(o))
+	}
+	for i, p := range f.TrustedProxies {
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			a, aerr := netip.ParseAddr(p) // a single address
+			if aerr != nil {
+				v.fail(fmt.Sprintf("trusted_proxies[%d]", i), "must be an address or a CIDR range like 10.0.0.0/8, not %q", p)
+				continue
+			}
+			pfx = netip.PrefixFrom(a, a.BitLen())
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, pfx.Masked())
 	}
 	cfg.Retention = v.retention(f.Retention, cfg.Retention)
 	if len(f.Targets) == 0 {

@@ -120,11 +120,16 @@ func (b base) Asset(name string) string { return b.assets[name] }
 func (s *Server) base(c echo.Context, title string) base {
 	p := principalOf(c)
 	csrf, _ := c.Get("csrf").(string)
-	return base{
+	b := base{
 		Lang: langOf(c), Title: title, User: p.Name, IsAdmin: p.Role >= RoleAdmin, SignedIn: p.SessionID != 0, CSRF: csrf,
-		Version: s.opt.Version, Head: s.store.Head(), Path: c.Request().URL.RequestURI(), Refresh: max(1, int(s.opt.PageRefresh.Seconds())),
+		Path: c.Request().URL.RequestURI(), Refresh: max(1, int(s.opt.PageRefresh.Seconds())),
 		SpeechSec: int(s.opt.SpeechRepeat.Seconds()), StaleSec: max(1, int(s.opt.StaleAlarm.Seconds())), assets: s.assets.url,
 	}
+	if p.Role >= RoleViewer {
+		// Who may not read tells the build and the event head nobody.
+		b.Version, b.Head = s.opt.Version, s.store.Head()
+	}
+	return b
 }
 
 // render executes a page into a buffer first, so a template error is a clean 500.

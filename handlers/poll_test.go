@@ -205,6 +205,10 @@ func TestPollHoldIsClampedTo25Seconds(t *testing.T) {
 		{"since=0&wait=600", 25 * time.Second},
 		{"since=0", 10 * time.Second},
 		{"since=0&wait=2.5", 2500 * time.Millisecond},
+		// Issue 12: these overflowed a Duration and were answered at once.
+		{"since=0&wait=NaN", 25 * time.Second},
+		{"since=0&wait=Inf", 25 * time.Second},
+		{"since=0&wait=1e308", 25 * time.Second},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {

@@ -61,7 +61,7 @@ func RunCheck(ctx context.Context, c Check, now func() time.Time) Observation {
 		obs.Processes, err = c.Collector.Collect(ctx)
 	}
 	if err != nil && errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, ErrUnreachable) {
-		err = fmt.Errorf("no answer within %s: %w", timeout, ErrUnreachable)
+		err = fmt.Errorf("no answer within %s: %w: %w", timeout, ErrUnreachable, context.DeadlineExceeded)
 	}
 	if err != nil {
 		err = fmt.Errorf("check %s: %w", c.Target.Name, err)
@@ -165,7 +165,9 @@ func (s *Scheduler) RunOnce(ctx context.Context, c Check) {
 	obs := RunCheck(ctx, c, s.now)
 	took := time.Since(start)
 	if obs.Err != nil {
-		s.log.Warn("check failed", "target", c.Target.Name, "err", obs.Err)
+		// The detail (a collector's stderr) is for admins, redacted;
+		// screens, alerts and events get ErrorClass only.
+		s.log.Warn("check failed", "target", c.Target.Name, "class", ErrorClass(obs.Err), "err", Redact(obs.Err.Error()))
 	}
 	for _, u := range obs.Unread {
 		// A whole source unread (the heartbeat query failing) holds its
@@ -176,10 +178,10 @@ func (s *Scheduler) RunOnce(ctx context.Context, c Check) {
 			level = slog.LevelWarn
 		}
 		s.log.Log(ctx, level, "check could not read part of the target; its alerts stay as they are",
-			"target", c.Target.Name, "source", u.Source, "process", strings.TrimSpace(u.Program+" "+u.Group), "err", u.Error)
+			"target", c.Target.Name, "source", u.Source, "process", strings.TrimSpace(u.Program+" "+u.Group), "err", Redact(u.Error))
 	}
 	if obs.LogErr != nil {
-		s.log.Warn("check could not read the target's messages; OGG errors there are not seen", "target", c.Target.Name, "err", obs.LogErr)
+		s.log.Warn("check could not read the target's messages; OGG errors there are not seen", "target", c.Target.Name, "err", Redact(obs.LogErr.Error()))
 	}
 	if s.OnCheck != nil {
 		s.OnCheck(obs, took)

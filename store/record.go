@@ -141,7 +141,7 @@ func (w *writeTx) saveMemory(ctx context.Context, target string, mem monitor.Mem
 func targetStateOf(obs monitor.Observation) TargetState {
 	st := TargetState{Name: obs.Target, Kind: obs.Kind, Reachable: obs.Err == nil, ObservedAt: obs.ObservedAt, Processes: obs.Processes, Depth: DepthOf(obs)}
 	if obs.Err != nil {
-		st.Error = obs.Err.Error()
+		st.Error = monitor.ErrorClass(obs.Err) // never the collector's own text (issue 12)
 	}
 	if st.Processes == nil {
 		st.Processes = []monitor.Process{}
@@ -161,7 +161,7 @@ func (w *writeTx) saveTarget(ctx context.Context, obs monitor.Observation) (bool
 	reachable := obs.Err == nil
 	errText := ""
 	if obs.Err != nil {
-		errText = obs.Err.Error()
+		errText = monitor.ErrorClass(obs.Err)
 	}
 	at := formatTime(obs.ObservedAt)
 	if _, err := w.ExecContext(ctx, `INSERT INTO targets (name, kind, reachable, error, observed_at) VALUES (?, ?, ?, ?, ?)
