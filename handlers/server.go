@@ -104,6 +104,8 @@ func New(opt Options) (*Server, error) {
 	go s.heartbeat()
 	s.wg.Add(1)
 	go s.recheckStreams()
+	s.wg.Add(1)
+	go s.warmSpeech() // ttswarm.go
 	return s, nil
 }
 

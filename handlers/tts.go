@@ -31,14 +31,16 @@ type ttsEngine struct {
 	path  string // espeak-ng; empty when not installed
 	slots chan struct{}
 
-	mu    sync.Mutex
-	cache map[string][]byte
-	order []string
+	mu       sync.Mutex
+	cache    map[string][]byte
+	order    []string
+	inflight map[string]*ttsCall // renderings under way, shared by whoever asks meanwhile
+	lastLang string              // the language screens asked for last (warm-up order)
 }
 
 func newTTS() *ttsEngine {
 	path, _ := exec.LookPath("espeak-ng")
-	return &ttsEngine{path: path, slots: make(chan struct{}, ttsConcurrency), cache: map[string][]byte{}}
+	return &ttsEngine{path: path, slots: make(chan struct{}, ttsConcurrency), cache: map[string][]byte{}, inflight: map[string]*ttsCall{}}
 }
 
 var errNoTTS = errors.New("espeak-ng is not installed")
@@ -57,8 +59,39 @@ func (t *ttsEngine) speak(ctx context.Context, lang, text string) ([]byte, error
 		t.mu.Unlock()
 		return wav, nil
 	}
+	if call, ok := t.inflight[key]; ok {
+		t.mu.Unlock()
+		return call.wait(ctx)
+	}
+	call := &ttsCall{done: make(chan struct{})}
+	t.inflight[key] = call
 	t.mu.Unlock()
+	call.wav, call.err = t.render(ctx, lang, text, key)
+	t.mu.Lock()
+	delete(t.inflight, key)
+	t.mu.Unlock()
+	close(call.done)
+	return call.wav, call.err
+}
 
+// ttsCall is one espeak-ng rendering that several requests may wait for.
+type ttsCall struct {
+	done chan struct{}
+	wav  []byte
+	err  error
+}
+
+func (c *ttsCall) wait(ctx context.Context) ([]byte, error) {
+	select {
+	case <-c.done:
+		return c.wav, c.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("tts: wait for the rendering under way: %w", ctx.Err())
+	}
+}
+
+// render runs espeak-ng for text and caches the result under key.
+func (t *ttsEngine) render(ctx context.Context, lang, text, key string) ([]byte, error) {
 	select {
 	case t.slots <- struct{}{}:
 		defer func() { <-t.slots }()
@@ -132,6 +165,7 @@ func (s *Server) apiTTS(c echo.Context) error {
 	if s.tts.path == "" {
 		return echo.NewHTTPError(http.StatusNotFound, "server-side speech is not available")
 	}
+	s.tts.sawLang(lang)
 	a, err := s.store.Alert(c.Request().Context(), id)
 	if err != nil {
 		return err
