@@ -143,6 +143,7 @@ var catalog = map[string][2]string{ // key: {en, ko}
 	"transport_none":   {"offline", "끊김"},
 	"seconds_ago":      {"{n}s ago", "{n}초 전"},
 	"many_alerts":      {"{n} new alerts.", "새 경보가 {n}건 있습니다."},
+	"held_alerts":      {"{n} more alerts.", "경보 {n}건이 더 있습니다."},
 	"reconnected_one":  {"Reconnected. {n} new alert while disconnected.", "연결이 복구되었습니다. 끊긴 동안 새 경보 {n}건."},
 	"reconnected_many": {"Reconnected. {n} new alerts while disconnected.", "연결이 복구되었습니다. 끊긴 동안 새 경보 {n}건."},
 	"sound_on":         {"Sound on.", "음성 알림이 켜졌습니다."},

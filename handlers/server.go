@@ -40,6 +40,9 @@ type Options struct {
 	Metrics *Metrics
 	// Notifications reports the outbound channels' counters; nil: none.
 	Notifications func() []notify.ChannelStats
+	// WarmSpeech renders each alert's server speech as it opens (ttswarm.go),
+	// a subscriber of the store's feed; serve.go turns it on.
+	WarmSpeech bool
 }
 
 // Server holds the HTTP surface's state.
@@ -104,8 +107,10 @@ func New(opt Options) (*Server, error) {
 	go s.heartbeat()
 	s.wg.Add(1)
 	go s.recheckStreams()
-	s.wg.Add(1)
-	go s.warmSpeech() // ttswarm.go
+	if opt.WarmSpeech {
+		s.wg.Add(1)
+		go s.warmSpeech() // ttswarm.go
+	}
 	return s, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -152,8 +153,13 @@ func fixWAVHeader(b []byte) ([]byte, error) {
 }
 
 // apiTTS answers GET /api/tts?alert=ID&lang=ko|en with the alert's own
-// speech text as audio/wav; 404 when espeak-ng is not installed.
+// speech text as audio/wav, and GET /api/tts?phrase=KEY&n=N&lang=ko|en
+// with one of the page's fixed summary sentences ("2 more alerts", held_alerts); 404
+// when espeak-ng is not installed.
 func (s *Server) apiTTS(c echo.Context) error {
+	if c.QueryParam("phrase") != "" {
+		return s.apiTTSPhrase(c)
+	}
 	id, err := strconv.ParseInt(c.QueryParam("alert"), 10, 64)
 	if err != nil || id <= 0 {
 		return echo.NewHTTPError(http.StatusBadRequest, "alert must be an alert id")
@@ -175,6 +181,36 @@ func (s *Server) apiTTS(c echo.Context) error {
 		text = a.Speech.Ko
 	}
 	wav, err := s.tts.speak(c.Request().Context(), lang, text)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "private, max-age=3600")
+	return c.Blob(http.StatusOK, "audio/wav", wav)
+}
+
+// ttsPhrases are the summary sentences a screen may ask the server to say:
+// catalog keys with a count, never text from the request.
+var ttsPhrases = map[string]bool{"many_alerts": true, "held_alerts": true, "reconnected_one": true, "reconnected_many": true}
+
+func (s *Server) apiTTSPhrase(c echo.Context) error {
+	key := c.QueryParam("phrase")
+	n, err := strconv.Atoi(c.QueryParam("n"))
+	if !ttsPhrases[key] || err != nil || n < 1 || n > 9999 {
+		return echo.NewHTTPError(http.StatusBadRequest, "phrase must be a summary sentence with n from 1 to 9999")
+	}
+	lang := c.QueryParam("lang")
+	if lang != "ko" && lang != "en" {
+		return echo.NewHTTPError(http.StatusBadRequest, "lang must be ko or en")
+	}
+	if s.tts.path == "" {
+		return echo.NewHTTPError(http.StatusNotFound, "server-side speech is not available")
+	}
+	s.tts.sawLang(lang)
+	text := catalog[key][0]
+	if lang == "ko" {
+		text = catalog[key][1]
+	}
+	wav, err := s.tts.speak(c.Request().Context(), lang, strings.ReplaceAll(text, "{n}", strconv.Itoa(n)))
 	if err != nil {
 		return err
 	}

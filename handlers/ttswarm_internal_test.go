@@ -21,11 +21,20 @@ func TestSpeechIsWarmedWhenAnAlertOpens(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	s, err := New(Options{Store: st})
+	s, err := New(Options{Store: st, WarmSpeech: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
+	// The warm-up subscribes as the server starts: wait for it.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if n, _ := st.FeedStats(); n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the warm-up never subscribed to the feed")
+		}
+	}
 	a, _, err := st.CreateTestAlert(ctx, store.Actor{Name: "tester"}, "warm me")
 	if err != nil {
 		t.Fatal(err)
