@@ -29,6 +29,7 @@ type proc struct {
 	version string        // the release the binary is built as; change it between restarts to upgrade
 	ping    time.Duration // heartbeat; 0: the default 10 s
 	origins []string
+	errlog  string // prod-east's followed ggserr.log; "" for none
 
 	dir      string
 	addr     string // 127.0.0.1:0 until the first start, then the bound address
@@ -87,6 +88,9 @@ func (a *proc) config() string {
 		}
 	}
 	b.WriteString("auth:\n  anonymous_viewer: true\ntargets:\n  - name: prod-east\n    kind: simulator\n    schedule: \"@every 1h\"\n")
+	if a.errlog != "" {
+		fmt.Fprintf(&b, "    errlog: %s\n", a.errlog)
+	}
 	return b.String()
 }
 
