@@ -90,6 +90,8 @@ var catalog = map[string][2]string{ // key: {en, ko}
 	"open":             {"open", "미확인"},
 	"acked":            {"acknowledged", "확인됨"},
 	"resolved":         {"resolved", "해소됨"},
+	"healthy_targets":  {"healthy targets", "정상 대상"},
+	"no_problems":      {"Every target is healthy.", "모든 대상이 정상입니다."},
 	"no_processes":     {"No processes reported yet.", "아직 보고된 프로세스가 없습니다."},
 	"comment_required": {"A comment is required.", "의견을 입력해야 합니다."},
 	"comment_too_long": {"The comment is too long.", "의견이 너무 깁니다."},
