@@ -93,4 +93,3 @@ func TestPruneRollsSamplesUpKeepingThePeaks(t *testing.T) {
 		t.Errorf("%d buckets older than the retention remain", n)
 	}
 }
-
