@@ -18,7 +18,7 @@ import (
 // same transaction, so a chart never sees them twice or not at all.
 const (
 	rawSampleKeep    = 2 * time.Hour
-	minuteSampleKeep = 48 * time.Hour
+	minuteSampleKeep = 24 * time.Hour
 	rollupBatch      = 2000
 )
 

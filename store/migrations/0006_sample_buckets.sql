@@ -1,6 +1,6 @@
 -- Downsampled lag and checkpoint samples (downsample.go): raw samples older
 -- than two hours become one row a minute per process, and those older than
--- two days one row per fifteen minutes, keeping each bucket's highest lag
+-- a day one row per fifteen minutes, keeping each bucket's highest lag
 -- and checkpoint age. start is Unix seconds, a multiple of width.
 CREATE TABLE sample_buckets (
     target                 TEXT    NOT NULL,
