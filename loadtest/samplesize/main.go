@@ -73,7 +73,9 @@ func run(path string, targets int, every time.Duration, days int) error {
 		rawStmt, _ := tx.PrepareContext(ctx, `INSERT INTO samples (target, program, grp, at, status, lag_seconds, checkpoint_age_seconds) VALUES (?, ?, ?, ?, ?, ?, ?)`)
 		bucketStmt, _ := tx.PrepareContext(ctx, `INSERT INTO sample_buckets (target, program, grp, start, width, status, lag_seconds, checkpoint_age_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
 		for _, p := range procs {
-			lag := func(t time.Time) *int64 { return simulator.Processes(t.Sub(now.Add(-time.Duration(days)*24*time.Hour)))[slices.Index(procs, p)].LagSeconds }
+			lag := func(t time.Time) *int64 {
+				return simulator.Processes(t.Sub(now.Add(-time.Duration(days) * 24 * time.Hour)))[slices.Index(procs, p)].LagSeconds
+			}
 			// raw: the last 2 h
 			for t := now.Add(-2 * time.Hour); t.Before(now); t = t.Add(every) {
 				l := lag(t)
