@@ -30,6 +30,7 @@ func eventBytes(t *testing.T, n int) (int, []string) {
 	}
 	p := openIn(t, newProfile(t), a.url("/"), pageOpts{lang: "en", scripts: []string{stub(voicesBoth, "")}})
 	p.waitFor(t, 10*time.Second, "the dashboard with its targets", `!!document.getElementById('problems')`)
+	t.Logf("%d targets: the dashboard itself is %.0f bytes", n, eval[float64](t, p, `performance.getEntriesByType('navigation')[0].transferSize`))
 	eval[bool](t, p, `(performance.setResourceTimingBufferSize(100000), performance.clearResourceTimings(), true)`)
 	sick := names[n/2]
 	a.observe(t, sick, simulator.Processes(30*time.Second)) // REP1 abended
