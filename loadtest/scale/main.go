@@ -85,11 +85,17 @@ func run(n int, duration, every time.Duration) error {
 		mu.Lock()
 		defer mu.Unlock()
 		count++
-		if prev, ok := last[obs.Target]; ok {
+		// The first interval runs from the look Start takes at once to the
+		// first scheduled tick: not jitter. Intervals count from the second look.
+		if prev, ok := last[obs.Target]; ok && !prev.IsZero() {
 			d := obs.ObservedAt.Sub(prev) - every
 			jitter = append(jitter, max(d, -d))
 		}
-		last[obs.Target] = obs.ObservedAt
+		if _, ok := last[obs.Target]; ok {
+			last[obs.Target] = obs.ObservedAt
+		} else {
+			last[obs.Target] = time.Time{}
+		}
 	}
 	sched.Start()
 	warm := min(2*every, duration/4) // past the first look at every target
