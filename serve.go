@@ -176,7 +176,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer notifier.Stop()
 
 	srv, err := handlers.New(handlers.Options{
-		Metrics: metrics, Notifications: notifier.Stats,
+		Metrics: metrics, Notifications: notifier.Stats, WarmSpeech: true,
 		Store: st, Log: log, Version: version(), PingInterval: cfg.PingInterval, SpeechRepeat: cfg.SpeechRepeat,
 		StaleAlarm:      cfg.StaleAlarm,
 		PageRefresh:     cfg.PageRefresh,

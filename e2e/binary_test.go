@@ -41,6 +41,7 @@ type proc struct {
 	// simulator target.
 	ggsci   []string
 	initial map[string][]ggProc // a ggsci target's state before the first start; none: healthy
+	errlog  string              // prod-east's followed ggserr.log; "" for none
 
 	dir      string
 	addr     string // 127.0.0.1:0 until the first start, then the bound address
@@ -109,6 +110,9 @@ func (a *proc) config(t *testing.T) string {
 	fmt.Fprintf(&b, "auth:\n  anonymous_viewer: %v\ntargets:\n", !a.private)
 	if len(a.ggsci) == 0 {
 		b.WriteString("  - name: prod-east\n    kind: simulator\n    schedule: \"@every 1h\"\n")
+		if a.errlog != "" {
+			fmt.Fprintf(&b, "    errlog: %s\n", a.errlog)
+		}
 	}
 	for _, name := range a.ggsci {
 		fmt.Fprintf(&b, "  - {name: %s, kind: ggsci, schedule: \"@every 1s\", timeout: 10s, command: [sh, %q, %q], open_after: {lag: 1}}\n",

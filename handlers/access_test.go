@@ -322,6 +322,7 @@ var matrix = map[string]matrixRow{
 	"GET /targets/:name": {readPageOff, readPageOn, 200, func(t testing.TB, ts *authServer) call {
 		return call{target: "/targets/" + ts.target(t)}
 	}},
+	"GET /fragments":     {readPageOff, readPageOn, 200, fixed("/fragments?alerts=1")},
 	"GET /kiosk":         {readPageOff, readPageOn, 200, fixed("/kiosk")},
 	"GET /kiosk/pair":    {pairing, pairing, 303, fixed("/kiosk/pair?token=smk_unknown")},
 	"GET /screens":       {adminPage, adminPage, 200, fixed("/screens")},

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
-	"net/http"
 	"strconv"
 	"time"
 
@@ -51,6 +50,7 @@ var pageFuncs = template.FuncMap{
 		return *s
 	},
 	"sevclass": sevclass,
+	"dashFrag": dashFrag, // fragments.go
 	"icon":     func(s string) string { return sevIcon[sevclass(s)] },
 	"speechFor": func(a monitor.Alert, lang string) string {
 		if lang == "ko" {
@@ -148,12 +148,6 @@ func (s *Server) render(c echo.Context, code int, name string, data any) error {
 
 // Page data: one typed struct per template.
 
-type dashboardPage struct {
-	base
-	Targets []targetView
-	Alerts  []monitor.Alert
-}
-
 type targetView struct {
 	Name       string
 	Kind       string
@@ -168,19 +162,6 @@ type errorPage struct {
 	base
 	Code    int
 	Message string
-}
-
-func (s *Server) dashboard(c echo.Context) error {
-	st, err := s.store.State(c.Request().Context())
-	if err != nil {
-		return fmt.Errorf("dashboard: %w", err)
-	}
-	page := dashboardPage{base: s.base(c, "SyncMon"), Alerts: st.Alerts}
-	page.Page, page.Head = "dashboard", st.Head
-	for _, t := range st.Targets {
-		page.Targets = append(page.Targets, viewTarget(t.Name, t.Kind, t.Reachable, t.Error, t.ObservedAt, t.Processes, st.Alerts))
-	}
-	return s.render(c, http.StatusOK, "dashboard.html", page)
 }
 
 func viewTarget(name, kind string, reachable bool, errText string, at time.Time, procs []monitor.Process, alerts []monitor.Alert) targetView {

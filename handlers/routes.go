@@ -28,6 +28,7 @@ func (s *Server) routes() []route {
 		{method: http.MethodPost, path: "/alerts/:id/unack", role: RoleAdmin, form: true, h: s.unackForm},
 		{method: http.MethodPost, path: "/alerts/test", role: RoleAdmin, form: true, h: s.testAlertForm},
 		{method: http.MethodGet, path: "/targets/:name", role: RoleViewer, h: s.targetDetail},
+		{method: http.MethodGet, path: "/fragments", role: RoleViewer, h: s.fragments}, // the dashboard's parts that changed
 		{method: http.MethodGet, path: "/silences", role: RoleViewer, h: s.silencesPage},
 		{method: http.MethodPost, path: "/silences", role: RoleAdmin, form: true, h: s.silenceForm},
 		{method: http.MethodPost, path: "/silences/:id/expire", role: RoleAdmin, form: true, h: s.expireSilenceForm},

@@ -49,6 +49,9 @@ type Options struct {
 	// 15 s): a client trickling a body cannot hold a connection longer.
 	// Event transports lift it once their request is in.
 	ReadTimeout time.Duration
+	// WarmSpeech renders each alert's server speech as it opens (ttswarm.go),
+	// a subscriber of the store's feed; serve.go turns it on.
+	WarmSpeech bool
 }
 
 // Server holds the HTTP surface's state.
@@ -124,6 +127,10 @@ func New(opt Options) (*Server, error) {
 	go s.heartbeat()
 	s.wg.Add(1)
 	go s.recheckStreams()
+	if opt.WarmSpeech {
+		s.wg.Add(1)
+		go s.warmSpeech() // ttswarm.go
+	}
 	return s, nil
 }
 

@@ -68,9 +68,17 @@ func main() {
 		jsonOut   = flag.String("json", "", "also write the results as JSON to this file")
 		cpuProf   = flag.String("cpuprofile", "", "write the server's CPU profile (whole run) to this file")
 		memProf   = flag.String("memprofile", "", "write the server's heap profile, idle with every client connected, to this file")
+		bare      = flag.Bool("bare", false, "serve a bare echo+melody broadcast instead of SyncMon (the A/B reference; WebSocket clients only)")
 	)
 	flag.Parse()
 	raiseFileLimit()
+	if *serveMode && *bare {
+		if err := serveBare(); err != nil {
+			fmt.Fprintln(os.Stderr, "serve:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *serveMode {
 		if err := serve(*db, *cpuProf, *memProf); err != nil {
 			fmt.Fprintln(os.Stderr, "serve:", err)
@@ -86,7 +94,7 @@ func main() {
 	defer cancel()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
-	res, err := drive(ctx, config{ws: *nWS, sse: *nSSE, poll: *nPoll, messages: *messages, rate: *rate, cpuProfile: *cpuProf, memProfile: *memProf})
+	res, err := drive(ctx, config{ws: *nWS, sse: *nSSE, poll: *nPoll, messages: *messages, rate: *rate, cpuProfile: *cpuProf, memProfile: *memProf, bare: *bare})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
@@ -185,12 +193,15 @@ type child struct {
 	lines chan string
 }
 
-func startChild(dir, cpuProfile, memProfile string) (*child, error) {
+func startChild(dir, cpuProfile, memProfile string, bare bool) (*child, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
 	args := []string{"-serve", "-db", filepath.Join(dir, "load.db")}
+	if bare {
+		args = append(args, "-bare")
+	}
 	if cpuProfile != "" {
 		abs, err := filepath.Abs(cpuProfile)
 		if err != nil {
@@ -320,6 +331,7 @@ type config struct {
 	ws, sse, poll, messages int
 	rate                    float64
 	cpuProfile, memProfile  string
+	bare                    bool
 }
 
 // client records when each message reached it.
@@ -358,14 +370,14 @@ func drive(ctx context.Context, cfg config) (*results, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	srv, err := startChild(dir, cfg.cpuProfile, cfg.memProfile)
+	srv, err := startChild(dir, cfg.cpuProfile, cfg.memProfile, cfg.bare)
 	if err != nil {
 		return nil, err
 	}
 	defer srv.stop()
 	pid := srv.cmd.Process.Pid
 	res := &results{Config: map[string]any{"ws": cfg.ws, "sse": cfg.sse, "poll": cfg.poll, "messages": cfg.messages, "rate": cfg.rate,
-		"cpus": runtime.NumCPU(), "go": runtime.Version()}}
+		"cpus": runtime.NumCPU(), "go": runtime.Version(), "bare": cfg.bare}}
 
 	// The first message's seq is the head + 1: nothing else writes.
 	head, err := currentHead(ctx, srv.base)
@@ -431,6 +443,7 @@ func drive(ctx context.Context, cfg config) (*results, error) {
 	wall0 := time.Now()
 	tick := time.NewTicker(time.Duration(float64(time.Second) / cfg.rate))
 	hc := &http.Client{Timeout: 10 * time.Second}
+	var posts []int64 // how long each POST took
 	for i := range cfg.messages {
 		select {
 		case <-tick.C:
@@ -442,6 +455,7 @@ func drive(ctx context.Context, cfg config) (*results, error) {
 		if err != nil {
 			return nil, err
 		}
+		posts = append(posts, nowNanos()-sent[i])
 		if seq != first+int64(i) {
 			return nil, fmt.Errorf("message %d got seq %d, want %d (something else wrote to the log)", i, seq, first+int64(i))
 		}
@@ -466,6 +480,8 @@ func drive(ctx context.Context, cfg config) (*results, error) {
 	res.DriverCPU = (selfCPU() - self0).Seconds()
 	res.Wall = wall.Seconds()
 	res.summarise(all, sent)
+	slices.Sort(posts)
+	res.PostP99ms, res.PostMaxms = float64(posts[len(posts)*99/100])/1e6, float64(posts[len(posts)-1])/1e6
 	return res, nil
 }
 
@@ -651,6 +667,7 @@ type latency struct {
 	Receipts  int     `json:"receipts"`
 	P50ms     float64 `json:"p50_ms"`
 	P99ms     float64 `json:"p99_ms"`
+	P999ms    float64 `json:"p999_ms"`
 	Maxms     float64 `json:"max_ms"`
 	Lost      int64   `json:"lost"`
 	Duplicate int64   `json:"duplicates"`
@@ -672,6 +689,8 @@ type results struct {
 	ServerCPU    float64   `json:"server_cpu_seconds"`
 	DriverCPU    float64   `json:"driver_cpu_seconds"`
 	Wall         float64   `json:"send_wall_seconds"`
+	PostP99ms    float64   `json:"post_p99_ms"`
+	PostMaxms    float64   `json:"post_max_ms"`
 }
 
 func (r *results) summarise(all []*client, sent []int64) {
@@ -710,7 +729,7 @@ func (r *results) summarise(all []*client, sent []int64) {
 		l.Receipts = len(ds)
 		if len(ds) > 0 {
 			ms := func(ns int64) float64 { return float64(ns) / 1e6 }
-			l.P50ms, l.P99ms, l.Maxms = ms(ds[len(ds)/2]), ms(ds[len(ds)*99/100]), ms(ds[len(ds)-1])
+			l.P50ms, l.P99ms, l.P999ms, l.Maxms = ms(ds[len(ds)/2]), ms(ds[len(ds)*99/100]), ms(ds[len(ds)*999/1000]), ms(ds[len(ds)-1])
 		}
 		if kind == "all" {
 			r.Lost, r.Duplicates = l.Lost, l.Duplicate
@@ -734,10 +753,11 @@ func (r *results) print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "server RSS per idle WebSocket connection: %.1f KiB\n", r.PerWSBytes/1024)
 	fmt.Fprintf(w, "server RSS per idle SSE/long-poll connection: %.1f KiB\n", r.PerRestBytes/1024)
-	fmt.Fprintf(w, "%-5s %8s %9s %9s %9s %9s %6s %6s\n", "kind", "clients", "receipts", "p50 ms", "p99 ms", "max ms", "lost", "dups")
+	fmt.Fprintf(w, "%-5s %8s %9s %9s %9s %9s %9s %6s %6s\n", "kind", "clients", "receipts", "p50 ms", "p99 ms", "p999 ms", "max ms", "lost", "dups")
 	for _, l := range r.Latency {
-		fmt.Fprintf(w, "%-5s %8d %9d %9.2f %9.2f %9.2f %6d %6d\n", l.Kind, l.Clients, l.Receipts, l.P50ms, l.P99ms, l.Maxms, l.Lost, l.Duplicate)
+		fmt.Fprintf(w, "%-5s %8d %9d %9.2f %9.2f %9.2f %9.2f %6d %6d\n", l.Kind, l.Clients, l.Receipts, l.P50ms, l.P99ms, l.P999ms, l.Maxms, l.Lost, l.Duplicate)
 	}
+	fmt.Fprintf(w, "POST /api/alerts/test: p99 %.2f ms, slowest %.2f ms\n", r.PostP99ms, r.PostMaxms)
 	fmt.Fprintf(w, "while sending (%.1f s): server CPU %.1f s (%.0f%% of one core), load generator CPU %.1f s\n",
 		r.Wall, r.ServerCPU, 100*r.ServerCPU/r.Wall, r.DriverCPU)
 }

@@ -14,7 +14,7 @@
       var a = A.apply(e);
       if (a) { speech.queue(a, replayed); }
       speech.quietIfDone();
-      P.scheduleRefresh();
+      P.eventChanged(e);
     },
     hello: function (e) { speech.setRepeat(e.speech_repeat_seconds); },
     reset: function (done) {

@@ -119,6 +119,74 @@
     return false;
   }
 
+  /* ---- partial refresh: only the dashboard's parts an event changed ----
+     The alert table and the targets the event names come from GET
+     /fragments and replace their copies, so an event costs a screen the
+     same whatever the size of the fleet. A target whose health changed
+     moves between the problems and the folded healthy list. */
+  var partTimer = null, partNames = {}, partAlerts = false;
+  function eventChanged(e) {
+    var tn = e && e.target && e.target.name, an = e && e.alert && e.alert.target;
+    if (name !== 'dashboard' || !byId('problems') || !window.DOMParser || (!tn && !e.alert)) { scheduleRefresh(); return; }
+    if (tn) { partNames[tn] = true; }
+    if (e.alert) { partAlerts = true; if (an) { partNames[an] = true; } }
+    if (!partTimer) { partTimer = setTimeout(fetchParts, 100); }
+  }
+  function fetchParts() {
+    partTimer = null;
+    var names = [], n, q = [];
+    for (n in partNames) { if (Object.prototype.hasOwnProperty.call(partNames, n)) { names.push(n); } }
+    if (partAlerts) { q.push('alerts=1'); }
+    partNames = {}; partAlerts = false;
+    while (names.length) {
+      var chunk = names.splice(0, 50);
+      for (var i = 0; i < chunk.length; i++) { q.push('target=' + encodeURIComponent(chunk[i])); }
+      getParts(q.join('&'));
+      q = [];
+    }
+    if (q.length) { getParts(q.join('&')); }
+  }
+  function getParts(query) {
+    get('/fragments?' + query, 10000, function (status, html) {
+      if (status !== 200) { scheduleRefresh(); return; }
+      var doc = new DOMParser().parseFromString('<!DOCTYPE html><html><body>' + html + '</body></html>', 'text/html');
+      if (!doc.body || doc.body.getAttribute('data-page') || doc.querySelector('body[data-page]')) { reload(); return; }
+      var parts = doc.body.children, missing = false;
+      for (var i = 0; i < parts.length; i++) {
+        var el = document.importNode(parts[i], true);
+        if (el.id === 'alerts-section') {
+          var cur = byId('alerts-section');
+          if (cur) { cur.parentNode.replaceChild(el, cur); }
+        } else if (el.getAttribute('data-target') !== null && !placeTarget(el)) {
+          missing = true;
+        }
+      }
+      if (missing) { scheduleRefresh(); return; }
+      countHealthy();
+      for (var k = 0; k < afterSwap.length; k++) { afterSwap[k](); }
+    });
+  }
+  function targetEl(tn) {
+    var all = document.querySelectorAll('[data-target]');
+    for (var i = 0; i < all.length; i++) { if (all[i].getAttribute('data-target') === tn) { return all[i]; } }
+    return null;
+  }
+  /* false when the page has no such target yet (a full refresh adds it) */
+  function placeTarget(el) {
+    var cur = targetEl(el.getAttribute('data-target'));
+    if (!cur) { return false; }
+    if (cur.tagName === el.tagName) { cur.parentNode.replaceChild(el, cur); return true; }
+    var list = document.querySelector('#healthy ul');
+    cur.parentNode.removeChild(cur);
+    if (el.tagName === 'LI' && list) { list.appendChild(el); } else { byId('problems').insertBefore(el, byId('problems').firstChild); }
+    return true;
+  }
+  function countHealthy() {
+    var c = byId('healthy-count'), none = byId('no-problems');
+    if (c) { c.textContent = String(document.querySelectorAll('#healthy li[data-target]').length); }
+    if (none) { show(none, !document.querySelector('#problems [data-target]')); }
+  }
+
   S.page = {
     name: name,
     lang: attr('lang') === 'ko' ? 'ko' : 'en',
@@ -127,7 +195,7 @@
     repeatSec: parseInt(attr('speech-repeat'), 10) || 60,
     attr: attr, label: label, now: now, recall: recall, remember: remember,
     reload: reload, checkVersion: checkVersion, get: get, preload: preload, byId: byId, show: show,
-    scheduleRefresh: scheduleRefresh,
+    scheduleRefresh: scheduleRefresh, eventChanged: eventChanged,
     /* f runs after each refresh replaced <main> */
     afterSwap: function (f) { afterSwap.push(f); }
   };

@@ -18,9 +18,13 @@
 
   /* ---- what to say ------------------------------------------------------ */
   /* Live alerts arriving together (400 ms) are one burst: one alert is read
-     out, several get one summary sentence. Replayed ones (a connection that
-     resumed with since) are never read out: one summary once the replay is in. */
-  var burst = [], burstTimer = null, replayed = [], replayTimer = null;
+     out, several get one summary sentence. The first alert of a burst chimes
+     at once; the window delays the sentence, never the sound. Replayed ones
+     (a connection that resumed with since) are never read out: one summary
+     once the replay is in. What arrives while something is being said waits
+     for the sentence to end (it is never cut), then is said once: the alert
+     itself, or "N more alerts". */
+  var burst = [], burstTimer = null, replayed = [], replayTimer = null, held = [], early = null;
   function queue(a, isReplay) {
     if (isReplay) {
       replayed.push(a.id);
@@ -28,17 +32,41 @@
       return;
     }
     burst.push(a.id);
-    if (!burstTimer) { burstTimer = setTimeout(flushBurst, 400); }
+    if (burstTimer) { return; }
+    burstTimer = setTimeout(flushBurst, 400);
+    if (P.now() < mutedUntil) { return; }
+    if (!job) {
+      early = begin(null);
+    } else if (job.chimed) {
+      playChime(P.chimeUrl, null, function () { beep(); }); /* the sound now; the words after the sentence under way */
+    }
   }
   function flushBurst() {
     burstTimer = null;
-    var list = A.stillOpen(burst); burst = [];
-    if (list.length === 1) { announce(A.textOf(list[0]), list[0]); } else if (list.length > 1) { announce(P.label('many_alerts', list.length), list[0]); }
+    var list = A.stillOpen(burst), j = early;
+    burst = []; early = null;
+    if (j && job === j && !j.text) {
+      if (!list.length) { finish(j); return; }
+      if (list.length === 1) { sentence(j, A.textOf(list[0]), list[0]); } else { sentence(j, P.label('many_alerts', list.length), list[0], 'many_alerts', list.length); }
+      return;
+    }
+    if (list.length === 1) { announce(A.textOf(list[0]), list[0]) || hold(list); } else if (list.length > 1) { announce(P.label('many_alerts', list.length), list[0], 'many_alerts', list.length) || hold(list); }
   }
   function flushReplay() {
     replayTimer = null;
     var list = A.stillOpen(replayed); replayed = [];
-    if (list.length) { announce(P.label(list.length === 1 ? 'reconnected_one' : 'reconnected_many', list.length), list[0]); }
+    if (list.length) { announce(P.label(list.length === 1 ? 'reconnected_one' : 'reconnected_many', list.length), list[0], list.length === 1 ? 'reconnected_one' : 'reconnected_many', list.length) || hold(list); }
+  }
+  function hold(list) {
+    for (var i = 0; i < list.length; i++) { held.push(list[i].id); }
+    return true;
+  }
+  /* after a sentence: what came in the meantime, once */
+  function sayHeld() {
+    if (job || !held.length) { return; }
+    var list = A.stillOpen(held); held = [];
+    /* each of them chimed when it came: the words now, without another chime */
+    if (list.length === 1) { announce(A.textOf(list[0]), list[0], '', 0, true); } else if (list.length > 1) { announce(P.label('held_alerts', list.length), list[0], 'held_alerts', list.length, true); }
   }
 
   /* ---- how it is said: chime, then voice, server speech, or chime alone ---- */
@@ -48,31 +76,45 @@
   function ss() { return window.speechSynthesis && window.SpeechSynthesisUtterance ? window.speechSynthesis : null; }
 
   /* announce says text (for alert a, whose own speech the server can render
-     when the browser has no voice). A new announcement replaces one in
-     progress; the same one again within a second is dropped. o, for what
-     the page says of its own line: {chime, recording}, URLs that play with
-     the server gone (the chime to use; the recording of text, played where
-     the browser has no voice for it). */
-  function announce(text, a, o) {
-    if (P.now() < mutedUntil || !text) { return; }
+     when the browser has no voice; phrase and n name a fixed summary
+     sentence the server can render instead). It returns false, saying
+     nothing, while something else is being said. The same announcement
+     again within a second is dropped. o, for what the page says of its own
+     line: {chime, recording}, URLs that play with the server gone (the
+     chime to use; the recording of text, played where the browser has no
+     voice for it). */
+  function announce(text, a, phrase, n, noChime, o) {
+    if (P.now() < mutedUntil || !text) { return true; }
+    if (job) { return false; }
     var said = (a ? a.id + '/' + a.severity : '') + '/' + text;
-    if (said === lastSaid && P.now() - lastSpoken < 1000) { return; }
-    stopJob();
-    var j = { alertId: a ? a.id : 0, text: text, ended: false, timers: [],
+    if (said === lastSaid && P.now() - lastSpoken < 1000) { return true; }
+    sentence(begin(a, noChime, o), text, a, phrase, n);
+    return true;
+  }
+  /* begin starts a job with its chime (unless noChime); its words come with sentence() */
+  function begin(a, noChime, o) {
+    var j = { alertId: a ? a.id : 0, text: '', ended: false, chimed: !!noChime, timers: [],
       chimeUrl: (o && o.chime) || P.chimeUrl, recording: o && o.recording };
     job = j;
     lastSpoken = P.now();
-    lastSaid = said;
     announced++;
     armRepeat();
-    chime(j, function () { withVoices(function (vs) { say(j, vs); }); });
+    if (!noChime) { chime(j, function () { j.chimed = true; if (j.text) { speak(j); } }); }
+    return j;
   }
+  function sentence(j, text, a, phrase, n) {
+    j.text = text; j.alertId = a ? a.id : 0; j.phrase = phrase || ''; j.n = n || 0;
+    lastSaid = (a ? a.id + '/' + a.severity : '') + '/' + text;
+    if (j.chimed) { speak(j); }
+  }
+  function speak(j) { withVoices(function (vs) { say(j, vs); }); }
   function finish(j) {
     if (j.ended) { return; }
     j.ended = true;
     for (var i = 0; i < j.timers.length; i++) { clearTimeout(j.timers[i]); }
     if (j.audio) { j.audio.onended = j.audio.onerror = null; }
     if (job === j) { job = null; }
+    if (held.length) { setTimeout(sayHeld, 0); }
   }
   function stopJob() {
     var j = job;
@@ -197,9 +239,9 @@
      installed) or any error leaves the chime alone */
   function serverSpeech(j) {
     if (job !== j || j.ended) { return; }
-    if (!(j.alertId || j.recording) || !window.Audio || j.audio) { finish(j); return; }
-    var el;
-    try { el = new window.Audio(j.recording || '/api/tts?alert=' + j.alertId + '&lang=' + lang); } catch (e) { finish(j); return; }
+    if ((!j.alertId && !j.phrase && !j.recording) || !window.Audio || j.audio) { finish(j); return; }
+    var el, q = j.phrase ? 'phrase=' + j.phrase + '&n=' + j.n : 'alert=' + j.alertId;
+    try { el = new window.Audio(j.recording || '/api/tts?' + q + '&lang=' + lang); } catch (e) { finish(j); return; }
     j.audio = el;
     el.onended = function () { finish(j); };
     el.onerror = function () { finish(j); };
@@ -222,7 +264,7 @@
   var checks = 0, repeatTimer = null;
   function repeatDue() {
     var a = A.worstOpen(true);
-    if (a && !job && !burstTimer && !replayTimer && P.now() - lastSpoken >= repeatMs) { announce(A.textOf(a), a); }
+    if (a && !job && !burstTimer && !replayTimer && !held.length && P.now() - lastSpoken >= repeatMs) { announce(A.textOf(a), a); }
   }
   function armRepeat() {
     clearTimeout(repeatTimer);
@@ -248,6 +290,7 @@
       mutedUntil = 0;
     } else {
       mutedUntil = P.now() + 15 * 60 * 1000;
+      held = [];
       stopJob();
     }
     P.remember('syncmon.mutedUntil', String(mutedUntil));
@@ -275,10 +318,12 @@
 
   S.speech = {
     queue: queue,
-    /* line says what the page knows of its own line (lost, restored): o as
-       for announce; muted pages say nothing */
-    line: function (text, o) { announce(text, null, o); },
     quietIfDone: quietIfDone,
+    /* line says what the page knows of its own line (lost, restored): o as
+       for announce; it takes the place of whatever is being said (the line
+       matters more, and with the server gone nothing else will come); muted
+       pages say nothing */
+    line: function (text, o) { stopJob(); announce(text, null, '', 0, false, o); },
     setRepeat: function (sec) { if (sec > 0) { repeatMs = sec * 1000; } },
     state: function () {
       return { repeatMs: repeatMs, checks: checks, announced: announced, speaking: !!job,

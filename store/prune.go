@@ -18,9 +18,13 @@ type Retention struct {
 const pruneBatch = 500
 
 // Prune deletes history older than r, in small batches, and reports how many
-// rows went. The event log keeps its seq: AUTOINCREMENT never reuses one.
+// rows went; samples are first rolled up into coarser buckets (downsample.go). The event log keeps its seq: AUTOINCREMENT never reuses one.
 func (s *Store) Prune(ctx context.Context, r Retention) (int64, error) {
 	now := s.now()
+	rolled, err := s.rollUp(ctx, r.Samples) // downsample.go
+	if err != nil {
+		return rolled, err
+	}
 	jobs := []struct {
 		what  string
 		keep  time.Duration
@@ -37,7 +41,7 @@ func (s *Store) Prune(ctx context.Context, r Retention) (int64, error) {
 		{"notification alert state", r.Events, `DELETE FROM notify_alerts WHERE rowid IN (SELECT n.rowid FROM notify_alerts n
 			LEFT JOIN alerts a ON a.id = n.alert_id WHERE a.id IS NULL OR (a.state = 'resolved' AND a.resolved_at < ?) LIMIT ?)`},
 	}
-	var total int64
+	total := rolled
 	for _, j := range jobs {
 		if j.keep <= 0 {
 			continue

@@ -25,6 +25,19 @@ type Series struct {
 // maxSamplesPerSeries bounds a chart: longer ranges are thinned evenly.
 const maxSamplesPerSeries = 600
 
+// samplesQuery reads a target's samples of every tier (downsample.go) since
+// a time (?2 as text, ?3 as Unix seconds) in slots of ?4 seconds, keeping
+// each slot's highest values, timed to the second. A bucket counts at its
+// start.
+const samplesQuery = `SELECT program, grp, MAX(t), MAX(status), MAX(lag_seconds), MAX(checkpoint_age_seconds) FROM (
+		SELECT program, grp, CAST(strftime('%s', at) AS INTEGER) AS t, status, lag_seconds, checkpoint_age_seconds
+		FROM samples WHERE target = ?1 AND at >= ?2
+		UNION ALL
+		SELECT program, grp, start, status, lag_seconds, checkpoint_age_seconds
+		FROM sample_buckets WHERE target = ?1 AND start >= ?3)
+	GROUP BY program, grp, t / ?4
+	ORDER BY program, grp, MAX(t)`
+
 // Samples returns each process's samples of target since the given time,
 // at most maxSamplesPerSeries a process: SQLite buckets longer ranges into
 // time slots, keeping each slot's highest lag and checkpoint age, so that a
@@ -34,10 +47,7 @@ func (s *Store) Samples(ctx context.Context, target string, since time.Time) ([]
 	if slot < 1 {
 		slot = 1
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT program, grp, MAX(at), MAX(status), MAX(lag_seconds), MAX(checkpoint_age_seconds)
-		FROM samples WHERE target = ? AND at >= ?
-		GROUP BY program, grp, CAST(strftime('%s', at) AS INTEGER) / ?
-		ORDER BY program, grp, MAX(at)`, target, formatTime(since), slot)
+	rows, err := s.rdb.QueryContext(ctx, samplesQuery, target, formatTime(since), since.Unix(), slot)
 	if err != nil {
 		return nil, fmt.Errorf("samples of %s: %w", target, err)
 	}
@@ -45,8 +55,9 @@ func (s *Store) Samples(ctx context.Context, target string, since time.Time) ([]
 	var out []Series
 	for rows.Next() {
 		var (
-			program, group, at, status string
-			lag, age                   sql.NullInt64
+			program, group, status string
+			at                     int64
+			lag, age               sql.NullInt64
 		)
 		if err := rows.Scan(&program, &group, &at, &status, &lag, &age); err != nil {
 			return nil, fmt.Errorf("samples of %s: %w", target, err)
@@ -54,7 +65,7 @@ func (s *Store) Samples(ctx context.Context, target string, since time.Time) ([]
 		if n := len(out); n == 0 || out[n-1].Program != program || out[n-1].Group != group {
 			out = append(out, Series{Program: program, Group: group})
 		}
-		smp := Sample{At: parseTime(at), Status: status}
+		smp := Sample{At: time.Unix(at, 0).UTC(), Status: status}
 		if lag.Valid {
 			v := lag.Int64
 			smp.LagSeconds = &v

@@ -42,6 +42,7 @@ func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
 type Store struct {
 	db   *sql.DB
 	rdb  *sql.DB // snapshot reads: no write lock
+	ckpt *checkpointer
 	now  func() time.Time
 	feed *feed
 
@@ -106,7 +107,7 @@ func readDSN(path string) string {
 
 // Open opens (creating if needed) the database at path and applies migrations.
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
-	db, err := sql.Open("sqlite3", DSN(path))
+	db, err := sql.Open(writerDriver, DSN(path)) // checkpoint.go
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
@@ -135,6 +136,11 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open database %s for reading: %w", path, err)
 	}
+	if s.ckpt, err = startCheckpointer(path); err != nil {
+		s.rdb.Close()
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
 	return s, nil
 }
 
@@ -151,6 +157,9 @@ func (s *Store) Close() error {
 	s.feed.closeAll()
 	if s.rdb != nil {
 		s.rdb.Close()
+	}
+	if s.ckpt != nil {
+		s.ckpt.close()
 	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close database: %w", err)

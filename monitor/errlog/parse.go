@@ -29,7 +29,11 @@ import (
 //     30-space continuation lines OGG writes, and hard-wrapped copies of a
 //     long line. Each is trimmed and joined to Message with "\n".
 //   - A non-blank line with no entry before it (the start of the input, or
-//     right after a Flush) becomes an entry of its own with Severity "".
+//     right after a Finish) becomes an entry of its own with Severity "".
+//   - A continuation line right after a Flush reopens the entry that Flush
+//     completed: the entry is returned again, whole, at the next Flush, so
+//     an ERROR line opens its alert at once and its continuation lines,
+//     written a moment later, update that alert rather than standing alone.
 //   - Blank lines carry nothing and are skipped.
 //   - A line longer than 64 KiB is cut there, marked " [line truncated]",
 //     and the rest of it skipped; an entry whose continuation lines pass
@@ -54,6 +58,7 @@ type Parser struct {
 	buf      []byte            // the current, incomplete line
 	skipping bool              // discarding the rest of an over-long line
 	pending  *monitor.LogEntry // the entry that may still get continuation lines
+	flushed  *monitor.LogEntry // the entry the last Flush completed, reopened by a continuation line
 	msg      strings.Builder   // pending's Message, built without copying it per line
 	full     bool              // msg reached errLogMaxEntry
 	fed      int64             // bytes given to Feed
@@ -106,6 +111,10 @@ func (p *Parser) Feed(b []byte) []monitor.LogEntry {
 func (p *Parser) Flush() []monitor.LogEntry {
 	p.out = nil
 	p.finishPending()
+	if n := len(p.out); n > 0 {
+		e := p.out[n-1]
+		p.flushed = &e
+	}
 	p.consumed = p.lineEnd
 	if p.skipping {
 		// The cut part of an over-long line went out with the entry;
@@ -127,6 +136,7 @@ func (p *Parser) Finish() []monitor.LogEntry {
 	p.lineEnd = p.fed
 	p.finishPending()
 	p.consumed = p.fed
+	p.flushed = nil
 	return p.out
 }
 
@@ -176,6 +186,8 @@ func (p *Parser) line(raw []byte, cut bool) {
 	if strings.TrimSpace(s) == "" {
 		return
 	}
+	flushed := p.flushed
+	p.flushed = nil
 	if e, ok := parseErrLogLine(s); ok {
 		p.finishPending()
 		p.consumed = start
@@ -184,6 +196,13 @@ func (p *Parser) line(raw []byte, cut bool) {
 		return
 	}
 	text := strings.TrimSpace(s)
+	if p.pending == nil && flushed != nil && len(flushed.Message) < errLogMaxEntry {
+		// Reopened: a restart at start would read this line alone, as
+		// before reopening existed, so consumed stays where it is.
+		p.consumed = start
+		p.pending = flushed
+		p.msg.WriteString(flushed.Message)
+	}
 	if p.pending == nil {
 		p.consumed = start
 		p.pending = &monitor.LogEntry{}

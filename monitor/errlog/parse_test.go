@@ -258,3 +258,32 @@ func FuzzParser(f *testing.F) {
 		}
 	})
 }
+
+// An entry flushed at the end of what was written is reopened by the
+// continuation lines written after it: the ERROR line goes out at once,
+// then again, whole, with its continuation.
+func TestParserReopensFlushedEntry(t *testing.T) {
+	var p errlog.Parser
+	p.Feed([]byte("2024-01-15 10:00:00  ERROR   OGG-00001  first\n"))
+	if got := p.Flush(); len(got) != 1 || got[0].Message != "first" {
+		t.Fatalf("got %+v, want the ERROR line at once", got)
+	}
+	p.Feed([]byte("    more of first\n"))
+	got := p.Flush()
+	if len(got) != 1 || got[0].Code != "OGG-00001" || got[0].Severity != "ERROR" || got[0].Message != "first\nmore of first" {
+		t.Fatalf("got %+v, want the first entry again with its continuation", got)
+	}
+	// A new entry ends the reopening: a later continuation joins the new one.
+	p.Feed([]byte("2024-01-15 10:00:01  ERROR   OGG-00002  second\n"))
+	p.Flush()
+	p.Feed([]byte("\n    more of second\n"))
+	if got := p.Flush(); len(got) != 1 || got[0].Code != "OGG-00002" || got[0].Message != "second\nmore of second" {
+		t.Fatalf("got %+v, want the second entry with its continuation", got)
+	}
+	// After Finish (a new file) a continuation stands alone.
+	p.Finish()
+	p.Feed([]byte("    orphan\n"))
+	if got := p.Flush(); len(got) != 1 || got[0].Severity != "" || got[0].Message != "orphan" {
+		t.Fatalf("got %+v, want an entry of its own", got)
+	}
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/olahol/melody"
+)
+
+// serveBare is the reference of the A/B (-bare): echo and melody as they
+// come, no store, no auth, no queue of our own. POST /api/alerts/test
+// numbers a message and broadcasts it to every WebSocket; GET /api/state
+// says head 0; GET /ws says hello on connect. What SyncMon adds to a
+// broadcast is what it costs more than this.
+func serveBare() error {
+	m := melody.New()
+	m.HandleConnect(func(s *melody.Session) { _ = s.Write([]byte(`{"type":"hello"}`)) })
+	var (
+		mu  sync.Mutex
+		seq int64
+	)
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.GET("/api/state", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]int64{"head": 0}) })
+	e.GET("/ws", func(c echo.Context) error { return m.HandleRequest(c.Response(), c.Request()) })
+	e.POST("/api/alerts/test", func(c echo.Context) error {
+		mu.Lock()
+		seq++
+		n := seq
+		err := m.Broadcast([]byte(fmt.Sprintf(`{"seq":%d,"type":"alert.opened"}`, n)))
+		mu.Unlock()
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusCreated, map[string]int64{"seq": n})
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	fmt.Printf("listening %s\n", ln.Addr())
+	sig := make(chan os.Signal, 4)
+	signal.Notify(sig, syscall.SIGUSR1, syscall.SIGTERM, os.Interrupt)
+	for s := range sig {
+		if s != syscall.SIGUSR1 {
+			break
+		}
+		runtime.GC()
+		debug.FreeOSMemory()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		fmt.Printf("mem %d %d %d\n", ms.HeapInuse, ms.StackInuse, runtime.NumGoroutine())
+	}
+	_ = m.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return hs.Shutdown(ctx)
+}
