@@ -53,6 +53,8 @@ type Store struct {
 	mu     sync.Mutex
 	closed bool // under mu: writes refused, the hand-off queue closed
 	head   atomic.Int64
+
+	epoch epochCache // the log's identity, read once (epoch.go)
 }
 
 // Option changes how Open sets up the store.
