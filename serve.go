@@ -146,12 +146,28 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	sched, err := monitor.NewScheduler(checks, st, log, time.Now)
+	newSched := func() (*monitor.Scheduler, error) {
+		sched, err := monitor.NewScheduler(checks, st, log, time.Now)
+		if err != nil {
+			return nil, err
+		}
+		sched.OnCheck = metrics.ObserveCheck
+		followErrLogs(sched, checks, st, log)
+		return sched, nil
+	}
+	sched, err := newSched()
 	if err != nil {
 		return err
 	}
-	sched.OnCheck = metrics.ObserveCheck
-	followErrLogs(sched, checks, st, log)
+	// cluster: mode: only the writer lease's holder runs a scheduler (a new
+	// one per tenure, serve_cluster.go); sched above is then never started.
+	var clu *clusterRun
+	if cfg.Cluster != nil {
+		if clu, err = startCluster(ctx, cfg.Cluster, st, log, newSched); err != nil {
+			return err
+		}
+		defer clu.Close()
+	}
 	// Notifications follow the event log (the outbox) from each channel's
 	// cursor; deferred after st.Close, so stopped (cancel + wait) before it.
 	notifier := notify.New(st, cfg.Notifications, notify.Options{Log: log, PublicURL: cfg.PublicURL})
@@ -160,18 +176,24 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer notifier.Stop()
 
+	ready := func(context.Context) error {
+		if !sched.Running() {
+			return errors.New("scheduler not running")
+		}
+		return nil
+	}
+	var clusterStatus func(context.Context) (handlers.ClusterStatus, error)
+	if clu != nil {
+		ready, clusterStatus = clu.Ready, clu.Status
+	}
 	srv, err := handlers.New(handlers.Options{
+		Cluster: clusterStatus,
 		Metrics: metrics, Notifications: notifier.Stats,
 		Store: st, Log: log, Version: version(), PingInterval: cfg.PingInterval, SpeechRepeat: cfg.SpeechRepeat,
 		AnonymousViewer: cfg.Auth.AnonymousViewer, AllowedOrigins: cfg.AllowedOrigins, PublicURL: cfg.PublicURL,
 		Auth: handlers.AuthOptions{SessionIdle: cfg.Auth.SessionIdle, SessionMax: cfg.Auth.SessionMax,
 			KioskSessionMax: cfg.Auth.KioskSession, SecureCookies: tlsConfig != nil, MetricsToken: cfg.Auth.MetricsToken},
-		Ready: func(context.Context) error {
-			if !sched.Running() {
-				return errors.New("scheduler not running")
-			}
-			return nil
-		},
+		Ready: ready,
 	})
 	if err != nil {
 		return err
@@ -194,7 +216,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "database", cfg.Database, "targets", len(cfg.Targets), "version", version(), "scheme", scheme)
 
-	sched.Start()
+	cluDone := make(chan struct{})
+	cluCtx, stopClu := context.WithCancel(context.Background())
+	if clu != nil {
+		go func() {
+			defer close(cluDone)
+			clu.run(cluCtx)
+		}()
+	} else {
+		close(cluDone)
+		sched.Start()
+	}
 	houseDone := make(chan struct{})
 	houseCtx, stopHouse := context.WithCancel(context.Background())
 	go func() {
@@ -210,9 +242,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := sched.Stop(shutdownCtx); err != nil {
-		log.Warn("stop scheduler", "err", err)
+	if clu == nil {
+		if err := sched.Stop(shutdownCtx); err != nil {
+			log.Warn("stop scheduler", "err", err)
+		}
 	}
+	stopClu() // stops this tenure's scheduler and releases the lease
+	<-cluDone
 	stopHouse()
 	<-houseDone
 	srv.Close()

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/syncmon/syncmon/handlers"
+)
+
+// clusterNode is one syncmon process of a test cluster.
+type clusterNode struct {
+	name, base string
+	cmd        *exec.Cmd
+	logs       *syncBuffer
+	exited     chan struct{}
+}
+
+func loopbackPorts(t *testing.T, n int) []int {
+	t.Helper()
+	var ports []int
+	var ls []net.Listener
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	for _, l := range ls {
+		l.Close()
+	}
+	return ports
+}
+
+// startClusterNodes builds the binary once and starts n nodes, each with its
+// own config, database and JetStream directory, on loopback ports.
+func startClusterNodes(t *testing.T, n int) []*clusterNode {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "syncmon")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	ports := loopbackPorts(t, 2*n)
+	var peers []string
+	for i := range n {
+		peers = append(peers, fmt.Sprintf("\"127.0.0.1:%d\"", ports[n+i]))
+	}
+	var nodes []*clusterNode
+	for i := range n {
+		name := fmt.Sprintf("syncmon-%d", i+1)
+		nd := filepath.Join(dir, name)
+		if err := os.MkdirAll(nd, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		cfg := fmt.Sprintf(`listen: "127.0.0.1:%d"
+database: %q
+auth: {anonymous_viewer: true}
+targets: [{name: demo, kind: simulator, schedule: "@every 1s"}]
+cluster:
+  node: %s
+  listen: "127.0.0.1:%d"
+  peers: [%s]
+  data_dir: %q
+  replicas: 3
+`, ports[i], filepath.Join(nd, "syncmon.db"), name, ports[n+i], strings.Join(peers, ", "), filepath.Join(nd, "js"))
+		cfgPath := filepath.Join(nd, "syncmon.yaml")
+		if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(bin, "serve", "--config", cfgPath)
+		cmd.Env = append(os.Environ(), "SYNCMON_ADMIN_PASSWORD=cluster-test-pw")
+		c := &clusterNode{name: name, base: fmt.Sprintf("http://127.0.0.1:%d", ports[i]), cmd: cmd, logs: newSyncBuffer(), exited: make(chan struct{})}
+		cmd.Stderr = c.logs
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go func() { cmd.Wait(); close(c.exited) }()
+		t.Cleanup(func() { c.kill(t) })
+		nodes = append(nodes, c)
+	}
+	return nodes
+}
+
+// kill is kill -9, waiting (bounded) for the process to be gone.
+func (c *clusterNode) kill(t *testing.T) {
+	_ = c.cmd.Process.Kill()
+	select {
+	case <-c.exited:
+	case <-time.After(10 * time.Second):
+		t.Errorf("%s did not exit after SIGKILL", c.name)
+	}
+}
+
+func (c *clusterNode) status() (handlers.ClusterStatus, error) {
+	var st handlers.ClusterStatus
+	cl := http.Client{Timeout: 5 * time.Second}
+	resp, err := cl.Get(c.base + "/api/cluster")
+	if err != nil {
+		return st, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return st, fmt.Errorf("GET /api/cluster: %s", resp.Status)
+	}
+	return st, json.NewDecoder(resp.Body).Decode(&st)
+}
+
+// waitUntil polls cond every 200 ms until it holds or within passes.
+func waitUntil(t *testing.T, within time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	last := ""
+	for time.Now().Before(deadline) {
+		ok, why := cond()
+		if ok {
+			return
+		}
+		last = why
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("%s: not within %s; last: %s", what, within, last)
+}
+
+// agreedWriter waits until every node in nodes names the same writer, one
+// of them, with a quorum; it returns that writer.
+func agreedWriter(t *testing.T, nodes []*clusterNode, within time.Duration) *clusterNode {
+	t.Helper()
+	var writer *clusterNode
+	waitUntil(t, within, "one writer all nodes agree on", func() (bool, string) {
+		writer = nil
+		var seen []string
+		for _, n := range nodes {
+			st, err := n.status()
+			if err != nil {
+				return false, n.name + ": " + err.Error()
+			}
+			seen = append(seen, fmt.Sprintf("%s: writer %q quorum %v", n.name, st.Writer, st.Quorum))
+			if st.Writer == "" || !st.Quorum || (writer != nil && writer.name != st.Writer) {
+				return false, strings.Join(seen, "; ")
+			}
+			for _, m := range nodes {
+				if m.name == st.Writer {
+					writer = m
+				}
+			}
+			if writer == nil {
+				return false, strings.Join(seen, "; ")
+			}
+		}
+		return true, ""
+	})
+	return writer
+}
+
+const writerStarts = "this node is the writer: checks start"
+
+// Three real processes: one writer, and only it runs the checks; after
+// kill -9 of the writer another node takes over within 10 s of the lease
+// (20 s bound here, for a loaded machine) and runs them; a node left alone
+// raises syncmon/cluster on its own screens.
+func TestClusterWriterFailoverAndMinority(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three syncmon processes")
+	}
+	nodes := startClusterNodes(t, 3)
+	writer := agreedWriter(t, nodes, 90*time.Second)
+	for _, n := range nodes {
+		starts := strings.Count(n.logs.String(), writerStarts)
+		if (n == writer) != (starts == 1) {
+			t.Fatalf("%s (writer %s) started its checks %d times", n.name, writer.name, starts)
+		}
+	}
+
+	writer.kill(t)
+	killedAt := time.Now()
+	var survivors []*clusterNode
+	for _, n := range nodes {
+		if n != writer {
+			survivors = append(survivors, n)
+		}
+	}
+	next := agreedWriter(t, survivors, 30*time.Second)
+	t.Logf("kill -9 of %s: %s is the writer after %s", writer.name, next.name, time.Since(killedAt).Round(time.Millisecond))
+	next.logs.waitFor(t, regexp.MustCompile("("+regexp.QuoteMeta(writerStarts)+")"), 10*time.Second)
+
+	next.kill(t)
+	var alone *clusterNode
+	for _, n := range survivors {
+		if n != next {
+			alone = n
+		}
+	}
+	waitUntil(t, 60*time.Second, alone.name+" alone raises syncmon/cluster", func() (bool, string) {
+		cl := http.Client{Timeout: 5 * time.Second}
+		resp, err := cl.Get(alone.base + "/api/alerts?state=active")
+		if err != nil {
+			return false, err.Error()
+		}
+		defer resp.Body.Close()
+		var body struct {
+			Alerts []struct{ Rule, Program, Group, Target string }
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+			return false, err.Error()
+		}
+		for _, a := range body.Alerts {
+			if a.Rule == "syncmon" && a.Program == "SYNCMON" && a.Group == "cluster" && a.Target == "syncmon" {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("%d active alerts, none syncmon/cluster", len(body.Alerts))
+	})
+	if st, err := alone.status(); err != nil || st.Quorum {
+		t.Fatalf("%s alone: quorum %v (%v)", alone.name, st.Quorum, err)
+	}
+	if n := strings.Count(alone.logs.String(), writerStarts) - strings.Count(alone.logs.String(), "no longer the writer"); n > 0 {
+		t.Fatalf("%s alone still runs its checks", alone.name)
+	}
+}

@@ -1,0 +1,284 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/syncmon/syncmon/cluster"
+	"github.com/syncmon/syncmon/config"
+	"github.com/syncmon/syncmon/handlers"
+	"github.com/syncmon/syncmon/monitor"
+	"github.com/syncmon/syncmon/store"
+)
+
+// This file runs a node of a cluster (config `cluster:`): the embedded
+// NATS node, the writer lease (only its holder runs the scheduler: checks,
+// ggserr followers, engine), the quorum watch that raises syncmon/cluster
+// on this node's screens, and the cluster's status for GET /api/cluster.
+// Without `cluster:` none of it runs (serve.go).
+
+// Cluster timings.
+const (
+	quorumEvery    = 3 * time.Second // how often the quorum is checked
+	quorumTimeout  = 2 * time.Second // one check's bound
+	quorumGrace    = 10 * time.Second
+	appliedEvery   = 2 * time.Second // how often a node tells its applied seq
+	appliedTimeout = 3 * appliedEvery
+	appliedSubject = "syncmon.applied."
+)
+
+// clusterRun is one node's part in the cluster.
+type clusterRun struct {
+	node     *cluster.Node
+	st       *store.Store
+	log      *slog.Logger
+	newSched func() (*monitor.Scheduler, error)
+
+	open   atomic.Bool
+	quorum atomic.Bool
+
+	mu    sync.Mutex
+	lease *cluster.Lease
+	sched *monitor.Scheduler // running while this node holds the lease
+	heard map[string]appliedNote
+}
+
+// appliedNote is what a node last told of its read model.
+type appliedNote struct {
+	Node    string `json:"node"`
+	Applied int64  `json:"applied_seq"`
+	at      time.Time
+}
+
+// startCluster starts this node's NATS server; run does the rest.
+func startCluster(ctx context.Context, c *config.Cluster, st *store.Store, log *slog.Logger, newSched func() (*monitor.Scheduler, error)) (*clusterRun, error) {
+	node, err := cluster.Start(ctx, cluster.Config{Node: c.Node, Listen: c.Listen, Peers: c.Peers, DataDir: c.DataDir,
+		Replicas: c.Replicas, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("start cluster node %s: %w", c.Node, err)
+	}
+	return &clusterRun{node: node, st: st, log: log.With("node", c.Node), newSched: newSched, heard: map[string]appliedNote{}}, nil
+}
+
+// run opens the log and the lease, then follows the lease until ctx ends:
+// the scheduler runs exactly while this node is the writer. The quorum
+// watch and the applied-seq notes run beside it.
+func (r *clusterRun) run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); r.watchQuorum(ctx) }()
+	go func() { defer wg.Done(); r.shareApplied(ctx) }()
+	defer wg.Wait()
+
+	if err := r.node.Open(ctx); err != nil {
+		if ctx.Err() == nil {
+			r.log.Error("cluster: open the event log", "err", err)
+		}
+		return
+	}
+	r.open.Store(true)
+	lease, err := r.node.NewLease()
+	if err != nil {
+		r.log.Error("cluster: writer lease", "err", err)
+		return
+	}
+	r.mu.Lock()
+	r.lease = lease
+	r.mu.Unlock()
+	defer func() {
+		r.stopScheduler()
+		lease.Close()
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-lease.Changes():
+		}
+		if lease.IsWriter() {
+			r.startScheduler()
+		} else {
+			r.stopScheduler()
+		}
+	}
+}
+
+func (r *clusterRun) startScheduler() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.sched != nil {
+		return
+	}
+	sched, err := r.newSched()
+	if err != nil {
+		r.log.Error("cluster: scheduler for this tenure", "err", err)
+		return
+	}
+	r.log.Info("cluster: this node is the writer: checks start", "term", r.lease.Term())
+	sched.Start()
+	r.sched = sched
+}
+
+func (r *clusterRun) stopScheduler() {
+	r.mu.Lock()
+	sched := r.sched
+	r.sched = nil
+	r.mu.Unlock()
+	if sched == nil {
+		return
+	}
+	r.log.Info("cluster: this node is no longer the writer: checks stop")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := sched.Stop(ctx); err != nil {
+		r.log.Warn("cluster: stop scheduler", "err", err)
+	}
+}
+
+// Writing reports whether this node runs the checks now.
+func (r *clusterRun) Writing() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.sched != nil && r.sched.Running()
+}
+
+// watchQuorum checks the quorum every few seconds; when this node has had
+// none for quorumGrace (a normal start or election takes less), it raises
+// syncmon/cluster on its own screens, and resolves it once back.
+func (r *clusterRun) watchQuorum(ctx context.Context) {
+	lastOK := time.Now()
+	t := time.NewTicker(quorumEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		qctx, cancel := context.WithTimeout(ctx, quorumTimeout)
+		err := r.node.CheckQuorum(qctx)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		if err == nil {
+			lastOK = time.Now()
+			if !r.quorum.Swap(true) {
+				r.log.Info("cluster: quorum reached")
+			}
+			if err := r.st.ClearSelf(ctx, "cluster"); err != nil && ctx.Err() == nil {
+				r.log.Warn("cluster: resolve syncmon/cluster", "err", err)
+			}
+			continue
+		}
+		r.quorum.Store(false)
+		if time.Since(lastOK) < quorumGrace {
+			continue
+		}
+		msg := fmt.Sprintf("SyncMon node %s cannot reach a quorum of its cluster: it runs no checks and shows only what it had", r.node.Name())
+		speech := monitor.Speech{
+			En: "SyncMon cluster: this node has lost its quorum.",
+			Ko: "싱크몬 클러스터: 이 노드가 정족수를 잃었습니다.",
+		}
+		opened, rerr := r.st.RaiseSelf(ctx, "cluster", msg, speech)
+		if rerr != nil && ctx.Err() == nil {
+			r.log.Error("cluster: raise syncmon/cluster", "err", rerr)
+		}
+		if opened {
+			r.log.Error("cluster: no quorum", "err", err)
+		}
+	}
+}
+
+// shareApplied publishes this node's applied seq every appliedEvery on
+// syncmon.applied.<node>, and keeps what the others publish.
+func (r *clusterRun) shareApplied(ctx context.Context) {
+	nc := r.node.Conn()
+	sub, err := nc.Subscribe(appliedSubject+"*", func(m *nats.Msg) {
+		var n appliedNote
+		if json.Unmarshal(m.Data, &n) != nil || n.Node == "" {
+			return
+		}
+		n.at = time.Now()
+		r.mu.Lock()
+		r.heard[n.Node] = n
+		r.mu.Unlock()
+	})
+	if err != nil {
+		r.log.Warn("cluster: subscribe to applied seqs", "err", err)
+	} else {
+		defer sub.Unsubscribe()
+	}
+	t := time.NewTicker(appliedEvery)
+	defer t.Stop()
+	for {
+		b, _ := json.Marshal(appliedNote{Node: r.node.Name(), Applied: r.st.Head()})
+		_ = nc.Publish(appliedSubject+r.node.Name(), b)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Status is GET /api/cluster's answer on this node.
+func (r *clusterRun) Status(ctx context.Context) (handlers.ClusterStatus, error) {
+	self := r.node.Name()
+	st := handlers.ClusterStatus{Node: self, Quorum: r.quorum.Load(), Epoch: r.node.Epoch()}
+	r.mu.Lock()
+	if r.lease != nil {
+		st.Writer = r.lease.Writer()
+	}
+	heard := make(map[string]appliedNote, len(r.heard))
+	for k, v := range r.heard {
+		heard[k] = v
+	}
+	r.mu.Unlock()
+	names := map[string]bool{self: true}
+	for k := range heard {
+		names[k] = true
+	}
+	if r.open.Load() {
+		info, err := r.node.Info(ctx)
+		if err == nil {
+			st.Stream = handlers.ClusterStream{FirstSeq: int64(info.FirstSeq), LastSeq: int64(info.LastSeq), Replicas: info.Replicas}
+			for _, p := range info.Peers {
+				names[p.Name] = true
+			}
+		} else if !errors.Is(err, cluster.ErrNoQuorum) {
+			r.log.Debug("cluster: info", "err", err)
+		}
+	}
+	for name := range names {
+		n := handlers.ClusterNode{Name: name, Writer: name == st.Writer}
+		if name == self {
+			n.Reachable, n.AppliedSeq = true, r.st.Head()
+		} else if h, ok := heard[name]; ok {
+			n.Reachable, n.AppliedSeq = time.Since(h.at) < appliedTimeout, h.Applied
+		}
+		st.Nodes = append(st.Nodes, n)
+	}
+	sort.Slice(st.Nodes, func(i, j int) bool { return strings.Compare(st.Nodes[i].Name, st.Nodes[j].Name) < 0 })
+	return st, nil
+}
+
+// Ready: the node serves once its log is open (writer or not).
+func (r *clusterRun) Ready(context.Context) error {
+	if !r.open.Load() {
+		return errors.New("cluster: the event log is not open yet")
+	}
+	return nil
+}
+
+// Close stops the NATS node (run must have returned).
+func (r *clusterRun) Close() { r.node.Close() }
