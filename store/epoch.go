@@ -20,8 +20,15 @@ type EpochLog interface {
 // epochCache holds the database's epoch, read once.
 type epochCache struct {
 	once  sync.Once
+	mu    sync.Mutex
 	value string
 	err   error
+}
+
+func (c *epochCache) set(v string) {
+	c.mu.Lock()
+	c.value = v
+	c.mu.Unlock()
 }
 
 // Epoch implements EpochLog: the random id written into the meta table when
@@ -39,11 +46,17 @@ func (s *Store) Epoch() string {
 func (s *Store) ReadEpoch(ctx context.Context) (string, error) {
 	c := &s.epoch
 	c.once.Do(func() {
-		err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'epoch'`).Scan(&c.value)
+		var v string
+		err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'epoch'`).Scan(&v)
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.value = v
 		if err != nil {
 			c.err = fmt.Errorf("read epoch: %w", err)
 		}
 	})
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	return c.value, c.err
 }
 
