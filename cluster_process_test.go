@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/syncmon/syncmon/handlers"
 )
 
@@ -182,6 +184,8 @@ func TestClusterWriterFailoverAndMinority(t *testing.T) {
 		}
 	}
 
+	sameSeqOnEveryNode(t, nodes, writer)
+
 	writer.kill(t)
 	killedAt := time.Now()
 	var survivors []*clusterNode
@@ -201,30 +205,125 @@ func TestClusterWriterFailoverAndMinority(t *testing.T) {
 			alone = n
 		}
 	}
-	waitUntil(t, 60*time.Second, alone.name+" alone raises syncmon/cluster", func() (bool, string) {
-		cl := http.Client{Timeout: 5 * time.Second}
-		resp, err := cl.Get(alone.base + "/api/alerts?state=active")
-		if err != nil {
-			return false, err.Error()
+	ws := dialWS(t, alone.base)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		w := readRaw(t, ws, time.Until(deadline))
+		if w.Type == "alert.opened" && w.Alert != nil && w.Alert.Rule == "syncmon" && w.Alert.Program == "SYNCMON" &&
+			w.Alert.Group == "cluster" && w.Alert.Target == "syncmon" && w.Seq == 0 && w.Unpersisted {
+			break
 		}
-		defer resp.Body.Close()
-		var body struct {
-			Alerts []struct{ Rule, Program, Group, Target string }
-		}
-		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-			return false, err.Error()
-		}
-		for _, a := range body.Alerts {
-			if a.Rule == "syncmon" && a.Program == "SYNCMON" && a.Group == "cluster" && a.Target == "syncmon" {
-				return true, ""
-			}
-		}
-		return false, fmt.Sprintf("%d active alerts, none syncmon/cluster", len(body.Alerts))
-	})
+	}
 	if st, err := alone.status(); err != nil || st.Quorum {
 		t.Fatalf("%s alone: quorum %v (%v)", alone.name, st.Quorum, err)
 	}
 	if n := strings.Count(alone.logs.String(), writerStarts) - strings.Count(alone.logs.String(), "no longer the writer"); n > 0 {
 		t.Fatalf("%s alone still runs its checks", alone.name)
 	}
+}
+
+// wsMsg is what a screen reads, as far as these tests look.
+type wsMsg struct {
+	Seq         int64  `json:"seq"`
+	Type        string `json:"type"`
+	Unpersisted bool   `json:"unpersisted"`
+	Alert       *struct {
+		ID                           int64
+		Rule, Program, Group, Target string
+		Message                      string
+	} `json:"alert"`
+}
+
+func readRaw(t *testing.T, c *websocket.Conn, within time.Duration) wsMsg {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(within))
+	_, data, err := c.ReadMessage()
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	var w wsMsg
+	if err := json.Unmarshal(data, &w); err != nil {
+		t.Fatalf("decode %s: %v", data, err)
+	}
+	return w
+}
+
+// sameSeqOnEveryNode: a test alert made on the writer (201 with its seq)
+// is delivered by every node's screens under that seq, and every node's
+// log up to it is the same, event for event.
+func sameSeqOnEveryNode(t *testing.T, nodes []*clusterNode, writer *clusterNode) {
+	t.Helper()
+	var conns []*websocket.Conn
+	for _, n := range nodes {
+		c := dialWS(t, n.base)
+		if w := readRaw(t, c, 10*time.Second); w.Type != "hello" {
+			t.Fatalf("%s: first message %+v", n.name, w)
+		}
+		conns = append(conns, c)
+	}
+	req, _ := http.NewRequest(http.MethodPost, writer.base+"/api/alerts/test", strings.NewReader(`{"message":"cluster check"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth("admin", "cluster-test-pw")
+	resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var made struct {
+		Alert struct{ ID int64 }
+		Seq   int64
+	}
+	err = json.NewDecoder(resp.Body).Decode(&made)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusCreated || made.Seq == 0 {
+		t.Fatalf("test alert on the writer: %s, %+v, %v", resp.Status, made, err)
+	}
+	for i, c := range conns {
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			w := readRaw(t, c, time.Until(deadline))
+			if w.Type == "alert.opened" && w.Alert != nil && w.Alert.ID == made.Alert.ID {
+				if w.Seq != made.Seq {
+					t.Fatalf("%s delivered the test alert as seq %d, the writer answered %d", nodes[i].name, w.Seq, made.Seq)
+				}
+				break
+			}
+		}
+	}
+	var logs []string
+	for _, n := range nodes {
+		body := httpGet(t, fmt.Sprintf("%s/poll?since=0&wait=0", n.base))
+		var ans struct {
+			Events []json.RawMessage `json:"events"`
+		}
+		if err := json.Unmarshal([]byte(body), &ans); err != nil {
+			t.Fatalf("%s poll: %v: %s", n.name, err, body)
+		}
+		var upTo []string
+		for _, e := range ans.Events {
+			var w wsMsg
+			if json.Unmarshal(e, &w) == nil && w.Seq > 0 && w.Seq <= made.Seq {
+				upTo = append(upTo, string(e))
+			}
+		}
+		logs = append(logs, strings.Join(upTo, "\n"))
+	}
+	for i := range logs {
+		if logs[i] != logs[0] || logs[i] == "" {
+			t.Fatalf("%s's log differs from %s's:\n%s\n---\n%s", nodes[i].name, nodes[0].name, logs[i], logs[0])
+		}
+	}
+}
+
+func httpGet(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -231,7 +231,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	houseCtx, stopHouse := context.WithCancel(context.Background())
 	go func() {
 		defer close(houseDone)
-		housekeeping(houseCtx, st, cfg.Retention, log)
+		writes := func() bool { return true }
+		if clu != nil {
+			writes = clu.appending.Load // only the writer records events
+		}
+		housekeeping(houseCtx, st, cfg.Retention, writes, log)
 	}()
 
 	select {
@@ -261,7 +265,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 // housekeeping resolves expired test alerts, brings silence marks up to
 // date as maintenance windows begin and end, and prunes old history.
-func housekeeping(ctx context.Context, st *store.Store, keep config.Retention, log *slog.Logger) {
+func housekeeping(ctx context.Context, st *store.Store, keep config.Retention, writes func() bool, log *slog.Logger) {
 	t := time.NewTicker(10 * time.Second)
 	defer t.Stop()
 	lastPrune := time.Time{}
@@ -271,11 +275,13 @@ func housekeeping(ctx context.Context, st *store.Store, keep config.Retention, l
 			return
 		case <-t.C:
 		}
-		if err := st.ExpireTestAlerts(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("expire test alerts", "err", err)
-		}
-		if err := st.Resilence(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("update silences", "err", err)
+		if writes() {
+			if err := st.ExpireTestAlerts(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("expire test alerts", "err", err)
+			}
+			if err := st.Resilence(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("update silences", "err", err)
+			}
 		}
 		if time.Since(lastPrune) >= 10*time.Minute {
 			lastPrune = time.Now()

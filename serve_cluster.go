@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -43,8 +44,9 @@ type clusterRun struct {
 	log      *slog.Logger
 	newSched func() (*monitor.Scheduler, error)
 
-	open   atomic.Bool
-	quorum atomic.Bool
+	open      atomic.Bool
+	quorum    atomic.Bool
+	appending atomic.Bool // this node is the writer and caught up: it may append
 
 	mu    sync.Mutex
 	lease *cluster.Lease
@@ -66,7 +68,85 @@ func startCluster(ctx context.Context, c *config.Cluster, st *store.Store, log *
 	if err != nil {
 		return nil, fmt.Errorf("start cluster node %s: %w", c.Node, err)
 	}
-	return &clusterRun{node: node, st: st, log: log.With("node", c.Node), newSched: newSched, heard: map[string]appliedNote{}}, nil
+	r := &clusterRun{node: node, st: st, log: log.With("node", c.Node), newSched: newSched, heard: map[string]appliedNote{}}
+	st.SetCommitHook(r.appendEvents)
+	return r, nil
+}
+
+// errNotWriter refuses a local write on a node that is not the writer.
+var errNotWriter = errors.New("this node is not the cluster's writer")
+
+// appendEvents is the store's commit hook: each event goes to the shared
+// log, fenced (the log must end just before its seq) and with an id made
+// of the log's epoch and the seq, so that a retry cannot append it twice.
+func (r *clusterRun) appendEvents(ctx context.Context, events []store.Event) error {
+	if !r.appending.Load() {
+		return errNotWriter
+	}
+	epoch := r.node.Epoch()
+	for _, e := range events {
+		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_, err := r.node.Append(actx, epoch+"/"+strconv.FormatInt(e.Seq, 10), e.JSON(), uint64(e.Seq-1))
+		cancel()
+		if errors.Is(err, cluster.ErrFenced) {
+			r.appending.Store(false)
+			r.log.Error("cluster: fenced: another writer has appended; this node stops writing", "seq", e.Seq)
+		}
+		if err != nil {
+			return fmt.Errorf("append seq %d: %w", e.Seq, err)
+		}
+	}
+	return nil
+}
+
+// readLog applies the shared log, in order, into this node's SQLite, from
+// what it has applied; the store hands each applied event to its screens.
+func (r *clusterRun) readLog(ctx context.Context) {
+	for ctx.Err() == nil {
+		rd, err := r.node.Read(ctx, uint64(r.st.Head())+1)
+		if err == nil {
+			for {
+				e, err := rd.Next(ctx)
+				if err != nil {
+					if ctx.Err() == nil {
+						r.log.Warn("cluster: read the log", "err", err)
+					}
+					break
+				}
+				if err := r.st.ApplyEvent(ctx, int64(e.Seq), e.Data); err != nil {
+					if ctx.Err() == nil {
+						r.log.Error("cluster: apply the log", "seq", e.Seq, "err", err)
+					}
+					break
+				}
+			}
+			rd.Close()
+		} else if ctx.Err() == nil {
+			r.log.Warn("cluster: open a reader of the log", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// catchUp waits until this node has applied the log up to its end, so that
+// its next seq is the log's; false if the lease or ctx ends first.
+func (r *clusterRun) catchUp(ctx context.Context, lease *cluster.Lease) bool {
+	for ctx.Err() == nil && lease.IsWriter() {
+		qctx, cancel := context.WithTimeout(ctx, quorumTimeout)
+		last, err := r.node.LastSeq(qctx)
+		cancel()
+		if err == nil && r.st.Head() >= int64(last) {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return false
 }
 
 // run opens the log and the lease, then follows the lease until ctx ends:
@@ -85,7 +165,13 @@ func (r *clusterRun) run(ctx context.Context) {
 		}
 		return
 	}
+	if err := r.st.AdoptEpoch(ctx, r.node.Epoch()); err != nil {
+		r.log.Error("cluster: this database cannot be this cluster's read model: start the node with an empty database", "err", err)
+		return
+	}
 	r.open.Store(true)
+	wg.Add(1)
+	go func() { defer wg.Done(); r.readLog(ctx) }()
 	lease, err := r.node.NewLease()
 	if err != nil {
 		r.log.Error("cluster: writer lease", "err", err)
@@ -105,8 +191,13 @@ func (r *clusterRun) run(ctx context.Context) {
 		case <-lease.Changes():
 		}
 		if lease.IsWriter() {
+			if !r.catchUp(ctx, lease) {
+				continue
+			}
+			r.appending.Store(true)
 			r.startScheduler()
 		} else {
+			r.appending.Store(false)
 			r.stopScheduler()
 		}
 	}
@@ -152,10 +243,12 @@ func (r *clusterRun) Writing() bool {
 }
 
 // watchQuorum checks the quorum every few seconds; when this node has had
-// none for quorumGrace (a normal start or election takes less), it raises
-// syncmon/cluster on its own screens, and resolves it once back.
+// none for quorumGrace (a normal start or election takes less), it tells
+// its own screens syncmon/cluster (Store.Announce: outside the log), and
+// that it is resolved once back.
 func (r *clusterRun) watchQuorum(ctx context.Context) {
 	lastOK := time.Now()
+	raised := false
 	t := time.NewTicker(quorumEvery)
 	defer t.Stop()
 	for {
@@ -174,9 +267,10 @@ func (r *clusterRun) watchQuorum(ctx context.Context) {
 			lastOK = time.Now()
 			if !r.quorum.Swap(true) {
 				r.log.Info("cluster: quorum reached")
-			}
-			if err := r.st.ClearSelf(ctx, "cluster"); err != nil && ctx.Err() == nil {
-				r.log.Warn("cluster: resolve syncmon/cluster", "err", err)
+				if raised {
+					raised = false
+					r.st.Announce(r.quorumAlert(monitor.StateResolved))
+				}
 			}
 			continue
 		}
@@ -184,19 +278,31 @@ func (r *clusterRun) watchQuorum(ctx context.Context) {
 		if time.Since(lastOK) < quorumGrace {
 			continue
 		}
-		msg := fmt.Sprintf("SyncMon node %s cannot reach a quorum of its cluster: it runs no checks and shows only what it had", r.node.Name())
-		speech := monitor.Speech{
-			En: "SyncMon cluster: this node has lost its quorum.",
-			Ko: "싱크몬 클러스터: 이 노드가 정족수를 잃었습니다.",
-		}
-		opened, rerr := r.st.RaiseSelf(ctx, "cluster", msg, speech)
-		if rerr != nil && ctx.Err() == nil {
-			r.log.Error("cluster: raise syncmon/cluster", "err", rerr)
-		}
-		if opened {
+		if !raised {
 			r.log.Error("cluster: no quorum", "err", err)
 		}
+		raised = true
+		// Not in the log (it cannot be appended): told to this node's
+		// screens, again at every check so that new screens get it too.
+		r.st.Announce(r.quorumAlert(monitor.StateOpen))
 	}
+}
+
+// quorumAlert is syncmon/cluster as this node's screens are told it.
+func (r *clusterRun) quorumAlert(state string) store.Event {
+	now := time.Now().UTC()
+	a := monitor.Alert{ID: -1, Target: store.TargetSelf, Program: store.ProgramSelf, Group: "cluster", Rule: store.RuleSelf,
+		Severity: monitor.SeverityCritical, State: state, OpenedAt: now, UpdatedAt: now,
+		Message: fmt.Sprintf("SyncMon node %s cannot reach a quorum of its cluster: it shows only what it had", r.node.Name()),
+		Speech: monitor.Speech{
+			En: "SyncMon cluster: this node has lost its quorum.",
+			Ko: "싱크몬 클러스터: 이 노드가 정족수를 잃었습니다.",
+		}}
+	typ := monitor.AlertOpened
+	if state == monitor.StateResolved {
+		a.ResolvedAt, typ = &now, monitor.AlertResolved
+	}
+	return store.Event{Type: typ, At: now, Alert: &a}
 }
 
 // shareApplied publishes this node's applied seq every appliedEvery on

@@ -36,6 +36,7 @@ func (s *Store) ApplyEvent(ctx context.Context, seq int64, body []byte) error {
 		return nil
 	}
 	err := s.write(ctx, func(w *writeTx) error {
+		w.applied = true
 		if head, err := headIn(ctx, w); err != nil {
 			return err
 		} else if seq <= head {
@@ -167,4 +168,60 @@ func (s *Store) AdoptEpoch(ctx context.Context, epoch string) error {
 	}
 	s.epoch.set(epoch)
 	return nil
+}
+
+// SetCommitHook makes every write that records events pass them to hook
+// before it commits (in seq order, under the store's write lock); an error
+// from hook rolls the write back. Cluster mode appends them to the shared
+// log there, so that what a node commits is what the log holds. Events
+// applied from the log (ApplyEvent) do not pass through it. Set it before
+// anything writes.
+func (s *Store) SetCommitHook(hook func(ctx context.Context, events []Event) error) {
+	s.mu.Lock()
+	s.commitHook = hook
+	s.mu.Unlock()
+}
+
+// beforeCommit runs the commit hook; the caller holds s.mu.
+func (s *Store) beforeCommit(ctx context.Context, w *writeTx) error {
+	if s.commitHook == nil || w.applied || len(w.events) == 0 {
+		return nil
+	}
+	if err := s.commitHook(ctx, w.events); err != nil {
+		return fmt.Errorf("append to the shared log: %w", err)
+	}
+	return nil
+}
+
+// Announce hands e, an event that is in no log (no seq: it cannot be
+// resumed), to every subscription that is already delivering. Cluster mode
+// tells a node's own screens this way that the node has lost its quorum,
+// since it cannot append to the log; the caller repeats it while it holds,
+// so that screens that connect later get it too.
+func (s *Store) Announce(e Event) {
+	e.Seq, e.raw = 0, nil
+	var wire map[string]any
+	b, err := json.Marshal(e)
+	if err != nil || json.Unmarshal(b, &wire) != nil {
+		return
+	}
+	delete(wire, "seq")
+	wire["unpersisted"] = true
+	if e.raw, err = json.Marshal(wire); err != nil {
+		return
+	}
+	f := s.feed
+	f.mu.Lock()
+	subs := make([]*Subscription, 0, len(f.subs))
+	for sub := range f.subs {
+		subs = append(subs, sub)
+	}
+	f.mu.Unlock()
+	for _, sub := range subs {
+		sub.mu.Lock()
+		if sub.started && !sub.closed {
+			_ = sub.deliver(e) // a client that cannot take it is dropped by the next logged event
+		}
+		sub.mu.Unlock()
+	}
 }

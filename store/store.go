@@ -55,6 +55,9 @@ type Store struct {
 	head   atomic.Int64
 
 	epoch epochCache // the log's identity, read once (epoch.go)
+	// commitHook, when set, must accept a transaction's events before it
+	// commits (cluster mode: appended to the shared log; apply.go).
+	commitHook func(context.Context, []Event) error
 }
 
 // Option changes how Open sets up the store.
@@ -212,6 +215,9 @@ func (s *Store) write(ctx context.Context, fn func(w *writeTx) error) error {
 	if err := fn(w); err != nil {
 		return err
 	}
+	if err := s.beforeCommit(ctx, w); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
@@ -227,4 +233,7 @@ type writeTx struct {
 	*sql.Tx
 	now    time.Time
 	events []Event
+	// applied: the events came from the shared log (ApplyEvent), so they
+	// are not offered to the commit hook.
+	applied bool
 }
