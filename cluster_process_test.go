@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -184,19 +185,39 @@ func TestClusterWriterFailoverAndMinority(t *testing.T) {
 		}
 	}
 
-	sameSeqOnEveryNode(t, nodes, writer)
+	var others []*clusterNode
+	for _, n := range nodes {
+		if n != writer {
+			others = append(others, n)
+		}
+	}
+	// Made on a node that is not the writer: forwarded to it.
+	id := sameSeqOnEveryNode(t, nodes, others[0])
+	ackOnBShowsOnC(t, others[0], others[1], id)
+
+	// A burst of test alerts on a survivor, through the writer's kill -9.
+	stopBurst := make(chan struct{})
+	burstDone := make(chan []madeAlert)
+	go func() { burstDone <- burst(others[0], stopBurst) }()
+	waitUntil(t, 30*time.Second, "test alerts answered 201 before the kill", func() (bool, string) {
+		return madeTotal.Load() >= 5, fmt.Sprint(madeTotal.Load())
+	})
 
 	writer.kill(t)
 	killedAt := time.Now()
-	var survivors []*clusterNode
-	for _, n := range nodes {
-		if n != writer {
-			survivors = append(survivors, n)
-		}
-	}
+	survivors := others
 	next := agreedWriter(t, survivors, 30*time.Second)
 	t.Logf("kill -9 of %s: %s is the writer after %s", writer.name, next.name, time.Since(killedAt).Round(time.Millisecond))
 	next.logs.waitFor(t, regexp.MustCompile("("+regexp.QuoteMeta(writerStarts)+")"), 10*time.Second)
+	waitUntil(t, 30*time.Second, "test alerts answered 201 after the failover", func() (bool, string) {
+		return madeAfter.Load() > 0, "none yet"
+	})
+	close(stopBurst)
+	made := <-burstDone
+	for _, n := range survivors {
+		exactlyOnce(t, n, made)
+	}
+	t.Logf("burst: %d test alerts answered 201, each delivered once under its seq on both survivors", len(made))
 
 	next.kill(t)
 	var alone *clusterNode
@@ -248,10 +269,10 @@ func readRaw(t *testing.T, c *websocket.Conn, within time.Duration) wsMsg {
 	return w
 }
 
-// sameSeqOnEveryNode: a test alert made on the writer (201 with its seq)
-// is delivered by every node's screens under that seq, and every node's
-// log up to it is the same, event for event.
-func sameSeqOnEveryNode(t *testing.T, nodes []*clusterNode, writer *clusterNode) {
+// sameSeqOnEveryNode: a test alert made on node on (201 with its seq) is
+// delivered by every node's screens under that seq, and every node's log
+// up to it is the same, event for event. It returns the alert's id.
+func sameSeqOnEveryNode(t *testing.T, nodes []*clusterNode, on *clusterNode) int64 {
 	t.Helper()
 	var conns []*websocket.Conn
 	for _, n := range nodes {
@@ -261,7 +282,7 @@ func sameSeqOnEveryNode(t *testing.T, nodes []*clusterNode, writer *clusterNode)
 		}
 		conns = append(conns, c)
 	}
-	req, _ := http.NewRequest(http.MethodPost, writer.base+"/api/alerts/test", strings.NewReader(`{"message":"cluster check"}`))
+	req, _ := http.NewRequest(http.MethodPost, on.base+"/api/alerts/test", strings.NewReader(`{"message":"cluster check"}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.SetBasicAuth("admin", "cluster-test-pw")
 	resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
@@ -275,7 +296,7 @@ func sameSeqOnEveryNode(t *testing.T, nodes []*clusterNode, writer *clusterNode)
 	err = json.NewDecoder(resp.Body).Decode(&made)
 	resp.Body.Close()
 	if err != nil || resp.StatusCode != http.StatusCreated || made.Seq == 0 {
-		t.Fatalf("test alert on the writer: %s, %+v, %v", resp.Status, made, err)
+		t.Fatalf("test alert on %s: %s, %+v, %v", on.name, resp.Status, made, err)
 	}
 	for i, c := range conns {
 		deadline := time.Now().Add(20 * time.Second)
@@ -312,6 +333,31 @@ func sameSeqOnEveryNode(t *testing.T, nodes []*clusterNode, writer *clusterNode)
 			t.Fatalf("%s's log differs from %s's:\n%s\n---\n%s", nodes[i].name, nodes[0].name, logs[i], logs[0])
 		}
 	}
+	return made.Alert.ID
+}
+
+// ackOnBShowsOnC: an ack made on node b (not the writer) is answered once
+// b has applied it, and node c shows the alert acknowledged.
+func ackOnBShowsOnC(t *testing.T, b, c *clusterNode, id int64) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/api/alerts/%d/ack", b.base, id), strings.NewReader(`{"comment":"seen on b"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth("admin", "cluster-test-pw")
+	resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("ack on %s: %s %s", b.name, resp.Status, body)
+	}
+	for _, n := range []*clusterNode{b, c} {
+		waitUntil(t, 15*time.Second, "the ack on "+n.name, func() (bool, string) {
+			got := httpGet(t, fmt.Sprintf("%s/api/alerts/%d", n.base, id))
+			return strings.Contains(got, `"state":"acked"`) && strings.Contains(got, `"comment":"seen on b"`), got
+		})
+	}
 }
 
 func httpGet(t *testing.T, url string) string {
@@ -326,4 +372,86 @@ func httpGet(t *testing.T, url string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+type madeAlert struct{ id, seq int64 }
+
+// madeTotal counts the burst's 201s, madeAfter those after its first
+// failed request (the writer's death).
+var madeTotal, madeAfter atomic.Int64
+
+// burst makes test alerts on n, one after the other, until stop; it
+// returns those answered 201.
+func burst(n *clusterNode, stop <-chan struct{}) []madeAlert {
+	var made []madeAlert
+	failed := false
+	cl := &http.Client{Timeout: 20 * time.Second}
+	for i := 0; ; i++ {
+		select {
+		case <-stop:
+			return made
+		default:
+		}
+		req, _ := http.NewRequest(http.MethodPost, n.base+"/api/alerts/test", strings.NewReader(fmt.Sprintf(`{"message":"burst %d"}`, i)))
+		req.Header.Set("Content-Type", "application/json")
+		req.SetBasicAuth("admin", "cluster-test-pw")
+		resp, err := cl.Do(req)
+		if err != nil {
+			failed = true
+			continue
+		}
+		var ans struct {
+			Alert struct{ ID int64 }
+			Seq   int64
+		}
+		err = json.NewDecoder(resp.Body).Decode(&ans)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusCreated {
+			failed = true
+			time.Sleep(100 * time.Millisecond) // no writer yet: a pace between tries
+			continue
+		}
+		made = append(made, madeAlert{ans.Alert.ID, ans.Seq})
+		madeTotal.Add(1)
+		if failed {
+			madeAfter.Add(1)
+		}
+	}
+}
+
+// exactlyOnce reads n's whole log (by poll pages) and checks that each
+// made alert was opened exactly once, under the seq its 201 gave.
+func exactlyOnce(t *testing.T, n *clusterNode, made []madeAlert) {
+	t.Helper()
+	want := made[len(made)-1].seq
+	opened := map[int64][]int64{}
+	since := int64(0)
+	deadline := time.Now().Add(30 * time.Second)
+	for since < want {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: log read up to %d, want %d", n.name, since, want)
+		}
+		var ans struct {
+			Head   int64             `json:"head"`
+			Events []json.RawMessage `json:"events"`
+		}
+		body := httpGet(t, fmt.Sprintf("%s/poll?since=%d&wait=1", n.base, since))
+		if err := json.Unmarshal([]byte(body), &ans); err != nil {
+			t.Fatalf("%s poll: %v", n.name, err)
+		}
+		for _, e := range ans.Events {
+			var w wsMsg
+			if json.Unmarshal(e, &w) == nil && w.Type == "alert.opened" && w.Alert != nil && w.Seq > 0 {
+				opened[w.Alert.ID] = append(opened[w.Alert.ID], w.Seq)
+			}
+		}
+		if ans.Head > since {
+			since = ans.Head
+		}
+	}
+	for _, m := range made {
+		if got := opened[m.id]; len(got) != 1 || got[0] != m.seq {
+			t.Fatalf("%s: alert %d (201 with seq %d) opened as %v", n.name, m.id, m.seq, got)
+		}
+	}
 }

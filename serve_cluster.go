@@ -70,7 +70,57 @@ func startCluster(ctx context.Context, c *config.Cluster, st *store.Store, log *
 	}
 	r := &clusterRun{node: node, st: st, log: log.With("node", c.Node), newSched: newSched, heard: map[string]appliedNote{}}
 	st.SetCommitHook(r.appendEvents)
+	st.SetForwarder(r.appending.Load, r.forward)
 	return r, nil
+}
+
+// cmdSubject carries commands from any node to the writer.
+const cmdSubject = "syncmon.cmd"
+
+// forward sends a command to the writer and returns its answer.
+func (r *clusterRun) forward(ctx context.Context, cmd store.Command) (store.CommandResult, error) {
+	var res store.CommandResult
+	b, err := json.Marshal(cmd)
+	if err != nil {
+		return res, fmt.Errorf("encode command: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	msg, err := r.node.Conn().RequestWithContext(ctx, cmdSubject, b)
+	if err != nil {
+		return res, fmt.Errorf("no writer answered: %w", err)
+	}
+	if err := json.Unmarshal(msg.Data, &res); err != nil {
+		return res, fmt.Errorf("decode the writer's answer: %w", err)
+	}
+	return res, nil
+}
+
+// serveCommands answers commands while this node is the writer; the other
+// nodes hear them too and stay silent.
+func (r *clusterRun) serveCommands(ctx context.Context) {
+	sub, err := r.node.Conn().Subscribe(cmdSubject, func(m *nats.Msg) {
+		if !r.appending.Load() {
+			return
+		}
+		go func() {
+			var cmd store.Command
+			res := store.CommandResult{Err: "bad command"}
+			if json.Unmarshal(m.Data, &cmd) == nil {
+				cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				res = r.st.Execute(cctx, cmd)
+				cancel()
+			}
+			b, _ := json.Marshal(res)
+			_ = m.Respond(b)
+		}()
+	})
+	if err != nil {
+		r.log.Error("cluster: serve commands", "err", err)
+		return
+	}
+	<-ctx.Done()
+	_ = sub.Unsubscribe()
 }
 
 // errNotWriter refuses a local write on a node that is not the writer.
@@ -154,7 +204,8 @@ func (r *clusterRun) catchUp(ctx context.Context, lease *cluster.Lease) bool {
 // watch and the applied-seq notes run beside it.
 func (r *clusterRun) run(ctx context.Context) {
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
+	go func() { defer wg.Done(); r.serveCommands(ctx) }()
 	go func() { defer wg.Done(); r.watchQuorum(ctx) }()
 	go func() { defer wg.Done(); r.shareApplied(ctx) }()
 	defer wg.Wait()

@@ -58,6 +58,7 @@ type Store struct {
 	// commitHook, when set, must accept a transaction's events before it
 	// commits (cluster mode: appended to the shared log; apply.go).
 	commitHook func(context.Context, []Event) error
+	fwd        atomic.Pointer[forwarder] // cluster: commands go to the writer (forward.go)
 }
 
 // Option changes how Open sets up the store.
