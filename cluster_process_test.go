@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -453,5 +454,134 @@ func exactlyOnce(t *testing.T, n *clusterNode, made []madeAlert) {
 		if got := opened[m.id]; len(got) != 1 || got[0] != m.seq {
 			t.Fatalf("%s: alert %d (201 with seq %d) opened as %v", n.name, m.id, m.seq, got)
 		}
+	}
+}
+
+// restart starts a killed node again with the same config, database and
+// JetStream directory.
+func (c *clusterNode) restart(t *testing.T) {
+	t.Helper()
+	cmd := exec.Command(c.cmd.Path, c.cmd.Args[1:]...)
+	cmd.Env = c.cmd.Env
+	c.logs = newSyncBuffer()
+	cmd.Stderr = c.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c.cmd, c.exited = cmd, make(chan struct{})
+	exited := c.exited
+	go func() { cmd.Wait(); close(exited) }()
+}
+
+// makeTestAlerts makes n test alerts on node on, with par requests at a
+// time; it fails the test on any answer but 201.
+func makeTestAlerts(t *testing.T, on *clusterNode, n, par int) {
+	t.Helper()
+	errs := make(chan error, n)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	cl := &http.Client{Timeout: 30 * time.Second}
+	for range par {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				req, _ := http.NewRequest(http.MethodPost, on.base+"/api/alerts/test", strings.NewReader(fmt.Sprintf(`{"message":"catch up %d"}`, i)))
+				req.Header.Set("Content-Type", "application/json")
+				req.SetBasicAuth("admin", "cluster-test-pw")
+				resp, err := cl.Do(req)
+				if err != nil {
+					errs <- err
+					continue
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusCreated {
+					errs <- fmt.Errorf("test alert %d: %s", i, resp.Status)
+				}
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+// readLog reads n's whole log by poll pages, up to seq upTo.
+func readLog(t *testing.T, n *clusterNode, upTo int64) []string {
+	t.Helper()
+	var out []string
+	since := int64(0)
+	deadline := time.Now().Add(60 * time.Second)
+	for since < upTo {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: log read up to %d, want %d", n.name, since, upTo)
+		}
+		var ans struct {
+			Head   int64             `json:"head"`
+			Events []json.RawMessage `json:"events"`
+		}
+		if err := json.Unmarshal([]byte(httpGet(t, fmt.Sprintf("%s/poll?since=%d&wait=1", n.base, since))), &ans); err != nil {
+			t.Fatalf("%s poll: %v", n.name, err)
+		}
+		for _, e := range ans.Events {
+			var w wsMsg
+			if json.Unmarshal(e, &w) == nil && w.Seq > 0 && w.Seq <= upTo {
+				out = append(out, string(e))
+			}
+		}
+		if ans.Head > since {
+			since = ans.Head
+		}
+	}
+	return out
+}
+
+// A node killed, then restarted after missing 1000 events, applies them
+// all: its log is then the writer's, event for event.
+func TestClusterNodeCatchesUpAfterMissing1000Events(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three syncmon processes")
+	}
+	nodes := startClusterNodes(t, 3)
+	writer := agreedWriter(t, nodes, 90*time.Second)
+	var away *clusterNode
+	for _, n := range nodes {
+		if n != writer {
+			away = n
+		}
+	}
+	away.kill(t)
+	start := time.Now()
+	makeTestAlerts(t, writer, 1000, 8)
+	t.Logf("1000 test alerts with a node away: %s", time.Since(start).Round(time.Millisecond))
+	st, err := writer.status()
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := st.Stream.LastSeq
+	away.restart(t)
+	restarted := time.Now()
+	waitUntil(t, 90*time.Second, away.name+" applies the log to its end", func() (bool, string) {
+		st, err := away.status()
+		if err != nil {
+			return false, err.Error()
+		}
+		for _, n := range st.Nodes {
+			if n.Name == away.name && n.AppliedSeq >= last {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("%+v", st.Nodes)
+	})
+	t.Logf("%s caught up %d seqs %s after its restart", away.name, last, time.Since(restarted).Round(time.Millisecond))
+	want, got := readLog(t, writer, last), readLog(t, away, last)
+	if len(want) < 1000 || strings.Join(want, "\n") != strings.Join(got, "\n") {
+		t.Fatalf("after catching up: %d events on %s, %d on the writer, or they differ", len(got), away.name, len(want))
 	}
 }
