@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -55,6 +56,9 @@ func startClusterNodes(t *testing.T, n int) []*clusterNode {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	if n == 0 { // one node without cluster: (for comparisons)
+		return []*clusterNode{startNode(t, bin, dir, "single", "", loopbackPorts(t, 1)[0])}
+	}
 	ports := loopbackPorts(t, 2*n)
 	var peers []string
 	for i := range n {
@@ -67,33 +71,45 @@ func startClusterNodes(t *testing.T, n int) []*clusterNode {
 		if err := os.MkdirAll(nd, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		cfg := fmt.Sprintf(`listen: "127.0.0.1:%d"
-database: %q
-auth: {anonymous_viewer: true}
-targets: [{name: demo, kind: simulator, schedule: "@every 1s"}]
-cluster:
+		cluster := fmt.Sprintf(`cluster:
   node: %s
   listen: "127.0.0.1:%d"
   peers: [%s]
   data_dir: %q
   replicas: 3
-`, ports[i], filepath.Join(nd, "syncmon.db"), name, ports[n+i], strings.Join(peers, ", "), filepath.Join(nd, "js"))
-		cfgPath := filepath.Join(nd, "syncmon.yaml")
-		if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(bin, "serve", "--config", cfgPath)
-		cmd.Env = append(os.Environ(), "SYNCMON_ADMIN_PASSWORD=cluster-test-pw")
-		c := &clusterNode{name: name, base: fmt.Sprintf("http://127.0.0.1:%d", ports[i]), cmd: cmd, logs: newSyncBuffer(), exited: make(chan struct{})}
-		cmd.Stderr = c.logs
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		go func() { cmd.Wait(); close(c.exited) }()
-		t.Cleanup(func() { c.kill(t) })
-		nodes = append(nodes, c)
+`, name, ports[n+i], strings.Join(peers, ", "), filepath.Join(dir, name, "js"))
+		nodes = append(nodes, startNode(t, bin, dir, name, cluster, ports[i]))
 	}
 	return nodes
+}
+
+// startNode starts one syncmon process named name in dir/name, with the
+// cluster section given (none: a single node).
+func startNode(t *testing.T, bin, dir, name, cluster string, port int) *clusterNode {
+	t.Helper()
+	nd := filepath.Join(dir, name)
+	if err := os.MkdirAll(nd, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fmt.Sprintf(`listen: "127.0.0.1:%d"
+database: %q
+auth: {anonymous_viewer: true}
+targets: [{name: demo, kind: simulator, schedule: "@every 1s"}]
+`, port, filepath.Join(nd, "syncmon.db")) + cluster
+	cfgPath := filepath.Join(nd, "syncmon.yaml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "serve", "--config", cfgPath)
+	cmd.Env = append(os.Environ(), "SYNCMON_ADMIN_PASSWORD=cluster-test-pw")
+	c := &clusterNode{name: name, base: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, logs: newSyncBuffer(), exited: make(chan struct{})}
+	cmd.Stderr = c.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { cmd.Wait(); close(c.exited) }()
+	t.Cleanup(func() { c.kill(t) })
+	return c
 }
 
 // kill is kill -9, waiting (bounded) for the process to be gone.
@@ -584,4 +600,69 @@ func TestClusterNodeCatchesUpAfterMissing1000Events(t *testing.T) {
 	if len(want) < 1000 || strings.Join(want, "\n") != strings.Join(got, "\n") {
 		t.Fatalf("after catching up: %d events on %s, %d on the writer, or they differ", len(got), away.name, len(want))
 	}
+}
+
+// deliveryLatency makes n test alerts on post, one at a time, and times
+// each from its request until watch's WebSocket delivers it.
+func deliveryLatency(t *testing.T, post, watch *clusterNode, n int) []time.Duration {
+	t.Helper()
+	ws := dialWS(t, watch.base)
+	if w := readRaw(t, ws, 10*time.Second); w.Type != "hello" {
+		t.Fatalf("first message %+v", w)
+	}
+	cl := &http.Client{Timeout: 20 * time.Second}
+	var took []time.Duration
+	for i := range n {
+		start := time.Now()
+		req, _ := http.NewRequest(http.MethodPost, post.base+"/api/alerts/test", strings.NewReader(fmt.Sprintf(`{"message":"latency %d"}`, i)))
+		req.Header.Set("Content-Type", "application/json")
+		req.SetBasicAuth("admin", "cluster-test-pw")
+		resp, err := cl.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var made struct{ Alert struct{ ID int64 } }
+		err = json.NewDecoder(resp.Body).Decode(&made)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusCreated {
+			t.Fatalf("test alert: %s %v", resp.Status, err)
+		}
+		for {
+			w := readRaw(t, ws, 20*time.Second)
+			if w.Type == "alert.opened" && w.Alert != nil && w.Alert.ID == made.Alert.ID {
+				break
+			}
+		}
+		took = append(took, time.Since(start))
+	}
+	slices.Sort(took)
+	return took
+}
+
+// The extra latency of a clustered delivery (request on the writer →
+// appended on a majority → applied and sent by another node) over a
+// single node's, for docs/PERFORMANCE.md.
+func TestClusterDeliveryLatency(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts four syncmon processes")
+	}
+	single := startClusterNodes(t, 0)[0]
+	waitUntil(t, 30*time.Second, "the single node serves", func() (bool, string) {
+		_, err := single.status()
+		return err == nil, fmt.Sprint(err)
+	})
+	nodes := startClusterNodes(t, 3)
+	writer := agreedWriter(t, nodes, 90*time.Second)
+	var other *clusterNode
+	for _, n := range nodes {
+		if n != writer {
+			other = n
+		}
+	}
+	const n = 50
+	one := deliveryLatency(t, single, single, n)
+	clu := deliveryLatency(t, writer, other, n)
+	fwd := deliveryLatency(t, other, other, n)
+	t.Logf("test alert request → delivered, %d each: single node p50 %s max %s; cluster (writer → another node's screen) p50 %s max %s; forwarded (non-writer → its own screen) p50 %s max %s",
+		n, one[n/2], one[n-1], clu[n/2], clu[n-1], fwd[n/2], fwd[n-1])
 }
