@@ -502,17 +502,25 @@ func makeTestAlerts(t *testing.T, on *clusterNode, n, par int) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				req, _ := http.NewRequest(http.MethodPost, on.base+"/api/alerts/test", strings.NewReader(fmt.Sprintf(`{"message":"catch up %d"}`, i)))
-				req.Header.Set("Content-Type", "application/json")
-				req.SetBasicAuth("admin", "cluster-test-pw")
-				resp, err := cl.Do(req)
-				if err != nil {
-					errs <- err
-					continue
-				}
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusCreated {
-					errs <- fmt.Errorf("test alert %d: %s", i, resp.Status)
+				// Retried until 201: a node's death pauses writes while
+				// the stream elects a leader, if it led the stream.
+				for try := 0; ; try++ {
+					req, _ := http.NewRequest(http.MethodPost, on.base+"/api/alerts/test", strings.NewReader(fmt.Sprintf(`{"message":"catch up %d"}`, i)))
+					req.Header.Set("Content-Type", "application/json")
+					req.SetBasicAuth("admin", "cluster-test-pw")
+					resp, err := cl.Do(req)
+					if err == nil {
+						resp.Body.Close()
+						if resp.StatusCode == http.StatusCreated {
+							break
+						}
+						err = fmt.Errorf("test alert %d: %s", i, resp.Status)
+					}
+					if try == 100 {
+						errs <- err
+						break
+					}
+					time.Sleep(200 * time.Millisecond) // a pace between tries
 				}
 			}
 		}()
