@@ -215,9 +215,10 @@ func TestClusterWriterFailoverAndMinority(t *testing.T) {
 	// A burst of test alerts on a survivor, through the writer's kill -9.
 	stopBurst := make(chan struct{})
 	burstDone := make(chan []madeAlert)
-	go func() { burstDone <- burst(others[0], stopBurst) }()
+	var count burstCount
+	go func() { burstDone <- burst(others[0], &count, stopBurst) }()
 	waitUntil(t, 30*time.Second, "test alerts answered 201 before the kill", func() (bool, string) {
-		return madeTotal.Load() >= 5, fmt.Sprint(madeTotal.Load())
+		return count.total.Load() >= 5, fmt.Sprint(count.total.Load())
 	})
 
 	writer.kill(t)
@@ -227,7 +228,7 @@ func TestClusterWriterFailoverAndMinority(t *testing.T) {
 	t.Logf("kill -9 of %s: %s is the writer after %s", writer.name, next.name, time.Since(killedAt).Round(time.Millisecond))
 	next.logs.waitFor(t, regexp.MustCompile("("+regexp.QuoteMeta(writerStarts)+")"), 10*time.Second)
 	waitUntil(t, 30*time.Second, "test alerts answered 201 after the failover", func() (bool, string) {
-		return madeAfter.Load() > 0, "none yet"
+		return count.after.Load() > 0, "none yet"
 	})
 	close(stopBurst)
 	made := <-burstDone
@@ -393,13 +394,13 @@ func httpGet(t *testing.T, url string) string {
 
 type madeAlert struct{ id, seq int64 }
 
-// madeTotal counts the burst's 201s, madeAfter those after its first
-// failed request (the writer's death).
-var madeTotal, madeAfter atomic.Int64
+// burstCount counts a burst's 201s (total), and those after its first
+// failed request (after: the writer's death).
+type burstCount struct{ total, after atomic.Int64 }
 
 // burst makes test alerts on n, one after the other, until stop; it
 // returns those answered 201.
-func burst(n *clusterNode, stop <-chan struct{}) []madeAlert {
+func burst(n *clusterNode, count *burstCount, stop <-chan struct{}) []madeAlert {
 	var made []madeAlert
 	failed := false
 	cl := &http.Client{Timeout: 20 * time.Second}
@@ -429,9 +430,9 @@ func burst(n *clusterNode, stop <-chan struct{}) []madeAlert {
 			continue
 		}
 		made = append(made, madeAlert{ans.Alert.ID, ans.Seq})
-		madeTotal.Add(1)
+		count.total.Add(1)
 		if failed {
-			madeAfter.Add(1)
+			count.after.Add(1)
 		}
 	}
 }
@@ -673,4 +674,55 @@ func TestClusterDeliveryLatency(t *testing.T) {
 	fwd := deliveryLatency(t, other, other, n)
 	t.Logf("test alert request → delivered, %d each: single node p50 %s max %s; cluster (writer → another node's screen) p50 %s max %s; forwarded (non-writer → its own screen) p50 %s max %s",
 		n, one[n/2], one[n-1], clu[n/2], clu[n-1], fwd[n/2], fwd[n-1])
+}
+
+// The chaos run: 5 rounds of kill -9 of the current writer during a burst
+// of test alerts made on another node, the killed node restarted after
+// each; afterwards every alert answered 201 is opened exactly once, under
+// its seq, on every node.
+func TestClusterChaosFiveWriterKills(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three syncmon processes, five kills")
+	}
+	nodes := startClusterNodes(t, 3)
+	var all []madeAlert
+	for round := 1; round <= 5; round++ {
+		writer := agreedWriter(t, nodes, 90*time.Second)
+		var on *clusterNode
+		for _, n := range nodes {
+			if n != writer {
+				on = n
+				break
+			}
+		}
+		var count burstCount
+		stop := make(chan struct{})
+		done := make(chan []madeAlert)
+		go func() { done <- burst(on, &count, stop) }()
+		waitUntil(t, 60*time.Second, "test alerts before the kill", func() (bool, string) {
+			return count.total.Load() >= 5, fmt.Sprint(count.total.Load())
+		})
+		writer.kill(t)
+		killed := time.Now()
+		var survivors []*clusterNode
+		for _, n := range nodes {
+			if n != writer {
+				survivors = append(survivors, n)
+			}
+		}
+		next := agreedWriter(t, survivors, 60*time.Second)
+		took := time.Since(killed)
+		waitUntil(t, 60*time.Second, "test alerts after the failover", func() (bool, string) {
+			return count.after.Load() > 0, "none yet"
+		})
+		close(stop)
+		made := <-done
+		all = append(all, made...)
+		t.Logf("round %d: kill -9 of %s, %s writes after %s; %d alerts answered 201", round, writer.name, next.name, took.Round(time.Millisecond), len(made))
+		writer.restart(t)
+	}
+	agreedWriter(t, nodes, 90*time.Second)
+	for _, n := range nodes {
+		exactlyOnce(t, n, all)
+	}
 }
