@@ -28,6 +28,10 @@ type checkResult struct {
 	ObservedAt time.Time         `json:"observed_at"`
 	Processes  []monitor.Process `json:"processes"`
 	Findings   []monitor.Finding `json:"findings"`
+	// What a Service Manager target tells beyond processes: present
+	// (possibly empty) when the source was asked, absent otherwise.
+	Services *[]monitor.Service `json:"services,omitempty"`
+	Paths    *[]monitor.Path    `json:"paths,omitempty"`
 	// Log holds the newest ERROR and WARNING entries of the target's
 	// ggserr.log (its last 64 KiB) or messages list: shown, not judged,
 	// since a one-off check cannot tell new lines from old ones.
@@ -86,6 +90,7 @@ func check(ctx context.Context, args []string, getenv func(string) string, stdou
 			if obs.Err != nil {
 				r.Error = obs.Err.Error()
 			}
+			r.Services, r.Paths = asked(obs.Services), asked(obs.Paths)
 			if r.Processes == nil {
 				r.Processes = []monitor.Process{}
 			}
@@ -148,6 +153,16 @@ func printResults(w io.Writer, results []checkResult, code int) {
 		for _, p := range r.Processes {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\tlag %s\tckpt %s\n", r.Target, strings.TrimSpace(p.Program), p.Group, p.Status,
 				optSeconds(p.LagSeconds), optSeconds(p.CheckpointAgeSeconds))
+		}
+		if r.Paths != nil {
+			for _, p := range *r.Paths {
+				program := monitor.ProgramDistPath
+				if p.Kind == monitor.PathReceiver {
+					program = monitor.ProgramRecvPath
+				}
+				fmt.Fprintf(tw, "%s\t%s %s\t%s\t%s\tlag %s\tsince %s\n", r.Target, program, p.Deployment, p.Name, p.Status,
+					optSeconds(p.LagSeconds), optSeconds(p.CheckpointAgeSeconds))
+			}
 		}
 		if r.Heartbeats != nil {
 			for _, h := range *r.Heartbeats {

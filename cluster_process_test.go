@@ -19,13 +19,14 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/syncmon/syncmon/handlers"
+	"github.com/syncmon/syncmon/internal/testutil"
 )
 
 // clusterNode is one syncmon process of a test cluster.
 type clusterNode struct {
 	name, base string
 	cmd        *exec.Cmd
-	logs       *syncBuffer
+	logs       *testutil.Buffer
 	exited     chan struct{}
 }
 
@@ -102,7 +103,7 @@ targets: [{name: demo, kind: simulator, schedule: "@every 1s"}]
 	}
 	cmd := exec.Command(bin, "serve", "--config", cfgPath)
 	cmd.Env = append(os.Environ(), "SYNCMON_ADMIN_PASSWORD=cluster-test-pw")
-	c := &clusterNode{name: name, base: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, logs: newSyncBuffer(), exited: make(chan struct{})}
+	c := &clusterNode{name: name, base: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, logs: &testutil.Buffer{}, exited: make(chan struct{})}
 	cmd.Stderr = c.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -226,7 +227,7 @@ func TestClusterWriterFailoverAndMinority(t *testing.T) {
 	survivors := others
 	next := agreedWriter(t, survivors, 30*time.Second)
 	t.Logf("kill -9 of %s: %s is the writer after %s", writer.name, next.name, time.Since(killedAt).Round(time.Millisecond))
-	next.logs.waitFor(t, regexp.MustCompile("("+regexp.QuoteMeta(writerStarts)+")"), 10*time.Second)
+	next.logs.WaitFor(t, regexp.MustCompile("("+regexp.QuoteMeta(writerStarts)+")"), 10*time.Second)
 	waitUntil(t, 30*time.Second, "test alerts answered 201 after the failover", func() (bool, string) {
 		return count.after.Load() > 0, "none yet"
 	})
@@ -480,7 +481,7 @@ func (c *clusterNode) restart(t *testing.T) {
 	t.Helper()
 	cmd := exec.Command(c.cmd.Path, c.cmd.Args[1:]...)
 	cmd.Env = c.cmd.Env
-	c.logs = newSyncBuffer()
+	c.logs = &testutil.Buffer{}
 	cmd.Stderr = c.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

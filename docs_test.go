@@ -34,10 +34,13 @@ const exampleConfig = "docs/syncmon.example.yaml"
 // exampleEnv is what the example's *_env keys name.
 var exampleEnv = map[string]string{
 	"OGG_MA_PASSWORD":       "ma-secret",
+	"OGG_SM_PASSWORD":       "sm-secret",
 	"SYNCMON_METRICS_TOKEN": "0123456789abcdef0123456789abcdef",
 	"SYNCMON_SLACK_URL":     "https://hooks.slack.com/services/T000/B000/XXXX",
 	"SYNCMON_TEAMS_URL":     "https://example.webhook.office.com/webhookb2/xxxx",
 	"SYNCMON_WEBHOOK_URL":   "https://itsm.example.com/hooks/syncmon",
+	"SYNCMON_HEARTBEAT_URL": "https://hc-ping.com/00000000-0000-0000-0000-000000000000",
+	"SYNCMON_SMTP_PASSWORD": "smtp-secret",
 }
 
 func exampleGetenv(k string) string { return exampleEnv[k] }
@@ -74,7 +77,7 @@ func TestExampleConfigLoads(t *testing.T) {
 		byName[tg.Name] = tg
 		names = append(names, tg.Name+"/"+tg.Kind)
 	}
-	if want := []string{"prod-east/ggsci", "prod-west/ggsci", "prod-ma/rest", "prod-ma-cli/adminclient", "lab-sim/simulator"}; !slices.Equal(names, want) {
+	if want := []string{"prod-east/ggsci", "prod-west/ggsci", "prod-ma/rest", "ma-fleet/rest", "prod-ma-cli/adminclient", "lab-sim/simulator"}; !slices.Equal(names, want) {
 		t.Fatalf("targets %q, want %q", names, want)
 	}
 
@@ -85,7 +88,7 @@ func TestExampleConfigLoads(t *testing.T) {
 	}
 	wantTh := monitor.Thresholds{LagWarning: time.Minute, LagCritical: 5 * time.Minute, CheckpointWarning: 5 * time.Minute,
 		CheckpointCritical: 15 * time.Minute, StartingLimit: 5 * time.Minute, LagGrowingChecks: 6,
-		DepthThresholds: monitor.DefaultDepthThresholds()}
+		PathLagWarning: time.Minute, PathLagCritical: 5 * time.Minute, DepthThresholds: monitor.DefaultDepthThresholds()}
 	if east.Thresholds != wantTh {
 		t.Errorf("prod-east thresholds %+v, want %+v", east.Thresholds, wantTh)
 	}
@@ -134,12 +137,22 @@ func TestExampleConfigLoads(t *testing.T) {
 		ma.CAFile != "" || ma.InsecureSkipVerify || ma.Timeout != 15*time.Second {
 		t.Errorf("prod-ma %+v", ma)
 	}
+	fleet := byName["ma-fleet"]
+	if fleet.URL != "" || fleet.ServiceManagerURL != "https://ogg-sm.example.com:9011" || !slices.Equal(fleet.Deployments, []string{"east", "west"}) ||
+		fleet.EventsInterval != 2*time.Second || fleet.Rediscover != 5*time.Minute || !slices.Equal(fleet.Policy.StoppedPaths, []string{"DP-ARCHIVE.01"}) ||
+		fleet.Thresholds.PathLagCritical != 5*time.Minute || fleet.Policy.OpenAfter[monitor.RulePathLag] != 3 {
+		t.Errorf("ma-fleet %+v", fleet)
+	}
 	if cfg.Speeds["lab-sim"] != 1 || byName["lab-sim"].Schedule != "@every 5s" || byName["lab-sim"].Timeout != 30*time.Second {
 		t.Errorf("lab-sim %+v, speed %v", byName["lab-sim"], cfg.Speeds["lab-sim"])
 	}
 
-	if len(cfg.Notifications) != 3 {
-		t.Fatalf("%d notifications, want 3", len(cfg.Notifications))
+	if len(cfg.Notifications) != 5 {
+		t.Fatalf("%d notifications, want 5", len(cfg.Notifications))
+	}
+	if hb, m := cfg.Notifications[3], cfg.Notifications[4]; hb.Kind != config.NotifyHeartbeat || hb.Interval != time.Minute ||
+		m.Kind != config.NotifyEmail || m.Email.Port != 587 || m.Email.Language != "ko" || len(m.Email.To) != 2 || cfg.StaleAlarm != time.Minute {
+		t.Errorf("watchdog %+v, noc-mail %+v, stale_alarm %s", hb, m, cfg.StaleAlarm)
 	}
 	slack, teams, hook := cfg.Notifications[0], cfg.Notifications[1], cfg.Notifications[2]
 	if slack.Name != "noc-slack" || slack.Kind != config.NotifySlack || slack.URL.Reveal() != exampleEnv["SYNCMON_SLACK_URL"] ||
@@ -253,6 +266,7 @@ func TestExampleConfigShowsEveryKey(t *testing.T) {
 	}
 	keys = append(keys,
 		"lag_warning", "lag_critical", "checkpoint_warning", "checkpoint_critical", "starting_limit", "lag_growing_checks", // thresholds
+		"path_lag_warning", "path_lag_critical",
 		"transaction_age_warning", "transaction_age_critical", "recovery_age_warning", "recovery_age_critical",
 		"heartbeat_lag_warning", "heartbeat_lag_critical", "heartbeat_age_warning", "heartbeat_age_critical",
 		"stalled_checks", "discards_warning", "discards_critical",
@@ -266,6 +280,7 @@ func TestExampleConfigShowsEveryKey(t *testing.T) {
 	for _, rule := range []string{monitor.RuleUnreachable, monitor.RuleCredentials, monitor.RuleParserBlind, monitor.RuleManagerDown,
 		monitor.RuleProcessStatus, monitor.RuleStarting, monitor.RuleLag, monitor.RuleCheckpointAge, monitor.RuleLagGrowing,
 		monitor.RuleFlapping, monitor.RuleGroupGone, monitor.RuleGroupNew, monitor.RuleOGGError,
+		monitor.RuleServiceStatus, monitor.RulePathStatus, monitor.RulePathLag,
 		monitor.RuleLongTransaction, monitor.RuleRecoveryAge, monitor.RuleStalled, monitor.RuleDiscards,
 		monitor.RuleHeartbeatLag, monitor.RuleHeartbeatStale} {
 		if !strings.Contains(string(data), rule) {

@@ -17,62 +17,23 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/syncmon/syncmon/internal/testutil"
 )
-
-// syncBuffer is a goroutine-safe log sink that tells waiters of each line.
-type syncBuffer struct {
-	mu   sync.Mutex
-	buf  bytes.Buffer
-	cond chan struct{}
-}
-
-func newSyncBuffer() *syncBuffer { return &syncBuffer{cond: make(chan struct{}, 1)} }
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	select {
-	case b.cond <- struct{}{}:
-	default:
-	}
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// waitFor waits until the log matches re and returns the first submatch.
-func (b *syncBuffer) waitFor(t *testing.T, re *regexp.Regexp, within time.Duration) string {
-	t.Helper()
-	deadline := time.After(within)
-	for {
-		if m := re.FindStringSubmatch(b.String()); m != nil {
-			return m[1]
-		}
-		select {
-		case <-b.cond:
-		case <-deadline:
-			t.Fatalf("log never matched %s:\n%s", re, b.String())
-		}
-	}
-}
 
 var listeningRE = regexp.MustCompile(`msg=listening addr=(\S+)`)
 
 // startServer runs syncmon as main does, on 127.0.0.1:0 with a temp
 // database unless args name one. stop cancels its context, which is what
 // SIGTERM and SIGINT do in main; it is safe to call more than once.
-func startServer(t *testing.T, args ...string) (base string, logs *syncBuffer, stop func()) {
+func startServer(t *testing.T, args ...string) (base string, logs *testutil.Buffer, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	logs = newSyncBuffer()
+	logs = &testutil.Buffer{}
 	done := make(chan error, 1)
 	args = append([]string{"serve", "--listen", "127.0.0.1:0", "--database", filepath.Join(t.TempDir(), "e2e.db")}, args...)
 	go func() { done <- run(ctx, args, os.Getenv, strings.NewReader(""), io.Discard, logs) }()
-	addr := logs.waitFor(t, listeningRE, 10*time.Second)
+	addr := logs.WaitFor(t, listeningRE, 10*time.Second)
 	var once sync.Once
 	stop = func() {
 		once.Do(func() {

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/syncmon/syncmon/internal/testutil"
 )
 
 // serve with a webhook channel: a test alert posted to the API reaches the
@@ -66,19 +68,11 @@ notifications:
 		t.Fatalf("test alert: %d, %v", resp.StatusCode, err)
 	}
 	want := "syncmon-" + strconv.FormatInt(out.Seq, 10) + "-hook"
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testutil.Eventually(t, 10*time.Second, "the webhook heard something", func() bool {
 		mu.Lock()
-		n := len(got)
-		mu.Unlock()
-		if n > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the webhook heard nothing within 10 s")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		defer mu.Unlock()
+		return len(got) > 0
+	})
 	stop()
 	mu.Lock()
 	defer mu.Unlock()

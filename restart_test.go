@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/syncmon/syncmon/internal/testutil"
 )
 
 // serveAt runs the server as main does on the given database.
@@ -42,7 +43,7 @@ func TestSIGTERMDuringStreamThenRestartLosesNothing(t *testing.T) {
 	}
 	shutdownDuringStream(t, func(t *testing.T, db string) (string, func()) {
 		cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--database", db)
-		logs := newSyncBuffer()
+		logs := &testutil.Buffer{}
 		cmd.Stderr = logs
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -50,7 +51,7 @@ func TestSIGTERMDuringStreamThenRestartLosesNothing(t *testing.T) {
 		exited := make(chan error, 1)
 		go func() { exited <- cmd.Wait() }()
 		t.Cleanup(func() { cmd.Process.Kill() })
-		addr := logs.waitFor(t, listeningRE, 20*time.Second)
+		addr := logs.WaitFor(t, listeningRE, 20*time.Second)
 		var once sync.Once
 		return "http://" + addr, func() {
 			once.Do(func() {

@@ -12,7 +12,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
-	"net/http"
 	"time"
 
 	"github.com/syncmon/syncmon/config"
@@ -68,6 +67,9 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 func buildChecks(cfg config.Config) ([]monitor.Check, error) {
 	var checks []monitor.Check
 	for _, t := range cfg.Targets {
+		if t.Name == monitor.SelfTarget {
+			return nil, fmt.Errorf("target %s: the name is SyncMon's own (its syncmon alerts); choose another", t.Name)
+		}
 		c, err := newCollector(t, cfg.Speeds[t.Name])
 		if err != nil {
 			return nil, err
@@ -85,18 +87,25 @@ func newCollector(t monitor.Target, speed float64) (monitor.Collector, error) {
 	case monitor.KindGGSCI, monitor.KindAdminClient:
 		return ggsci.NewCollector(t), nil
 	case monitor.KindREST:
+		if t.ServiceManagerURL != "" {
+			return rest.NewFleet(t)
+		}
 		return rest.NewCollector(t)
 	default:
 		return nil, fmt.Errorf("target %s: unknown kind %q", t.Name, t.Kind)
 	}
 }
 
-// followErrLogs makes sched follow each target's ggserr.log, with offsets
-// kept in st so a restart resumes where it stopped.
+// followErrLogs makes sched follow each target's ggserr.log, and each
+// Service Manager target's status changes and messages, with offsets and
+// cursors kept in st so a restart resumes where it stopped.
 func followErrLogs(sched *monitor.Scheduler, checks []monitor.Check, st monitor.OffsetStore, log *slog.Logger) {
 	for _, c := range checks {
 		if c.Target.ErrLog != "" {
 			sched.Follow(c.Target, errlog.NewFollower(c.Target.ErrLog, st, log))
+		}
+		if f, ok := c.Collector.(*rest.Fleet); ok {
+			sched.FollowEvents(c.Target, f.Events(st, log))
 		}
 	}
 }
@@ -122,8 +131,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log := newLogger(cfg, stderr)
 
+	stopClock := make(chan struct{})
+	defer close(stopClock)
+	clock := newClock(getenv, log, stopClock)
 	metrics := handlers.NewMetrics()
-	st, err := store.Open(ctx, cfg.Database, store.WithObserver(metrics.StoreObserver()))
+	st, err := store.Open(ctx, cfg.Database, store.WithObserver(metrics.StoreObserver()), store.WithClock(clock))
 	if err != nil {
 		return err
 	}
@@ -146,8 +158,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	// health sees every check's recording: the heartbeat channel pings
+	// only while the store takes writes and checks keep finishing.
+	hl := newHealth(st, st.Ping, checks, clock)
 	newSched := func() (*monitor.Scheduler, error) {
-		sched, err := monitor.NewScheduler(checks, st, log, time.Now)
+		sched, err := monitor.NewScheduler(checks, hl, log, clock)
 		if err != nil {
 			return nil, err
 		}
@@ -170,7 +185,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	// Notifications follow the event log (the outbox) from each channel's
 	// cursor; deferred after st.Close, so stopped (cancel + wait) before it.
-	notifier := notify.New(st, cfg.Notifications, notify.Options{Log: log, PublicURL: cfg.PublicURL})
+	notifier := notify.New(st, cfg.Notifications, notify.Options{Log: log, PublicURL: cfg.PublicURL, Health: hl})
 	if err := notifier.Start(context.Background()); err != nil {
 		return err
 	}
@@ -190,7 +205,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Cluster: clusterStatus,
 		Metrics: metrics, Notifications: notifier.Stats,
 		Store: st, Log: log, Version: version(), PingInterval: cfg.PingInterval, SpeechRepeat: cfg.SpeechRepeat,
+		StaleAlarm:      cfg.StaleAlarm,
+		PageRefresh:     cfg.PageRefresh,
 		AnonymousViewer: cfg.Auth.AnonymousViewer, AllowedOrigins: cfg.AllowedOrigins, PublicURL: cfg.PublicURL,
+		TrustedProxies: cfg.TrustedProxies,
 		Auth: handlers.AuthOptions{SessionIdle: cfg.Auth.SessionIdle, SessionMax: cfg.Auth.SessionMax,
 			KioskSessionMax: cfg.Auth.KioskSession, SecureCookies: tlsConfig != nil, MetricsToken: cfg.Auth.MetricsToken},
 		Ready: ready,
@@ -203,8 +221,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		srv.Close()
 		return fmt.Errorf("listen %s: %w", cfg.Listen, err)
 	}
-	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	httpSrv := srv.HTTPServer() // header and body read timeouts
+	httpSrv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
 	serveErr := make(chan error, 1)
 	scheme := "http"
 	if tlsConfig != nil {
@@ -237,6 +255,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		housekeeping(houseCtx, st, cfg.Retention, writes, log)
 	}()
+	// The self-monitor watches one node's store and scheduler; a cluster
+	// node's scheduler changes with every tenure and its writes go to the
+	// log, so it is not run there yet (docs/CLUSTER.md).
+	selfDone := make(chan struct{})
+	if clu == nil {
+		self := newSelfWatch(st, sched, notifier, clock, log)
+		go func() {
+			defer close(selfDone)
+			self.Run(houseCtx)
+		}()
+	} else {
+		close(selfDone)
+	}
 
 	select {
 	case <-ctx.Done():
@@ -255,6 +286,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	<-cluDone
 	stopHouse()
 	<-houseDone
+	<-selfDone
 	srv.Close()
 	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
 		log.Warn("http shutdown", "err", err)
@@ -337,4 +369,51 @@ func loadTLS(cfg config.Config) (*tls.Config, error) {
 		return nil, fmt.Errorf("load tls_cert %s and tls_key %s: %w", cfg.TLSCert, cfg.TLSKey, err)
 	}
 	return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}, nil
+}
+
+// storeHold is how long after its newest failed write the store still
+// counts as failing: on a nearly full disk writes fail and succeed by turns.
+const storeHold = 15 * time.Second
+
+// newSelfWatch is the self-monitor (SyncMon's own trouble as syncmon
+// alerts): the store's writes and file, the scheduler, the notification
+// channels, the wall clock. Its Healthy is what an outside watcher (the
+// heartbeat channel) should follow.
+func newSelfWatch(st *store.Store, sched *monitor.Scheduler, n *notify.Notifier, clock func() time.Time, log *slog.Logger) *monitor.SelfWatch {
+	return &monitor.SelfWatch{
+		Rec: st, Now: clock, Log: log, Checks: sched.Health, GaveUp: gaveUp(n.Stats),
+		Store: func(ctx context.Context) error {
+			if err := st.Ping(ctx); err != nil {
+				return err
+			}
+			if err, at := st.WriteFailure(); err != nil && time.Since(at) < storeHold {
+				return err
+			}
+			return st.CheckFile()
+		},
+	}
+}
+
+// gaveUp lists the channels that gave up on an event and have delivered
+// none since.
+func gaveUp(stats func() []notify.ChannelStats) func() []string {
+	type mark struct{ gaveUp, delivered uint64 }
+	seen := map[string]mark{}
+	bad := map[string]bool{}
+	return func() []string {
+		var out []string
+		for _, c := range stats() {
+			m := seen[c.Name]
+			if c.GaveUp > m.gaveUp {
+				bad[c.Name] = true
+			} else if c.Delivered > m.delivered {
+				bad[c.Name] = false
+			}
+			seen[c.Name] = mark{c.GaveUp, c.Delivered}
+			if bad[c.Name] {
+				out = append(out, c.Name)
+			}
+		}
+		return out
+	}
 }

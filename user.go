@@ -20,6 +20,7 @@ const userUsage = `usage:
   syncmon user passwd NAME [--config FILE] [--database FILE]                    password on stdin; signs NAME out everywhere
   syncmon user list [--config FILE] [--database FILE]
   syncmon user remove NAME [--config FILE] [--database FILE]
+  syncmon user unlock NAME [--config FILE] [--database FILE]                    lift NAME's sign-in locks (from every address)
 The database is the config's (default ./syncmon.db). A password is the first
 line of stdin, e.g.: echo "$PASSWORD" | syncmon user add alice --role viewer
 `
@@ -53,7 +54,7 @@ func userCommand(ctx context.Context, args []string, getenv func(string) string,
 	}
 	needsName := sub != "list"
 	switch {
-	case sub != "add" && sub != "passwd" && sub != "list" && sub != "remove":
+	case sub != "add" && sub != "passwd" && sub != "list" && sub != "remove" && sub != "unlock":
 		fmt.Fprintf(stderr, "unknown user command %q\n%s", sub, userUsage)
 		return exitError{2}
 	case len(extra) > 0 || (needsName && name == "") || (!needsName && name != ""):
@@ -115,6 +116,13 @@ func userCommand(ctx context.Context, args []string, getenv func(string) string,
 			return err
 		}
 		fmt.Fprintf(stdout, "removed %s (%s)\n", u.Name, u.Role)
+	case "unlock":
+		// The running server reads the unlock from the database on NAME's
+		// next sign-in attempt: no signal, no restart.
+		if err := st.UnlockSignIn(ctx, by, name); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "lifted the sign-in locks of %s; a running server applies it on the next attempt\n", name)
 	case "list":
 		users, err := st.Users(ctx)
 		if err != nil {

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/syncmon/syncmon/internal/testutil"
 	"github.com/syncmon/syncmon/store"
 )
 
@@ -136,7 +137,7 @@ func TestFirstStartCreatesAdminOnceAndPrintsItsPasswordOnce(t *testing.T) {
 	t.Parallel()
 	db := filepath.Join(t.TempDir(), "first.db")
 	base, logs, stop := startServer(t, "--database", db)
-	pw := logs.waitFor(t, adminPasswordRE, 5*time.Second)
+	pw := logs.WaitFor(t, adminPasswordRE, 5*time.Second)
 	if strings.Count(logs.String(), pw) != 1 {
 		t.Fatalf("the password appears %d times in the log", strings.Count(logs.String(), pw))
 	}
@@ -180,7 +181,7 @@ func TestFirstStartTakesTheAdminPasswordFromTheEnvironment(t *testing.T) {
 		return os.Getenv(k)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := newSyncBuffer()
+	logs := &testutil.Buffer{}
 	done := make(chan error, 1)
 	args := []string{"serve", "--listen", "127.0.0.1:0", "--database", filepath.Join(t.TempDir(), "env.db")}
 	go func() { done <- run(ctx, args, getenv, strings.NewReader(""), io.Discard, logs) }()
@@ -190,7 +191,7 @@ func TestFirstStartTakesTheAdminPasswordFromTheEnvironment(t *testing.T) {
 			t.Errorf("run: %v", err)
 		}
 	}()
-	addr := logs.waitFor(t, listeningRE, 10*time.Second)
+	addr := logs.WaitFor(t, listeningRE, 10*time.Second)
 	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/api/alerts/test", strings.NewReader(`{"message":"env admin"}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.SetBasicAuth("admin", pw)
@@ -245,7 +246,7 @@ func TestServeHTTPSWithTLSCertAndKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	base, logs, _ := startServer(t, "--config", cfg)
-	pw := logs.waitFor(t, adminPasswordRE, 5*time.Second)
+	pw := logs.WaitFor(t, adminPasswordRE, 5*time.Second)
 	if !strings.Contains(logs.String(), "scheme=https") {
 		t.Fatalf("log does not say https:\n%s", logs.String())
 	}
@@ -284,5 +285,30 @@ func TestServeHTTPSWithTLSCertAndKey(t *testing.T) {
 	ws.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if _, msg, err := ws.ReadMessage(); err != nil || !strings.Contains(string(msg), `"type":"hello"`) {
 		t.Fatalf("wss first message %s, %v", msg, err)
+	}
+}
+
+// Issue 12: `syncmon user unlock NAME` lifts a sign-in lock from the host;
+// the running server reads the unlock generation from the database.
+func TestUserUnlock(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "unlock.db")
+	for i := int64(1); i <= 2; i++ {
+		out, stderr, err := user(t, "", "unlock", "Alice", "--database", db)
+		if err != nil || !strings.Contains(out, "lifted the sign-in locks of Alice") {
+			t.Fatalf("user unlock: %v\n%s%s", err, out, stderr)
+		}
+		st, err := store.Open(context.Background(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := st.UnlockGeneration(context.Background(), " alice ")
+		st.Close()
+		if err != nil || g != i {
+			t.Fatalf("unlock generation %d (%v), want %d", g, err, i)
+		}
+	}
+	if _, _, err := user(t, "", "unlock", "--database", db); exitCode(err) != 2 {
+		t.Fatalf("user unlock without a name: %v, want exit 2", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"regexp"
 	"strings"
@@ -26,7 +27,11 @@ type Config struct {
 	Log            Log
 	PingInterval   time.Duration // heartbeat on every event transport
 	SpeechRepeat   time.Duration // how often screens repeat unacknowledged critical alerts
+	PageRefresh    time.Duration // how often pages reload themselves when JS is off
 	AllowedOrigins []string      // browser origins besides SyncMon's own
+	// TrustedProxies are the peers whose X-Forwarded-For / X-Real-IP is
+	// believed (for logs and sign-in limits); none by default.
+	TrustedProxies []netip.Prefix
 	Retention      Retention
 	// Speeds holds the scenario speed of simulator targets, by target name.
 	Speeds map[string]float64
@@ -36,10 +41,14 @@ type Config struct {
 	// PublicURL is where people reach SyncMon (e.g. https://syncmon.example):
 	// notifications link back to the alert there. Empty: no link.
 	PublicURL string
-	// Notifications are the outbound channels (chat, webhooks) alerts go to.
+	// Notifications are the outbound channels (chat, webhooks, email) alerts
+	// go to, and heartbeat pings to an outside monitor.
 	Notifications []Notification
 	// Cluster is cluster mode (see cluster.go); nil runs one node on SQLite.
 	Cluster *Cluster
+	// StaleAlarm is how long a page's line may stay stale before the page
+	// chimes and says the connection is lost (ui.stale_alarm).
+	StaleAlarm time.Duration
 }
 
 // Notification kinds.
@@ -47,6 +56,18 @@ const (
 	NotifyWebhook = "webhook" // generic JSON: the event as on the wire, plus an idempotency key
 	NotifySlack   = "slack"   // Slack incoming webhook
 	NotifyTeams   = "teams"   // Microsoft Teams incoming webhook or Workflows webhook (Adaptive Card)
+	NotifyEmail   = "email"   // SMTP, one mail per alert event, in the recipients' language
+	// NotifyHeartbeat is no alert channel: it calls its URL every Interval
+	// while SyncMon is healthy (a push monitor such as healthchecks.io or
+	// Uptime Kuma), so that its silence tells an outside system of trouble.
+	NotifyHeartbeat = "heartbeat"
+)
+
+// SMTP connection security for email channels.
+const (
+	SMTPStartTLS = "starttls" // plain connection upgraded with STARTTLS, required (submission, port 587)
+	SMTPTLS      = "tls"      // TLS from the first byte (submissions, port 465)
+	SMTPNone     = "none"     // no encryption: only to a relay on this host (localhost, 127.0.0.1, ::1)
 )
 
 // Notification is one outbound channel and its route: which alert events
@@ -61,11 +82,27 @@ type Notification struct {
 	IncludeAcks bool     // acknowledgements (and taking them back) too
 	Timeout     time.Duration
 	MaxAge      time.Duration // an event not delivered by then is given up, visibly
+	Interval    time.Duration // heartbeat: time between pings
+	Email       Email         // email: the SMTP server, sender and recipients
+}
+
+// Email is an email channel's SMTP server, sender and recipients. The
+// password comes only from password_env.
+type Email struct {
+	Host     string
+	Port     int
+	TLS      string // starttls, tls or none
+	Username string // empty: no AUTH
+	Password monitor.Secret
+	From     string
+	To       []string
+	Language string // ko or en: the language of subject and body
 }
 
 // NotificationDefaults is what a notifications entry leaves out.
 func NotificationDefaults() Notification {
-	return Notification{MinSeverity: monitor.SeverityWarning, Timeout: 10 * time.Second, MaxAge: 24 * time.Hour}
+	return Notification{MinSeverity: monitor.SeverityWarning, Timeout: 10 * time.Second, MaxAge: 24 * time.Hour,
+		Interval: 60 * time.Second, Email: Email{TLS: SMTPStartTLS, Language: "en"}}
 }
 
 // Retention is how long history is kept before it is pruned.
@@ -102,6 +139,8 @@ func Default() Config {
 		Log:          Log{Format: "text", Level: "info"},
 		PingInterval: 10 * time.Second,
 		SpeechRepeat: 60 * time.Second,
+		StaleAlarm:   60 * time.Second,
+		PageRefresh:  30 * time.Second,
 		Targets: []monitor.Target{{
 			Name: "demo", Kind: monitor.KindSimulator, Schedule: "@every 5s",
 			Timeout: 10 * time.Second, Thresholds: monitor.DefaultThresholds(), Policy: monitor.DefaultPolicy(),
@@ -126,9 +165,12 @@ type file struct {
 	Log            *fileLog          `yaml:"log"`
 	PingInterval   string            `yaml:"ping_interval"`
 	SpeechRepeat   string            `yaml:"speech_repeat"`
+	PageRefresh    string            `yaml:"page_refresh"`
 	AllowedOrigins []string          `yaml:"allowed_origins"`
+	TrustedProxies []string          `yaml:"trusted_proxies"`
 	Targets        []fileTarget      `yaml:"targets"`
 	Retention      map[string]string `yaml:"retention"`
+	UI             *fileUI           `yaml:"ui"`
 	fileOutbound   `yaml:",inline"`
 	Cluster        *fileCluster `yaml:"cluster"`
 }
@@ -149,6 +191,19 @@ type fileNotification struct {
 	IncludeAcks bool     `yaml:"include_acks"`
 	Timeout     string   `yaml:"timeout"`
 	MaxAge      string   `yaml:"max_age"`
+	Interval    string   `yaml:"interval"`
+	Host        string   `yaml:"host"`
+	Port        int      `yaml:"port"`
+	TLS         string   `yaml:"tls"`
+	Username    string   `yaml:"username"`
+	PasswordEnv string   `yaml:"password_env"`
+	From        string   `yaml:"from"`
+	To          []string `yaml:"to"`
+	Language    string   `yaml:"language"`
+}
+
+type fileUI struct {
+	StaleAlarm string `yaml:"stale_alarm"`
 }
 
 type fileAuth struct {
@@ -176,6 +231,11 @@ type fileTarget struct {
 	CAFile             string                       `yaml:"ca_file"`
 	InsecureSkipVerify bool                         `yaml:"insecure_skip_verify"`
 	ErrLog             string                       `yaml:"errlog"`
+	ServiceManagerURL  string                       `yaml:"service_manager_url"`
+	Deployments        []string                     `yaml:"deployments"`
+	EventsInterval     string                       `yaml:"events_interval"`
+	Rediscover         string                       `yaml:"rediscover"`
+	StoppedPaths       []string                     `yaml:"stopped_paths"`
 	Thresholds         map[string]string            `yaml:"thresholds"`
 	Groups             map[string]map[string]string `yaml:"groups"`
 	ExpectedStopped    []string                     `yaml:"expected_stopped"`

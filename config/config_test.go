@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/syncmon/syncmon/config"
+	"github.com/syncmon/syncmon/monitor"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -50,8 +51,17 @@ func TestConfigErrorsNameKeyAndLine(t *testing.T) {
 		{"missing url", "targets:\n  - name: a\n    kind: rest\n    username: u\n    password_env: P\n", []string{"line 2", "targets[0].url", "required"}},
 		{"unset password env", "targets:\n  - name: a\n    kind: rest\n    url: https://x:9011\n    username: u\n    password_env: NOPE\n", []string{"line 6", "targets[0].password_env", "NOPE is not set"}},
 		{"credentials in url", "targets:\n  - name: a\n    kind: rest\n    url: https://u:p@x:9011\n    username: u\n    password_env: P\n", []string{"line 4", "targets[0].url", "must not carry credentials"}},
+		{"url and service manager", "targets:\n  - name: a\n    kind: rest\n    url: https://x:9011\n    service_manager_url: https://x:9011\n    username: u\n    password_env: P\n", []string{"line 5", "targets[0].service_manager_url", "not both"}},
+		{"bad service manager url", "targets:\n  - name: a\n    kind: rest\n    service_manager_url: x:9011\n    username: u\n    password_env: P\n", []string{"line 4", "targets[0].service_manager_url", "http(s) URL"}},
+		{"events interval too short", "targets:\n  - name: a\n    kind: rest\n    service_manager_url: https://x:9011\n    events_interval: 1ms\n    username: u\n    password_env: P\n", []string{"line 5", "targets[0].events_interval", "from 100ms"}},
+		{"deployments without service manager", "targets:\n  - name: a\n    kind: rest\n    url: https://x:9011\n    deployments: [east]\n    username: u\n    password_env: P\n", []string{"line 5", "targets[0].deployments", "only with service_manager_url"}},
+		{"duplicate deployment", "targets:\n  - name: a\n    kind: rest\n    service_manager_url: https://x:9011\n    deployments: [east, east]\n    username: u\n    password_env: P\n", []string{"targets[0].deployments[1]", "twice"}},
+		{"stopped paths on ggsci", "targets:\n  - name: a\n    kind: ggsci\n    command: [ggsci]\n    stopped_paths: [dp1]\n", []string{"line 5", "targets[0].stopped_paths", "only a rest target"}},
+		{"path lag order", "targets:\n  - name: a\n    kind: simulator\n    thresholds: {path_lag_warning: 10m, path_lag_critical: 5m}\n", []string{"targets[0].thresholds.path_lag_warning", "must not exceed"}},
 		{"bad error code", "targets:\n  - name: a\n    kind: simulator\n    error_codes: {\"01668\": critical}\n", []string{"targets[0].error_codes.01668", "OGG-01668"}},
 		{"unknown kind", "targets:\n  - name: a\n    kind: oracle\n", []string{"line 3", "targets[0].kind", "unknown kind"}},
+		{"page refresh under a second", "page_refresh: 500ms\ntargets: [{name: a, kind: simulator}]\n", []string{"page_refresh", "at least 1s"}},
+		{"bad trusted proxy", "trusted_proxies: [10.0.0.0/8, \"proxy.example\"]\ntargets: [{name: a, kind: simulator}]\n", []string{"trusted_proxies[1]", "CIDR"}},
 		{"no targets", "listen: \":1\"\n", []string{"targets", "at least one target"}},
 		{"wrong type", "targets: 5\n", []string{"line 1"}},
 		{"not yaml", "targets: [\n", []string{"line"}},
@@ -87,6 +97,36 @@ func TestDefaultIsTheDemo(t *testing.T) {
 	if _, err := os.Stat("testdata/example.yaml"); err != nil {
 		t.Fatal(err)
 	}
+	if d.PageRefresh != 30*time.Second {
+		t.Errorf("default page_refresh %v; want 30s", d.PageRefresh)
+	}
+	cfg, err := config.Parse([]byte("page_refresh: 5s\ntargets: [{name: a, kind: simulator}]\n"), env(nil))
+	if err != nil || cfg.PageRefresh != 5*time.Second {
+		t.Fatalf("page_refresh: 5s gave %v, %v", cfg.PageRefresh, err)
+	}
+}
+
+func TestServiceManagerTarget(t *testing.T) {
+	doc := "targets:\n  - name: fleet\n    kind: rest\n    service_manager_url: https://sm:9011\n    deployments: [east, west]\n" +
+		"    events_interval: 500ms\n    stopped_paths: [dpArchive]\n    username: u\n    password_env: P\n" +
+		"    thresholds: {path_lag_warning: 2m}\n"
+	cfg, err := config.Parse([]byte(doc), env(map[string]string{"P": "pw"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := cfg.Targets[0]
+	if tg.ServiceManagerURL != "https://sm:9011" || tg.URL != "" || !slices.Equal(tg.Deployments, []string{"east", "west"}) {
+		t.Errorf("got %+v", tg)
+	}
+	if tg.EventsInterval != 500*time.Millisecond || tg.Rediscover != monitor.DefaultRediscover {
+		t.Errorf("got events_interval %s, rediscover %s", tg.EventsInterval, tg.Rediscover)
+	}
+	if !slices.Equal(tg.Policy.StoppedPaths, []string{"DPARCHIVE"}) {
+		t.Errorf("got stopped paths %q, want [DPARCHIVE]", tg.Policy.StoppedPaths)
+	}
+	if tg.Thresholds.PathLagWarning != 2*time.Minute || tg.Thresholds.PathLagCritical != monitor.DefaultThresholds().PathLagCritical {
+		t.Errorf("got path lag thresholds %s/%s", tg.Thresholds.PathLagWarning, tg.Thresholds.PathLagCritical)
+	}
 }
 
 func TestLenientEnvAnswersAPlaceholderEveryEnvKeyAccepts(t *testing.T) {
@@ -105,5 +145,19 @@ func TestLenientEnvAnswersAPlaceholderEveryEnvKeyAccepts(t *testing.T) {
 	set := config.LenientEnv(func(n string) string { return "v-" + n }, func(n string) { t.Errorf("%s reported unset", n) })
 	if got, want := set("X"), "v-X"; got != want {
 		t.Errorf("set variable = %q, want %q", got, want)
+	}
+}
+
+func TestTrustedProxiesParsed(t *testing.T) {
+	cfg, err := config.Parse([]byte("trusted_proxies: [10.1.2.3/8, 127.0.0.1, \"::1\"]\ntargets: [{name: a, kind: simulator}]\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range cfg.TrustedProxies {
+		got = append(got, p.String())
+	}
+	if strings.Join(got, " ") != "10.0.0.0/8 127.0.0.1/32 ::1/128" {
+		t.Fatalf("trusted_proxies = %v", got)
 	}
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"crypto/x509"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"os"
 	"regexp"
@@ -83,6 +84,16 @@ func (v *validator) build(f file, getenv func(string) string) Config {
 		v.fail("ping_interval", "must be from 1s to 1m (idle proxies cut quiet lines; screens call a line dead after 3 missed pings)")
 	}
 	cfg.SpeechRepeat = v.duration("speech_repeat", f.SpeechRepeat, cfg.SpeechRepeat)
+	if f.UI != nil {
+		cfg.StaleAlarm = v.duration("ui.stale_alarm", f.UI.StaleAlarm, cfg.StaleAlarm)
+		if cfg.StaleAlarm < time.Second || cfg.StaleAlarm > time.Hour {
+			v.fail("ui.stale_alarm", "must be from 1s to 1h (a page stale this long chimes and says the connection is lost)")
+		}
+	}
+	cfg.PageRefresh = v.duration("page_refresh", f.PageRefresh, cfg.PageRefresh)
+	if cfg.PageRefresh < time.Second {
+		v.fail("page_refresh", "must be at least 1s")
+	}
 	for i, o := range f.AllowedOrigins {
 		u, err := url.Parse(o)
 		if err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" {
@@ -90,6 +101,18 @@ func (v *validator) build(f file, getenv func(string) string) Config {
 			continue
 		}
 		cfg.AllowedOrigins = append(cfg.AllowedOrigins, strings.ToLower(o))
+	}
+	for i, p := range f.TrustedProxies {
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			a, aerr := netip.ParseAddr(p) // a single address
+			if aerr != nil {
+				v.fail(fmt.Sprintf("trusted_proxies[%d]", i), "must be an address or a CIDR range like 10.0.0.0/8, not %q", p)
+				continue
+			}
+			pfx = netip.PrefixFrom(a, a.BitLen())
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, pfx.Masked())
 	}
 	cfg.Retention = v.retention(f.Retention, cfg.Retention)
 	if len(f.Targets) == 0 {
@@ -151,11 +174,7 @@ func (v *validator) target(key string, ft fileTarget, getenv func(string) string
 			v.fail(key+".command", "required for kind %s (e.g. [\"/u01/ogg/ggsci\"] or [\"/u01/ogg/bin/adminclient\"])", ft.Kind)
 		}
 	case monitor.KindREST:
-		if u, err := url.Parse(ft.URL); ft.URL == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			v.fail(key+".url", "required for kind rest: an http(s) URL such as https://ogg-ma:9011")
-		} else if u.User != nil {
-			v.fail(key+".url", "must not carry credentials: use username and password_env")
-		}
+		v.restURLs(key, ft, &t)
 		if ft.Username == "" {
 			v.fail(key+".username", "required for kind rest")
 		}
@@ -176,14 +195,75 @@ func (v *validator) target(key string, ft fileTarget, getenv func(string) string
 	default:
 		v.fail(key+".kind", "unknown kind %q (ggsci, adminclient, rest or simulator)", ft.Kind)
 	}
+	if ft.Kind != monitor.KindREST {
+		for _, k := range []struct {
+			name string
+			set  bool
+		}{{"service_manager_url", ft.ServiceManagerURL != ""}, {"deployments", ft.Deployments != nil},
+			{"events_interval", ft.EventsInterval != ""}, {"rediscover", ft.Rediscover != ""}, {"stopped_paths", ft.StoppedPaths != nil}} {
+			if k.set {
+				v.fail(key+"."+k.name, "only a rest target takes %s", k.name)
+			}
+		}
+	}
 	return t
+}
+
+// restURLs checks a rest target's url or service_manager_url (exactly one)
+// and the keys of Service Manager discovery.
+func (v *validator) restURLs(key string, ft fileTarget, t *monitor.Target) {
+	checkURL := func(name, raw string) {
+		if u, err := url.Parse(raw); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			v.fail(key+"."+name, "must be an http(s) URL such as https://ogg-ma:9011")
+		} else if u.User != nil {
+			v.fail(key+"."+name, "must not carry credentials: use username and password_env")
+		}
+	}
+	switch {
+	case ft.URL != "" && ft.ServiceManagerURL != "":
+		v.fail(key+".service_manager_url", "give url (one Administration Service) or service_manager_url (discovery), not both")
+	case ft.URL != "":
+		checkURL("url", ft.URL)
+	case ft.ServiceManagerURL != "":
+		checkURL("service_manager_url", ft.ServiceManagerURL)
+	default:
+		v.fail(key+".url", "required for kind rest: an http(s) URL such as https://ogg-ma:9011 (or service_manager_url)")
+	}
+	t.ServiceManagerURL = ft.ServiceManagerURL
+	t.EventsInterval = v.duration(key+".events_interval", ft.EventsInterval, monitor.DefaultEventsInterval)
+	if t.EventsInterval < 100*time.Millisecond || t.EventsInterval > 5*time.Minute {
+		v.fail(key+".events_interval", "must be from 100ms to 5m")
+	}
+	t.Rediscover = v.duration(key+".rediscover", ft.Rediscover, monitor.DefaultRediscover)
+	if t.Rediscover < 10*time.Second {
+		v.fail(key+".rediscover", "must be at least 10s")
+	}
+	seen := map[string]bool{}
+	for i, d := range ft.Deployments {
+		switch {
+		case strings.TrimSpace(d) == "" || strings.ContainsAny(d, "/?#%\\ \t\n"):
+			v.fail(fmt.Sprintf("%s.deployments[%d]", key, i), "%q is not a deployment name", d)
+		case seen[d]:
+			v.fail(fmt.Sprintf("%s.deployments[%d]", key, i), "%q is listed twice", d)
+		default:
+			seen[d] = true
+			t.Deployments = append(t.Deployments, d)
+		}
+	}
+	if len(ft.Deployments) > 0 && ft.ServiceManagerURL == "" {
+		v.fail(key+".deployments", "only with service_manager_url (url names one deployment already)")
+	}
+	if ft.StoppedPaths != nil && ft.ServiceManagerURL == "" {
+		v.fail(key+".stopped_paths", "only with service_manager_url (paths are read through the Service Manager)")
+	}
 }
 
 func (v *validator) thresholds(key string, m map[string]string, th monitor.Thresholds) monitor.Thresholds {
 	fields := map[string]*time.Duration{
 		"lag_warning": &th.LagWarning, "lag_critical": &th.LagCritical,
 		"checkpoint_warning": &th.CheckpointWarning, "checkpoint_critical": &th.CheckpointCritical,
-		"starting_limit": &th.StartingLimit,
+		"starting_limit":   &th.StartingLimit,
+		"path_lag_warning": &th.PathLagWarning, "path_lag_critical": &th.PathLagCritical,
 	}
 	for k, p := range depthThresholdKeys(&th) { // depth.go
 		fields[k] = p
@@ -214,6 +294,9 @@ func (v *validator) thresholds(key string, m map[string]string, th monitor.Thres
 	if th.CheckpointWarning > th.CheckpointCritical {
 		v.fail(key+".checkpoint_warning", "must not exceed checkpoint_critical")
 	}
+	if th.PathLagWarning > th.PathLagCritical {
+		v.fail(key+".path_lag_warning", "must not exceed path_lag_critical")
+	}
 	v.depthOrder(key, th)
 	return th
 }
@@ -223,6 +306,7 @@ var knownRules = map[string]bool{
 	monitor.RuleManagerDown: true, monitor.RuleProcessStatus: true, monitor.RuleStarting: true,
 	monitor.RuleLag: true, monitor.RuleCheckpointAge: true, monitor.RuleLagGrowing: true,
 	monitor.RuleFlapping: true, monitor.RuleGroupGone: true, monitor.RuleGroupNew: true, monitor.RuleOGGError: true,
+	monitor.RuleServiceStatus: true, monitor.RulePathStatus: true, monitor.RulePathLag: true,
 	monitor.RuleLongTransaction: true, monitor.RuleRecoveryAge: true, monitor.RuleStalled: true, monitor.RuleDiscards: true,
 	monitor.RuleHeartbeatLag: true, monitor.RuleHeartbeatStale: true,
 }
@@ -233,6 +317,9 @@ func (v *validator) policy(key string, ft fileTarget) monitor.Policy {
 	p := monitor.DefaultPolicy()
 	for _, g := range ft.ExpectedStopped {
 		p.ExpectedStopped = append(p.ExpectedStopped, strings.ToUpper(g))
+	}
+	for _, n := range ft.StoppedPaths {
+		p.StoppedPaths = append(p.StoppedPaths, strings.ToUpper(n))
 	}
 	counts := func(name string, in map[string]int, out map[string]int) {
 		for rule, n := range in {

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/syncmon/syncmon/internal/testutil"
 )
 
 // proc is SyncMon as an operator runs it: the binary built from this
@@ -29,14 +31,25 @@ type proc struct {
 	version string        // the release the binary is built as; change it between restarts to upgrade
 	ping    time.Duration // heartbeat; 0: the default 10 s
 	origins []string
+	// staleAlarm is ui.stale_alarm; 0: the default 60 s.
+	staleAlarm time.Duration
+	repeat     time.Duration // speech_repeat; 0: the default 60 s
+	refresh    time.Duration // page_refresh; 0: the default 30 s
+	private    bool          // no anonymous viewing
+	// ggsci names targets of kind ggsci, each a fake GGSCI replaying the
+	// file set writes (source_test.go), checked every second; none: one
+	// simulator target.
+	ggsci   []string
+	initial map[string][]ggProc // a ggsci target's state before the first start; none: healthy
 
 	dir      string
 	addr     string // 127.0.0.1:0 until the first start, then the bound address
 	password string // admin's, from SYNCMON_ADMIN_PASSWORD
-	logs     lockedBuffer
+	logs     testutil.Buffer
 
 	mu   sync.Mutex
 	stop func(t *testing.T)
+	kill func() // SIGKILL, as a crash or the OOM killer would
 }
 
 func newProc(t *testing.T) *proc {
@@ -71,14 +84,18 @@ func syncmonBinary(t *testing.T, release string) string {
 	return p
 }
 
-// config is the file the binary runs with: the rig's heartbeat and
-// origins, anonymous viewing, one simulator target checked at start (and
-// then hourly, so that it adds no events while a test counts them).
-func (a *proc) config() string {
+// config is the file the binary runs with: the rig's heartbeat, speech
+// repeat, page refresh and origins, anonymous viewing unless private, and
+// its targets: fake GGSCIs checked every second, or else one simulator
+// target checked at start (and then hourly, so that it adds no events
+// while a test counts them).
+func (a *proc) config(t *testing.T) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "database: %s\n", a.db)
-	if a.ping > 0 {
-		fmt.Fprintf(&b, "ping_interval: %s\n", a.ping)
+	for key, d := range map[string]time.Duration{"ping_interval": a.ping, "speech_repeat": a.repeat, "page_refresh": a.refresh} {
+		if d > 0 {
+			fmt.Fprintf(&b, "%s: %s\n", key, d)
+		}
 	}
 	if len(a.origins) > 0 {
 		b.WriteString("allowed_origins:\n")
@@ -86,7 +103,17 @@ func (a *proc) config() string {
 			fmt.Fprintf(&b, "  - %q\n", o)
 		}
 	}
-	b.WriteString("auth:\n  anonymous_viewer: true\ntargets:\n  - name: prod-east\n    kind: simulator\n    schedule: \"@every 1h\"\n")
+	if a.staleAlarm > 0 {
+		fmt.Fprintf(&b, "ui:\n  stale_alarm: %s\n", a.staleAlarm)
+	}
+	fmt.Fprintf(&b, "auth:\n  anonymous_viewer: %v\ntargets:\n", !a.private)
+	if len(a.ggsci) == 0 {
+		b.WriteString("  - name: prod-east\n    kind: simulator\n    schedule: \"@every 1h\"\n")
+	}
+	for _, name := range a.ggsci {
+		fmt.Fprintf(&b, "  - {name: %s, kind: ggsci, schedule: \"@every 1s\", timeout: 10s, command: [sh, %q, %q], open_after: {lag: 1}}\n",
+			name, fakeGGSCI(t), a.stateFile(name))
+	}
 	return b.String()
 }
 
@@ -96,8 +123,17 @@ func (a *proc) start(t *testing.T) {
 	t.Helper()
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	for _, name := range a.ggsci {
+		if _, err := os.Stat(a.stateFile(name)); err != nil {
+			procs, ok := a.initial[name]
+			if !ok {
+				procs = healthy()
+			}
+			a.set(t, name, procs...)
+		}
+	}
 	cfg := filepath.Join(a.dir, "syncmon.yaml")
-	if err := os.WriteFile(cfg, []byte(a.config()), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte(a.config(t)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	mark := len(a.logs.String())
@@ -124,6 +160,12 @@ func (a *proc) start(t *testing.T) {
 				<-exited
 				t.Errorf("syncmon did not stop within 20 s of SIGTERM")
 			}
+		})
+	}
+	a.kill = func() {
+		once.Do(func() {
+			cmd.Process.Kill()
+			<-exited
 		})
 	}
 	deadline := time.Now().Add(30 * time.Second)
@@ -169,6 +211,17 @@ func (a *proc) halt(t *testing.T) {
 	a.mu.Unlock()
 	if stop != nil {
 		stop(t)
+	}
+}
+
+// crash ends the process with SIGKILL: no goodbye to the screens.
+func (a *proc) crash() {
+	a.mu.Lock()
+	kill := a.kill
+	a.stop, a.kill = nil, nil
+	a.mu.Unlock()
+	if kill != nil {
+		kill()
 	}
 }
 

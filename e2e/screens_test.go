@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,8 +15,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/syncmon/syncmon/monitor"
-	"github.com/syncmon/syncmon/monitor/simulator"
-	"github.com/syncmon/syncmon/store"
 )
 
 // Screenshots of the pages operators look at, in Korean and English, at
@@ -27,39 +26,29 @@ import (
 func TestScreenshots(t *testing.T) {
 	needTools(t)
 	t.Parallel()
-	a := startApp(t, nil)
-	ctx := context.Background()
-
 	// A deployment with something to show: prod-east's REPLICAT REP1 has
 	// abended (open), prod-ma's extract lags (a warning), and prod-west's
 	// killed replicat was acknowledged by an admin.
-	a.observe(t, simTarget, simulator.Processes(0))
-	a.observe(t, simTarget, simulator.Processes(30*time.Second))
-	abend := a.openAlert(t, "REP1", monitor.RuleProcessStatus)
-	ma := monitor.Target{Name: "prod-ma", Kind: monitor.KindREST, Thresholds: monitor.DefaultThresholds(), Policy: monitor.DefaultPolicy()}
-	maProcs := func(lag int64) []monitor.Process {
-		l, c, l2, c2 := lag, int64(4), int64(2), int64(3)
-		return []monitor.Process{{Program: "ADMINSRVR", Status: monitor.StatusRunning}, {Program: "DISTSRVR", Status: monitor.StatusRunning},
-			{Program: "EXTRACT", Group: "EXTMA", Status: monitor.StatusRunning, LagSeconds: &l, CheckpointAgeSeconds: &c},
-			{Program: "REPLICAT", Group: "REPMA", Status: monitor.StatusRunning, LagSeconds: &l2, CheckpointAgeSeconds: &c2}}
+	maProcs := func(lag int64) []ggProc {
+		return []ggProc{{"MANAGER", "", "RUNNING", 0, 0},
+			{"EXTRACT", "EXTMA", "RUNNING", lag, 4}, {"REPLICAT", "REPMA", "RUNNING", 2, 3}}
 	}
-	a.observe(t, ma, maProcs(3))
-	a.observe(t, ma, maProcs(128))
-	a.observe(t, ma, maProcs(131))
-	west := monitor.Target{Name: "prod-west", Kind: monitor.KindGGSCI, Thresholds: monitor.DefaultThresholds(), Policy: monitor.DefaultPolicy()}
-	westProcs := func(st string) []monitor.Process {
-		l, c := int64(1), int64(2)
-		return []monitor.Process{{Program: "MANAGER", Status: monitor.StatusRunning},
-			{Program: "EXTRACT", Group: "EXTW", Status: monitor.StatusRunning, LagSeconds: &l, CheckpointAgeSeconds: &c},
-			{Program: "REPLICAT", Group: "REPW", Status: st}}
+	westProcs := func(st string) []ggProc {
+		return []ggProc{{"MANAGER", "", "RUNNING", 0, 0},
+			{"EXTRACT", "EXTW", "RUNNING", 1, 2}, {"REPLICAT", "REPW", st, 0, 2}}
 	}
-	a.observe(t, west, westProcs(monitor.StatusRunning))
-	a.observe(t, west, westProcs(monitor.StatusKilled))
-	killed := a.openAlert(t, "REPW", monitor.RuleProcessStatus)
-	if _, err := a.store().Ack(ctx, store.Actor{Name: "kim"}, killed.ID, "DBA restarts REPW after the patch / 패치 후 재시작 예정"); err != nil {
-		t.Fatal(err)
-	}
-	a.openAlert(t, "EXTMA", monitor.RuleLag)
+	a := startPage(t, func(a *proc) {
+		a.ggsci = []string{"prod-east", "prod-ma", "prod-west"}
+		a.initial = map[string][]ggProc{"prod-ma": maProcs(3), "prod-west": westProcs("RUNNING")}
+	})
+	abend := a.abend(t)
+	a.set(t, "prod-ma", maProcs(131)...)
+	a.set(t, "prod-west", westProcs("KILLED")...)
+	killed := a.waitAlert(t, "REPW", monitor.RuleProcessStatus, "open", nil)
+	kim := a.addAdmin(t, "kim")
+	a.apiAs(t, "kim", kim, http.MethodPost, fmt.Sprintf("/api/alerts/%d/ack", killed.ID),
+		map[string]string{"comment": "DBA restarts REPW after the patch / 패치 후 재시작 예정"}, http.StatusOK, nil)
+	a.waitAlert(t, "EXTMA", monitor.RuleLag, "open", nil)
 
 	dir := filepath.Join("..", "artifacts", "screenshots")
 	if err := os.MkdirAll(dir, 0o755); err != nil {

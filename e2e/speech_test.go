@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,16 +16,12 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
-	"github.com/syncmon/syncmon/handlers"
 	"github.com/syncmon/syncmon/monitor"
-	"github.com/syncmon/syncmon/monitor/simulator"
-	"github.com/syncmon/syncmon/store"
-	"golang.org/x/crypto/bcrypt"
 )
 
 // These tests drive the pages' sound: what is said, in which language, how
-// often, and when it stops. The server runs in-process without the proxy
-// rig; chromium's speech and media playback are replaced by recorders (real
+// often, and when it stops. The binary runs through run() without the proxy
+// rig (startPage), its engine fed by a fake GGSCI (source_test.go); chromium's speech and media playback are replaced by recorders (real
 // speech needs speech-dispatcher and an audio sink, and the test could not
 // hear it anyway).
 
@@ -152,79 +147,14 @@ func (p *tab) sound(t *testing.T) soundState {
 	return eval[soundState](t, p, `window.syncmon.state()`)
 }
 
-// startApp runs SyncMon in-process, without the proxy rig.
-func startApp(t *testing.T, options func(*handlers.Options)) *app {
+// startPage runs the binary for a page test: a heartbeat every second and
+// prod-east, a fake GGSCI with the simulator's deployment at rest, checked
+// every second.
+func startPage(t *testing.T, configure ...func(*proc)) *proc {
 	t.Helper()
-	a := &app{db: filepath.Join(t.TempDir(), "e2e.db"), addr: "127.0.0.1:0", version: "e2e", ping: time.Second, options: options}
-	a.start(t)
-	t.Cleanup(func() {
-		a.stop(t)
-		if t.Failed() {
-			t.Logf("app log:\n%s", a.logs.String())
-		}
-	})
-	return a
-}
-
-func (a *app) url(path string) string { return "http://" + a.addr + path }
-
-func (a *app) store() *store.Store {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.st
-}
-
-// simTarget is a simulator target with the demo's thresholds and policy.
-var simTarget = monitor.Target{Name: "prod-east", Kind: monitor.KindSimulator,
-	Thresholds: monitor.DefaultThresholds(), Policy: monitor.DefaultPolicy()}
-
-// observe records one check of target with these processes, as the
-// scheduler does after a collector ran.
-func (a *app) observe(t *testing.T, target monitor.Target, procs []monitor.Process) {
-	t.Helper()
-	obs := monitor.Observation{Target: target.Name, Kind: target.Kind, ObservedAt: time.Now(), Processes: procs}
-	if err := a.store().Record(context.Background(), target, obs); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// abend records the simulator's scenario healthy, then 30 s in, when its
-// REPLICAT REP1 has abended, and returns the alert that opened.
-func (a *app) abend(t *testing.T) monitor.Alert {
-	t.Helper()
-	a.observe(t, simTarget, simulator.Processes(0))
-	a.observe(t, simTarget, simulator.Processes(30*time.Second))
-	return a.openAlert(t, "REP1", monitor.RuleProcessStatus)
-}
-
-// openAlert finds the active alert of group and rule.
-func (a *app) openAlert(t *testing.T, group, rule string) monitor.Alert {
-	t.Helper()
-	alerts, err := a.store().Alerts(context.Background(), store.AlertFilter{State: "active"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, al := range alerts {
-		if al.Group == group && al.Rule == rule {
-			return al
-		}
-	}
-	t.Fatalf("no active %s alert for %s among %+v", rule, group, alerts)
-	return monitor.Alert{}
-}
-
-// addAdmin creates an admin account and returns its password.
-func (a *app) addAdmin(t *testing.T, name string) string { return a.addUser(t, name, store.RoleAdmin) }
-
-// addUser creates an account and returns its password.
-func (a *app) addUser(t *testing.T, name, role string) string {
-	t.Helper()
-	pw := "correct horse " + name
-	if _, err := a.store().CreateUser(context.Background(), store.Actor{Name: "e2e"},
-		store.NewUser{Name: name, Role: role, Password: pw, Cost: bcrypt.MinCost}); err != nil {
-		t.Fatal(err)
-	}
-	return pw
+	return startProc(t, append([]func(*proc){func(a *proc) {
+		a.ping, a.ggsci = time.Second, []string{"prod-east"}
+	}}, configure...)...)
 }
 
 // newProfile is a browser context of its own: its own cookies (session,
@@ -302,7 +232,7 @@ func (p *tab) do(t *testing.T, what string, steps ...chromedp.Action[chromedp.Vo
 
 // signIn signs name in through the sign-in form, in a tab of profile;
 // every later tab of the profile carries the session.
-func signIn(t *testing.T, profile context.Context, a *app, name, password string) {
+func signIn(t *testing.T, profile context.Context, a *proc, name, password string) {
 	t.Helper()
 	p := openIn(t, profile, a.url("/login"), pageOpts{noJS: true})
 	p.do(t, "sign in",
@@ -314,7 +244,7 @@ func signIn(t *testing.T, profile context.Context, a *app, name, password string
 
 // ack acknowledges alert id with comment through the real form on
 // /alerts/{id}, in tab p (JS on or off), and waits for the redirect back.
-func (p *tab) ack(t *testing.T, a *app, id int64, comment string) {
+func (p *tab) ack(t *testing.T, a *proc, id int64, comment string) {
 	t.Helper()
 	p.do(t, "open the alert", chromedp.Navigate(a.url(fmt.Sprintf("/alerts/%d", id))))
 	p.do(t, "fill and post the ack form",
@@ -366,8 +296,7 @@ func soundHidden(t *testing.T, p *tab) {
 func TestAbendShownAndSpokenOnceInThePagesLanguage(t *testing.T) {
 	needTools(t)
 	t.Parallel()
-	a := startApp(t, nil)
-	a.observe(t, simTarget, simulator.Processes(0))
+	a := startPage(t)
 	type screen struct {
 		lang, path string
 		p          *tab
@@ -425,8 +354,7 @@ func TestSpeechRepeatsUntilAckedFromAnotherPage(t *testing.T) {
 	needTools(t)
 	t.Parallel()
 	const repeat = 2 * time.Second
-	a := startApp(t, func(o *handlers.Options) { o.SpeechRepeat = repeat })
-	a.observe(t, simTarget, simulator.Processes(0))
+	a := startPage(t, func(a *proc) { a.repeat = repeat })
 	dash := openIn(t, newProfile(t), a.url("/"), pageOpts{lang: "en", scripts: []string{stub(voicesBoth, "")}})
 	wall := openIn(t, newProfile(t), a.url("/kiosk"), pageOpts{lang: "ko", scripts: []string{stub(voicesBoth, "")}})
 	dash.waitFor(t, 3*time.Second, "the page's repeat check runs", `window.syncmon.state().checks > 0`)
@@ -463,8 +391,8 @@ func TestSpeechRepeatsUntilAckedFromAnotherPage(t *testing.T) {
 	signIn(t, admin, a, "ops", a.addAdmin(t, "ops"))
 	form := openIn(t, admin, a.url("/"), pageOpts{lang: "en", scripts: []string{stub(voicesBoth, "")}})
 	form.ack(t, a, al.ID, "REP1 restarted by hand")
-	if got, err := a.store().Alert(context.Background(), al.ID); err != nil || got.State != monitor.StateAcked || got.AckedBy == nil || *got.AckedBy != "ops" {
-		t.Fatalf("alert after the form: %+v, %v; want acked by ops", got, err)
+	if got := a.alertByID(t, al.ID); got.State != monitor.StateAcked || got.AckedBy == nil || *got.AckedBy != "ops" {
+		t.Fatalf("alert after the form: %+v; want acked by ops", got)
 	}
 	for _, p := range []*tab{dash, wall} {
 		p.waitFor(t, 5*time.Second, "the ack reached the page", fmt.Sprintf(`window.syncmon.state().alerts[%d].state === 'acked'`, al.ID))
@@ -479,8 +407,7 @@ func TestSpeechRepeatsUntilAckedFromAnotherPage(t *testing.T) {
 func TestNoVoiceFallsBackToServerSpeech(t *testing.T) {
 	needTools(t)
 	t.Parallel()
-	a := startApp(t, nil)
-	a.observe(t, simTarget, simulator.Processes(0))
+	a := startPage(t)
 	ko := openIn(t, newProfile(t), a.url("/kiosk"), pageOpts{lang: "ko", scripts: []string{stub(voicesEnglishOnly, "")}})
 	en := openIn(t, newProfile(t), a.url("/"), pageOpts{lang: "en", scripts: []string{stub(voicesBoth, ""), noSpeechAPI}})
 	al := a.abend(t)
@@ -539,8 +466,7 @@ func requireTools() bool { return os.Getenv("SYNCMON_REQUIRE_TOOLS") == "1" }
 func TestWithoutJavaScriptPagesRefreshAndTheAckFormWorks(t *testing.T) {
 	needTools(t)
 	t.Parallel()
-	a := startApp(t, func(o *handlers.Options) { o.PageRefresh = time.Second })
-	a.observe(t, simTarget, simulator.Processes(0))
+	a := startPage(t, func(a *proc) { a.refresh = time.Second })
 	prof := newProfile(t)
 	signIn(t, prof, a, "night", a.addAdmin(t, "night"))
 	dash := openIn(t, prof, a.url("/"), pageOpts{lang: "ko", noJS: true})
@@ -554,9 +480,9 @@ func TestWithoutJavaScriptPagesRefreshAndTheAckFormWorks(t *testing.T) {
 
 	form := openIn(t, prof, a.url("/"), pageOpts{lang: "ko", noJS: true})
 	form.ack(t, a, al.ID, "야간 담당자가 확인함")
-	got, err := a.store().Alert(context.Background(), al.ID)
-	if err != nil || got.State != monitor.StateAcked || got.Comment == nil || *got.Comment != "야간 담당자가 확인함" {
-		t.Fatalf("alert after the form: %+v, %v; want acked with the comment", got, err)
+	got := a.alertByID(t, al.ID)
+	if got.State != monitor.StateAcked || got.Comment == nil || *got.Comment != "야간 담당자가 확인함" {
+		t.Fatalf("alert after the form: %+v; want acked with the comment", got)
 	}
 	dash.waitDOM(t, 10*time.Second, "the dashboard reloaded itself and shows the ack",
 		fmt.Sprintf(`#alerts tr[data-alert-id="%d"].state-acked`, al.ID))
@@ -593,8 +519,7 @@ func (p *tab) hasDOM(t *testing.T, sel string) (bool, error) {
 func TestRefusedSoundOffersOneClickToEnable(t *testing.T) {
 	needTools(t)
 	t.Parallel()
-	a := startApp(t, nil)
-	a.observe(t, simTarget, simulator.Processes(0))
+	a := startPage(t)
 	var pages []*tab
 	for _, refuse := range []string{"speech", "media", "both"} {
 		pages = append(pages, openIn(t, newProfile(t), a.url("/kiosk"), pageOpts{lang: "ko", scripts: []string{stub(voicesBoth, refuse)}}))
@@ -624,30 +549,31 @@ func TestRefusedSoundOffersOneClickToEnable(t *testing.T) {
 func TestBurstsAndBacklogAreSummedUp(t *testing.T) {
 	needTools(t)
 	t.Parallel()
-	a := startApp(t, nil)
+	// The simulator target (checked at start, then hourly): no check adds
+	// events while the page catches up to the head.
+	a := startProc(t, func(a *proc) { a.ping = time.Second })
 	p := openIn(t, newProfile(t), a.url("/"), pageOpts{lang: "en", scripts: []string{stub(voicesBoth, "")}})
 	var texts []string
 	for i := range 2 {
-		al := a.alertNamed(t, fmt.Sprintf("burst %d", i+1))
-		texts = append(texts, al.Speech.En)
+		_, text := a.testAlert(t, fmt.Sprintf("burst %d", i+1))
+		texts = append(texts, text)
 	}
 	p.waitSpoken(t, 5*time.Second, "2 new alerts.", 1)
 
-	a.stop(t)
-	st, err := store.Open(context.Background(), a.db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 3 {
-		al, _, err := st.CreateTestAlert(context.Background(), store.Actor{Name: "e2e"}, fmt.Sprintf("while away %d", i+1))
-		if err != nil {
-			t.Fatal(err)
-		}
-		texts = append(texts, al.Speech.En)
-	}
-	st.Close()
+	// While the page's server is down, the same database gets three alerts
+	// from the binary started on another port, where the page does not look.
+	a.halt(t)
+	addr := a.addr
+	a.addr = "127.0.0.1:0"
 	a.start(t)
-	head := a.head()
+	for i := range 3 {
+		_, text := a.testAlert(t, fmt.Sprintf("while away %d", i+1))
+		texts = append(texts, text)
+	}
+	a.halt(t)
+	a.addr = addr
+	a.start(t)
+	head := a.head(t)
 	p.waitFor(t, 20*time.Second, "the page caught up", fmt.Sprintf(`window.syncmon.state().seq === %d`, head))
 	p.waitSpoken(t, 5*time.Second, "Reconnected. 3 new alerts while disconnected.", 1)
 	p.waitFor(t, 3*time.Second, "said to the end", `!window.syncmon.state().speaking`)
@@ -663,63 +589,51 @@ func TestBurstsAndBacklogAreSummedUp(t *testing.T) {
 	}
 }
 
-// alertNamed commits a test alert through the running app.
-func (a *app) alertNamed(t *testing.T, msg string) monitor.Alert {
-	t.Helper()
-	al, _, err := a.store().CreateTestAlert(context.Background(), store.Actor{Name: "e2e"}, msg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return al
-}
-
 // An alert is said when it opens, again when its severity rises, not when
 // it falls; a silenced alert is not said until its silence ends; a muted
 // screen says nothing, and stays muted across a reload.
 func TestEscalationSilenceAndMute(t *testing.T) {
 	needTools(t)
 	t.Parallel()
-	a := startApp(t, nil)
-	west := monitor.Target{Name: "prod-west", Kind: monitor.KindSimulator, Thresholds: monitor.DefaultThresholds()}
-	lag := func(sec int64, rep9 string) []monitor.Process {
-		return []monitor.Process{{Program: "MANAGER", Status: monitor.StatusRunning},
-			{Program: "EXTRACT", Group: "EXT1", Status: monitor.StatusRunning, LagSeconds: &sec},
-			{Program: "REPLICAT", Group: "REP9", Status: rep9}}
+	lag := func(sec int64, rep9 string) []ggProc {
+		return []ggProc{{"MANAGER", "", "RUNNING", 0, 0},
+			{"EXTRACT", "EXT1", "RUNNING", sec, 2},
+			{"REPLICAT", "REP9", rep9, 0, 2}}
 	}
-	a.observe(t, west, lag(1, monitor.StatusRunning))
+	a := startPage(t, func(a *proc) {
+		a.ggsci, a.initial = []string{"prod-west"}, map[string][]ggProc{"prod-west": lag(1, "RUNNING")}
+	})
 	p := openIn(t, newProfile(t), a.url("/kiosk"), pageOpts{lang: "en", scripts: []string{stub(voicesBoth, "")}})
 
-	a.observe(t, west, lag(100, monitor.StatusRunning))
-	warn := a.openAlert(t, "EXT1", monitor.RuleLag)
+	a.set(t, "prod-west", lag(100, "RUNNING")...)
+	warn := a.waitAlert(t, "EXT1", monitor.RuleLag, "open", nil)
 	if warn.Severity != monitor.SeverityWarning {
 		t.Fatalf("lag alert %+v; want a warning", warn)
 	}
 	p.waitSpoken(t, 5*time.Second, warn.Speech.En, 1)
-	a.observe(t, west, lag(400, monitor.StatusRunning))
-	crit := a.openAlert(t, "EXT1", monitor.RuleLag)
+	a.set(t, "prod-west", lag(400, "RUNNING")...)
+	crit := a.waitAlert(t, "EXT1", monitor.RuleLag, "open", func(al monitor.Alert) bool { return al.Severity != monitor.SeverityWarning })
 	if crit.ID != warn.ID || crit.Severity != monitor.SeverityCritical {
 		t.Fatalf("lag alert %+v; want alert %d escalated to critical", crit, warn.ID)
 	}
 	p.waitSpoken(t, 5*time.Second, crit.Speech.En, 1)
-	a.observe(t, west, lag(100, monitor.StatusRunning)) // back down to a warning: nothing to say
-	p.waitFor(t, 5*time.Second, "the page knows it fell", fmt.Sprintf(`window.syncmon.state().alerts[%d].severity === 'warning'`, warn.ID))
+	a.set(t, "prod-west", lag(100, "RUNNING")...) // back down to a warning: nothing to say
+	p.waitFor(t, 10*time.Second, "the page knows it fell", fmt.Sprintf(`window.syncmon.state().alerts[%d].severity === 'warning'`, warn.ID))
 
 	now := time.Now()
-	sl, err := a.store().CreateSilence(context.Background(), store.Actor{Name: "e2e"}, monitor.Silence{Target: "prod-west", Group: "REP9",
-		Comment: "patching", Start: now.Add(-time.Second), End: now.Add(time.Hour)})
-	if err != nil {
-		t.Fatal(err)
+	var sl struct {
+		Silence monitor.Silence `json:"silence"`
 	}
-	a.observe(t, west, lag(100, monitor.StatusAbended))
-	ab := a.openAlert(t, "REP9", monitor.RuleProcessStatus)
+	a.api(t, http.MethodPost, "/api/silences", map[string]any{"target": "prod-west", "group": "REP9",
+		"comment": "patching", "start": now.Add(-time.Second), "end": now.Add(time.Hour)}, http.StatusCreated, &sl)
+	a.set(t, "prod-west", lag(100, "ABENDED")...)
+	ab := a.waitAlert(t, "REP9", monitor.RuleProcessStatus, "open", nil)
 	if !ab.Silenced {
 		t.Fatalf("abend %+v; want silenced", ab)
 	}
 	p.waitFor(t, 5*time.Second, "the silenced tile", fmt.Sprintf(`!!document.querySelector('#alerts .tile.silenced[data-alert-id="%d"]')`, ab.ID))
 	p.quietFor(t, 2, "a silenced alert and a falling severity")
-	if err := a.store().ExpireSilence(context.Background(), store.Actor{Name: "ops"}, sl.ID); err != nil {
-		t.Fatal(err)
-	}
+	a.api(t, http.MethodDelete, fmt.Sprintf("/api/silences/%d", sl.Silence.ID), nil, http.StatusNoContent, nil)
 	p.waitSpoken(t, 5*time.Second, ab.Speech.En, 1)
 	p.waitFor(t, 3*time.Second, "said to the end", `!window.syncmon.state().speaking`)
 	if got := p.spoken(t); len(got) != 3 {
@@ -730,8 +644,8 @@ func TestEscalationSilenceAndMute(t *testing.T) {
 	p.waitFor(t, 2*time.Second, "muted", `window.syncmon.state().muted && document.getElementById('mute').getAttribute('aria-pressed') === 'true'`)
 	p.do(t, "reload", chromedp.Reload())
 	p.waitFor(t, 10*time.Second, "still muted after a reload", `!!window.syncmon && window.syncmon.state().muted && window.syncmon.state().transport !== ''`)
-	other := a.alertNamed(t, "while muted")
-	p.waitFor(t, 5*time.Second, "the muted page shows it", shownJS(other.ID, other.Speech.En))
+	id, text := a.testAlert(t, "while muted")
+	p.waitFor(t, 5*time.Second, "the muted page shows it", shownJS(id, text))
 	p.quietFor(t, 2, "muted")
 	p.do(t, "unmute", chromedp.Click(chromedp.CSS(`#mute`)))
 	p.waitFor(t, 2*time.Second, "unmuted", `!window.syncmon.state().muted`)
@@ -743,7 +657,7 @@ func TestEscalationSilenceAndMute(t *testing.T) {
 func TestRevokedScreensGoToSignIn(t *testing.T) {
 	needTools(t)
 	t.Parallel()
-	a := startApp(t, func(o *handlers.Options) { o.AnonymousViewer = false })
+	a := startPage(t, func(a *proc) { a.private = true })
 	admin := newProfile(t)
 	signIn(t, admin, a, "boss", a.addAdmin(t, "boss"))
 	users := openIn(t, admin, a.url("/users"), pageOpts{noJS: true})
@@ -754,7 +668,7 @@ func TestRevokedScreensGoToSignIn(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			name := "viewer-" + tc.name
 			prof := newProfile(t)
-			signIn(t, prof, a, name, a.addUser(t, name, store.RoleViewer))
+			signIn(t, prof, a, name, a.addUser(t, name, "viewer"))
 			var scripts []string
 			if tc.script != "" {
 				scripts = append(scripts, tc.script)
@@ -790,8 +704,7 @@ const onlyLongPoll = `(function () {
 func TestStuckSpeechQueueIsCleared(t *testing.T) {
 	needTools(t)
 	t.Parallel()
-	a := startApp(t, nil)
-	a.observe(t, simTarget, simulator.Processes(0))
+	a := startPage(t)
 	p := openIn(t, newProfile(t), a.url("/"), pageOpts{lang: "en", scripts: []string{stub(voicesBoth, "stuck")}})
 	al := a.abend(t)
 	p.waitSpoken(t, 5*time.Second, al.Speech.En, 1)

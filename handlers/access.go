@@ -4,8 +4,10 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/syncmon/syncmon/store"
@@ -108,16 +110,19 @@ func roleOf(role string) Role {
 	return RoleViewer
 }
 
-// authorize is the one place access is decided. In order: who is asking
+// authorize is the one place access is decided. In order: the body's size
+// and type for the route (413, 415: before anything parses it); who is asking
 // (wrong credentials: 401); the Origin of an event transport (foreign: 403,
 // whatever the credentials); no credentials where some are needed (401 on
 // machine paths, a redirect to /login on pages); the CSRF check of a
 // browser's state-changing request (403); the route's role (403).
-func (s *Server) authorize(rt route, csrf echo.MiddlewareFunc) echo.MiddlewareFunc {
+func (s *Server) authorize(rt route) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		withRole := s.requireRole(rt, next)
-		withCSRF := csrf(withRole)
 		return func(c echo.Context) error {
+			if err := limitBody(c, rt); err != nil {
+				return err
+			}
 			if rt.role == RolePublic && !rt.form && rt.path != "/login" {
 				// Static files and health probes: nobody to identify, so
 				// no session lookup and no bcrypt for stray credentials.
@@ -151,20 +156,18 @@ func (s *Server) authorize(rt route, csrf echo.MiddlewareFunc) echo.MiddlewareFu
 				return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 			}
 			if rt.stream {
+				// The request is in; the stream outlives the server's
+				// ReadTimeout (a WebSocket sets its own deadlines).
+				if err := http.NewResponseController(c.Response()).SetReadDeadline(time.Time{}); err != nil && !errors.Is(err, http.ErrNotSupported) {
+					return err
+				}
 				return s.trackStream(c, p, withRole)
 			}
 			if p.Basic && c.Request().Header.Get(echo.HeaderOrigin) == "" {
 				// A script with its own credentials: no ambient cookie to forge with.
 				return withRole(c)
 			}
-			if r := c.Request(); r.Method == http.MethodGet || r.Method == http.MethodHead {
-				// Echo hands browsers that send Sec-Fetch-Site a placeholder
-				// instead of a token. Every page gets a real token, so that
-				// its forms still work when a proxy strips Sec-Fetch-* from
-				// the POST; the POST itself is judged by that header first.
-				r.Header.Del(echo.HeaderSecFetchSite)
-			}
-			return withCSRF(c)
+			return s.checkCSRF(c, p, withRole)
 		}
 	}
 }
@@ -226,12 +229,62 @@ func (s *Server) originAllowed(r *http.Request) bool {
 	return false
 }
 
-// clientAddress is the peer's IP address: what rate limits and the audit log
-// use. X-Forwarded-For is not trusted (anyone can send it).
+// clientAddress is the client's IP address: what rate limits and the audit
+// log use. It is the peer's, or the one a trusted proxy named (forwardedFor).
 func clientAddress(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// forwardedFor replaces the request's RemoteAddr with the client a trusted
+// proxy names: the rightmost X-Forwarded-For entry that is not itself a
+// trusted proxy, else X-Real-IP. From any other peer both headers are
+// ignored: anyone can send them.
+func (s *Server) forwardedFor(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if len(s.opt.TrustedProxies) == 0 {
+			return next(c)
+		}
+		r := c.Request()
+		host, port, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			return next(c)
+		}
+		peer, err := netip.ParseAddr(host)
+		if err != nil || !s.trustedProxy(peer) {
+			return next(c)
+		}
+		var client netip.Addr
+		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				break
+			}
+			client = a
+			if !s.trustedProxy(a) {
+				break
+			}
+		}
+		if !client.IsValid() {
+			client, _ = netip.ParseAddr(strings.TrimSpace(r.Header.Get("X-Real-IP")))
+		}
+		if client.IsValid() {
+			r.RemoteAddr = net.JoinHostPort(client.Unmap().String(), port)
+		}
+		return next(c)
+	}
+}
+
+func (s *Server) trustedProxy(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range s.opt.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }

@@ -126,6 +126,10 @@ func (s *Server) apiUnack(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// No fields, but a body only as JSON, as for ack.
+	if err := bindJSON(c, &struct{}{}); err != nil {
+		return err
+	}
 	a, err := s.store.Unack(c.Request().Context(), actorOf(c), id)
 	if err != nil {
 		return err

@@ -44,7 +44,7 @@ func (s *Server) apiState(c echo.Context) error {
 }
 
 func (s *Server) healthz(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "version": s.opt.Version})
 }
 
 func (s *Server) readyz(c echo.Context) error {

@@ -18,8 +18,10 @@ type AuthOptions struct {
 	// MetricsToken, when set, lets a scraper read /metrics with
 	// "Authorization: Bearer TOKEN" from any address.
 	MetricsToken monitor.Secret
-	// Sign-in failures allowed per account and per client address within
-	// LoginWindow before further attempts get 429 (defaults 5, 20, 15 min).
+	// Sign-in failures allowed per (account, client address) and per client
+	// address within LoginWindow before further attempts get 429 (defaults
+	// 5, 20, 15 min). Unknown kiosk tokens count per address on their own
+	// (LoginFailuresPerAddress), apart from passwords.
 	LoginFailuresPerAccount int
 	LoginFailuresPerAddress int
 	LoginWindow             time.Duration
@@ -58,7 +60,8 @@ func (o *AuthOptions) defaults() {
 // authState is the in-memory side of accounts: rate limits, verified Basic
 // credentials and the open event streams (so that revocation can end them).
 type authState struct {
-	limits  *limiter
+	limits  *limiter // passwords: sign-in form and HTTP Basic
+	kiosk   *limiter // kiosk links, per address
 	basic   *basicCache
 	streams *streamSet
 }
@@ -66,6 +69,7 @@ type authState struct {
 func newAuthState(o AuthOptions) *authState {
 	return &authState{
 		limits:  newLimiter(o.LoginWindow, o.LoginFailuresPerAccount, o.LoginFailuresPerAddress),
+		kiosk:   newLimiter(o.LoginWindow, 1, o.LoginFailuresPerAddress),
 		basic:   newBasicCache(),
 		streams: newStreamSet(),
 	}

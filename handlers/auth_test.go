@@ -27,7 +27,8 @@ import (
 var csrfFieldRE = regexp.MustCompile(`name="_csrf" value="([^"]*)"`)
 
 // oldBrowserPage fetches a page as a browser that sends no Sec-Fetch-Site
-// and returns the CSRF cookie and the token in the page's forms.
+// and returns the pre-session cookie (none with a session: the token is
+// derived from the session) and the token in the page's forms.
 func (ts *authServer) oldBrowserPage(t testing.TB, path, session string) (csrfCookie, token, body string) {
 	t.Helper()
 	resp, body := ts.do(t, ts.request(t, http.MethodGet, path, "", "", creds{cookie: session}))
@@ -40,7 +41,7 @@ func (ts *authServer) oldBrowserPage(t testing.TB, path, session string) (csrfCo
 		}
 	}
 	m := csrfFieldRE.FindStringSubmatch(body)
-	if csrfCookie == "" || m == nil || m[1] != csrfCookie {
+	if m == nil || len(m[1]) < 40 || m[1] == csrfCookie {
 		t.Fatalf("GET %s: csrf cookie %q, form token %v", path, csrfCookie, m)
 	}
 	return csrfCookie, m[1], body
@@ -68,7 +69,7 @@ func TestLoginRotatesSessionAndLogoutEndsIt(t *testing.T) {
 	ts := newAuthServer(t, false, nil)
 	old := ts.session(t, "vera") // signed in as vera; adam signs in on the same browser
 	for _, planted := range []string{old, "attacker-chose-this-id"} {
-		csrf, token, _ := ts.oldBrowserPage(t, "/login?next=/screens", "")
+		csrf, token, _ := ts.oldBrowserPage(t, "/login?next=/screens", planted)
 		req := ts.request(t, http.MethodPost, "/login", url.Values{"name": {"adam"}, "password": {passwords["adam"]}, "next": {"/screens"}, "_csrf": {token}}.Encode(),
 			"application/x-www-form-urlencoded", creds{cookie: planted})
 		req.AddCookie(&http.Cookie{Name: "syncmon_csrf", Value: csrf})
@@ -210,10 +211,17 @@ func TestCSRFRefusesAckWithoutOrWithWrongToken(t *testing.T) {
 	id := ts.openAlert(t)
 	path := fmt.Sprintf("/alerts/%d", id)
 	csrf, token, _ := ts.oldBrowserPage(t, path, admin)
-	post := func(body string, contentType string, hdr map[string]string, withCSRFCookie bool) int {
+	_, otherToken, _ := ts.oldBrowserPage(t, path, ts.session(t, "adam"))
+	// Issue 12: a tossed pre-session cookie with its own token (the pair an
+	// attacker can plant) must not pass for a signed-in session.
+	visitorCookie, visitorToken, _ := ts.oldBrowserPage(t, "/login", "")
+	post := func(body string, contentType string, hdr map[string]string, withCSRFCookie bool, cookies ...string) int {
 		req := ts.request(t, http.MethodPost, path+"/ack", body, contentType, creds{cookie: admin})
 		if withCSRFCookie {
 			req.AddCookie(&http.Cookie{Name: "syncmon_csrf", Value: csrf})
+		}
+		for _, v := range cookies {
+			req.AddCookie(&http.Cookie{Name: "syncmon_csrf", Value: v})
 		}
 		for k, v := range hdr {
 			req.Header.Set(k, v)
@@ -235,15 +243,21 @@ func TestCSRFRefusesAckWithoutOrWithWrongToken(t *testing.T) {
 	}{
 		{"no token", post(formBody(""), formType, nil, true)},
 		{"wrong token", post(formBody("0123456789abcdef0123456789abcdef"), formType, nil, true)},
-		{"token without its cookie", post(formBody(token), formType, nil, false)},
+		{"another session's token", post(formBody(otherToken), formType, nil, true)},
+		{"a planted pre-session cookie and its token", post(formBody(visitorToken), formType, nil, false, visitorCookie)},
 		{"Sec-Fetch-Site dummy token", post(formBody("_echo_csrf_using_sec_fetch_site_"), formType, nil, true)},
 		{"cross-site with the token", post(formBody(token), formType, map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "http://evil.example"}, true)},
 		{"same-site with a wrong token", post(formBody("wrong"), formType, map[string]string{"Sec-Fetch-Site": "same-site"}, true)},
+		{"same-site with a planted pair", post(formBody(visitorToken), formType, map[string]string{"Sec-Fetch-Site": "same-site"}, false, visitorCookie)},
 	}
 	for _, r := range refused {
 		if r.code != http.StatusForbidden {
 			t.Errorf("%s: %d, want 403", r.name, r.code)
 		}
+	}
+	// Issue 12: multipart is refused before any form parsing (415), token or not.
+	if code := post("--x\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n"+token+"\r\n--x--\r\n", "multipart/form-data; boundary=x", nil, false); code != http.StatusUnsupportedMediaType {
+		t.Errorf("multipart ack with the token: %d, want 415", code)
 	}
 	// The JSON API, with the session cookie: the token is a header.
 	apiPath := fmt.Sprintf("/api/alerts/%d/ack", id)
@@ -292,12 +306,10 @@ func TestCSRFRefusesAckWithoutOrWithWrongToken(t *testing.T) {
 	id2 := ts.openAlert(t)
 	resp, body := ts.do(t, ts.request(t, http.MethodGet, fmt.Sprintf("/alerts/%d", id2), "", "", creds{cookie: admin, browser: true}))
 	m := csrfFieldRE.FindStringSubmatch(body)
-	ck := cookieNamed(resp, "syncmon_csrf")
-	if m == nil || ck == nil || m[1] != ck.Value || strings.HasPrefix(m[1], "_echo") {
-		t.Fatalf("page for a browser with Sec-Fetch-Site: token %v, cookie %+v; want a real token", m, ck)
+	if m == nil || m[1] != token || resp.StatusCode != http.StatusOK {
+		t.Fatalf("page for a browser with Sec-Fetch-Site: token %v, want the session's %q", m, token)
 	}
 	req = ts.request(t, http.MethodPost, fmt.Sprintf("/alerts/%d/ack", id2), url.Values{"comment": {"ok"}, "_csrf": {m[1]}}.Encode(), formType, creds{cookie: admin})
-	req.AddCookie(ck)
 	if resp, _ := ts.do(t, req); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("ack without Sec-Fetch-Site, with the page's token: %d, want 303", resp.StatusCode)
 	}
@@ -420,7 +432,7 @@ func TestHTTPSCookiesAreSecureHostPrefixedWithHSTS(t *testing.T) {
 	if resp.Header.Get("Strict-Transport-Security") != "max-age=31536000" {
 		t.Fatalf("HSTS = %q", resp.Header.Get("Strict-Transport-Security"))
 	}
-	if ck := cookieNamed(resp, "syncmon_csrf"); ck == nil || !ck.Secure || !ck.HttpOnly {
+	if ck := cookieNamed(resp, "__Host-syncmon_csrf"); ck == nil || !ck.Secure || !ck.HttpOnly || ck.Path != "/" || ck.Domain != "" {
 		t.Fatalf("csrf cookie over HTTPS: %+v", ck)
 	}
 	req, _ := http.NewRequest(http.MethodPost, hs.URL+"/login", strings.NewReader(url.Values{"name": {"adam"}, "password": {passwords["adam"]}}.Encode()))
@@ -910,7 +922,8 @@ func TestAdminPagesManageUsersAndShowAudit(t *testing.T) {
 		t.Fatalf("removing the last admin: %d", resp.StatusCode)
 	}
 	resp, body := ts.do(t, ts.request(t, http.MethodGet, "/audit", "", "", admin))
-	for _, want := range []string{"user.create", "user olga", "user.sessions_ended", "user.remove", "10.0.0.5"} {
+	// Each row says who acted and in which role (the audit log's role column).
+	for _, want := range []string{"user.create", "user olga", "user.sessions_ended", "user.remove", "10.0.0.5", "<th>Role</th>", "<td>adam</td><td>admin</td>"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/audit (%d) lacks %q", resp.StatusCode, want)
 		}

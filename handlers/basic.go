@@ -121,9 +121,10 @@ func (s *Server) basicPrincipal(c echo.Context, name, password string) (principa
 		s.auth.basic.drop(k)
 	}
 	addr := clientAddress(r)
-	if wait := s.auth.limits.wait(now, name, addr); wait > 0 {
+	try, wait := s.reserveSignIn(c, name, addr)
+	if wait > 0 {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		return principal{}, echo.NewHTTPError(http.StatusTooManyRequests, "too many failed sign-ins for this account or from this address; try again later")
+		return principal{}, echo.NewHTTPError(http.StatusTooManyRequests, "too many failed sign-ins for this account from this address; try again later")
 	}
 	u, err := s.store.Authenticate(ctx, name, password)
 	if errors.Is(err, store.ErrCredentials) {
@@ -131,9 +132,10 @@ func (s *Server) basicPrincipal(c echo.Context, name, password string) (principa
 		return principal{}, errBadCredentials
 	}
 	if err != nil {
+		try.release()
 		return principal{}, err
 	}
-	s.auth.limits.succeed(name)
+	try.succeeded()
 	s.auth.basic.put(k, basicEntry{userID: u.ID, version: u.Version, expires: now.Add(basicCacheTTL)}, now)
 	return basicUser(u), nil
 }

@@ -147,6 +147,10 @@ var catalog = map[string][2]string{ // key: {en, ko}
 	"reconnected_many": {"Reconnected. {n} new alerts while disconnected.", "연결이 복구되었습니다. 끊긴 동안 새 경보 {n}건."},
 	"sound_on":         {"Sound on.", "음성 알림이 켜졌습니다."},
 	"unmute":           {"Muted, {n} min left: unmute", "음소거 중, {n}분 남음: 해제"},
+	// Said by a page whose line stays stale (static/alarm.js); the recordings
+	// static/{lost,restored}-{en,ko}.wav say the same (static/mkspeech).
+	"line_lost":     {"SyncMon connection lost", "SyncMon 연결이 끊겼습니다"},
+	"line_restored": {"SyncMon connection restored", "SyncMon 연결이 복구되었습니다"},
 
 	// Accounts: sign-in, users, kiosk tokens, the audit log.
 	"sign_in":            {"Sign in", "로그인"},
@@ -189,6 +193,29 @@ var catalog = map[string][2]string{ // key: {en, ko}
 	"older":              {"Older entries", "이전 기록"},
 	"quiet":              {"quiet", "응답 없음"},
 	"no_entries":         {"Nothing yet.", "아직 없습니다."},
+	// What a Service Manager target reports beyond its processes (target page).
+	"services":       {"Services", "서비스"},
+	"service":        {"Service", "서비스"},
+	"deployment":     {"Deployment", "배포"},
+	"paths":          {"Distribution and receiver paths", "복제 경로"},
+	"path":           {"Path", "경로"},
+	"distribution":   {"distribution", "배포"},
+	"receiver":       {"receiver", "수신"},
+	"source":         {"Source", "소스"},
+	"destination":    {"Target", "대상"},
+	"path_lag":       {"Lag", "지연"},
+	"time_since_lag": {"Since lag reported", "지연 보고 후 경과"},
+	"heartbeats":     {"Heartbeats (end to end)", "하트비트 (종단 간)"},
+	"direction":      {"Direction", "방향"},
+	"incoming":       {"incoming", "수신"},
+	"outgoing":       {"outgoing", "송신"},
+	"from_to":        {"From → to", "출발 → 도착"},
+	"heartbeat_lag":  {"Heartbeat lag", "하트비트 지연"},
+	"heartbeat_age":  {"Heartbeat age", "하트비트 경과"},
+	"transactions":   {"Open transactions", "진행 중인 트랜잭션"},
+	"started":        {"Started", "시작"},
+	"age":            {"Age", "경과"},
+	"items":          {"Items", "작업 수"},
 }
 
 // T translates a catalog key into lang; unknown keys come back as they are.

@@ -16,27 +16,34 @@ import (
 // long-lived kiosk session cookie and the display is sent to /kiosk without
 // the token, so it stays out of the address bar, history and Referer. The
 // token is never logged. An unknown or revoked token goes to the sign-in
-// page with a notice (and counts as a failure for the address).
+// page with a notice (and counts against the address's kiosk-link limit, not its sign-in limit).
 func (s *Server) exchangeKioskToken(c echo.Context) error {
 	r := c.Request()
 	addr := clientAddress(r)
 	secret := c.QueryParam("token")
 	rest := r.URL.Query() // a copy: the context's own stays intact
 	rest.Del("token")
-	if wait := s.auth.limits.wait(s.opt.Now(), "", addr); wait > 0 {
+	if err := s.pairingAllowed(c); err != nil {
+		return err
+	}
+	// Kiosk links have their own count: a page elsewhere that makes
+	// browsers fetch bogus links must not lock out password sign-in.
+	try, wait := s.auth.kiosk.reserve(s.opt.Now(), "", addr, 0)
+	if wait > 0 {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		return echo.NewHTTPError(http.StatusTooManyRequests, "too many failed attempts from this address; try again later")
+		return echo.NewHTTPError(http.StatusTooManyRequests, "too many unknown kiosk links from this address; try again later")
 	}
 	token, sess, err := s.store.ExchangeKioskToken(r.Context(), secret,
 		store.Lifetime{Max: s.opt.Auth.KioskSessionMax}, addr, sessionToken(r))
 	if errors.Is(err, store.ErrNotFound) {
-		s.auth.limits.fail(s.opt.Now(), "", addr)
 		s.log.Info("kiosk link refused: unknown or revoked token", "address", addr)
 		return c.Redirect(http.StatusSeeOther, "/login?kiosk=invalid&next="+url.QueryEscape("/kiosk"))
 	}
 	if err != nil {
+		try.release()
 		return err
 	}
+	try.succeeded()
 	s.setSessionCookie(c, token, s.opt.Auth.KioskSessionMax)
 	s.log.Info("kiosk paired", "kiosk", sess.Name, "address", addr)
 	loc := "/kiosk"
@@ -44,6 +51,33 @@ func (s *Server) exchangeKioskToken(c echo.Context) error {
 		loc += "?" + q
 	}
 	return c.Redirect(http.StatusSeeOther, loc)
+}
+
+// pairingAllowed: a kiosk link pairs only as a top-level navigation, and
+// replaces a live session only when the browser says the link was opened
+// directly (typed, pasted, a bookmark: Sec-Fetch-Site none) or from
+// SyncMon itself. A link followed from another site (or an <img> there)
+// must not end its visitor's own session. Browsers that send no
+// Sec-Fetch-* headers are let through: the link's secret is the guard.
+func (s *Server) pairingAllowed(c echo.Context) error {
+	r := c.Request()
+	if dest := r.Header.Get("Sec-Fetch-Dest"); dest != "" && dest != "document" {
+		return echo.NewHTTPError(http.StatusForbidden, "open a kiosk link in the address bar")
+	}
+	switch r.Header.Get(echo.HeaderSecFetchSite) {
+	case "", "none", "same-origin":
+		return nil
+	}
+	token := sessionToken(r)
+	if token == "" {
+		return nil
+	}
+	if _, err := s.store.Session(r.Context(), token); errors.Is(err, store.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	return echo.NewHTTPError(http.StatusConflict, "this browser is signed in: sign out first, then open the kiosk link again from the address bar")
 }
 
 type kioskPage struct {

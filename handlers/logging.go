@@ -3,7 +3,9 @@ package handlers
 import (
 	"context"
 	"log/slog"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -43,4 +45,35 @@ func (s *Server) requestLogger() echo.MiddlewareFunc {
 func quietPath(p string) bool {
 	return p == "/healthz" || p == "/readyz" || p == "/metrics" || p == "/poll" || p == "/ws" || p == "/events" ||
 		strings.HasPrefix(p, "/static/")
+}
+
+// logTextMax is how much of a value a client chose (a user name) goes into
+// the log: enough to recognise it, too little to flood the disk.
+const logTextMax = 64
+
+// logText makes client-chosen text safe to log: at most logTextMax bytes,
+// with control, format (bidi override) and invalid bytes escaped.
+func logText(s string) string {
+	cut := len(s) > logTextMax
+	if cut {
+		s = s[:logTextMax]
+	}
+	q := strconv.Quote(s)
+	q = q[1 : len(q)-1]
+	if cut {
+		q += "…"
+	}
+	return q
+}
+
+// clipText cuts s to at most n runes, marking the cut.
+func clipText(s string, n int) string {
+	if len(s) > 4*n+4 {
+		s = s[:4*n+4] // more bytes than n runes can take
+	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
 }

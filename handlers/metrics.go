@@ -84,6 +84,7 @@ type stateCollector struct {
 	s *Server
 
 	up, lag, ckpt, alerts, clients, dropped, subscribers *prometheus.Desc
+	pathUp, pathLag                                      *prometheus.Desc
 }
 
 func newStateCollector(s *Server) *stateCollector {
@@ -96,11 +97,15 @@ func newStateCollector(s *Server) *stateCollector {
 		clients:     prometheus.NewDesc("syncmon_clients_connected", "Connected screens by transport.", []string{"transport"}, nil),
 		dropped:     prometheus.NewDesc("syncmon_subscribers_dropped_total", "Subscribers dropped for not keeping up.", nil, nil),
 		subscribers: prometheus.NewDesc("syncmon_subscribers", "Live event subscriptions.", nil, nil),
+		pathUp: prometheus.NewDesc("syncmon_ogg_path_up", "1 when the distribution or receiver path is RUNNING, else 0.",
+			[]string{"target", "deployment", "kind", "path", "status"}, nil),
+		pathLag: prometheus.NewDesc("syncmon_ogg_path_lag_seconds", "Lag of a distribution or receiver path (…/info lag).",
+			[]string{"target", "deployment", "kind", "path"}, nil),
 	}
 }
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.up, c.lag, c.ckpt, c.alerts, c.clients, c.dropped, c.subscribers} {
+	for _, d := range []*prometheus.Desc{c.up, c.lag, c.ckpt, c.alerts, c.clients, c.dropped, c.subscribers, c.pathUp, c.pathLag} {
 		ch <- d
 	}
 }
@@ -124,6 +129,9 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 					ch <- prometheus.MustNewConstMetric(c.ckpt, prometheus.GaugeValue, float64(*p.CheckpointAgeSeconds), t.Name, p.Program, p.Group)
 				}
 			}
+		}
+		for _, t := range st.Targets {
+			c.collectPaths(ch, t)
 		}
 		counts := map[[2]string]int{}
 		for _, sev := range []string{monitor.SeverityWarning, monitor.SeverityCritical} {
@@ -191,4 +199,21 @@ func isLoopback(r *http.Request) bool {
 	}
 	ip := net.ParseIP(clientAddress(r))
 	return ip != nil && ip.IsLoopback()
+}
+
+// collectPaths exposes a target's distribution and receiver paths.
+func (c *stateCollector) collectPaths(ch chan<- prometheus.Metric, t store.TargetState) {
+	if t.Paths == nil {
+		return
+	}
+	for _, p := range *t.Paths {
+		up := 0.0
+		if p.Status == monitor.StatusRunning && t.Reachable {
+			up = 1
+		}
+		ch <- prometheus.MustNewConstMetric(c.pathUp, prometheus.GaugeValue, up, t.Name, p.Deployment, p.Kind, p.Name, p.Status)
+		if p.LagSeconds != nil {
+			ch <- prometheus.MustNewConstMetric(c.pathLag, prometheus.GaugeValue, float64(*p.LagSeconds), t.Name, p.Deployment, p.Kind, p.Name)
+		}
+	}
 }

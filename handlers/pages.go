@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -24,6 +25,12 @@ var pageFuncs = template.FuncMap{
 			return "—"
 		}
 		return monitor.FormatSeconds(*p)
+	},
+	"fseconds": func(f float64) string { // heartbeat lag and age: fractional seconds
+		if f < 60 {
+			return strconv.FormatFloat(f, 'f', 1, 64) + " s"
+		}
+		return monitor.FormatSeconds(int64(f))
 	},
 	"when": func(t time.Time) string {
 		if t.IsZero() {
@@ -100,6 +107,7 @@ type base struct {
 	Path      string
 	Refresh   int // seconds between self-refreshes when JS is off; 0: none
 	SpeechSec int
+	StaleSec  int // ui.stale_alarm: a page stale this long says so aloud
 	assets    map[string]string
 }
 
@@ -112,11 +120,16 @@ func (b base) Asset(name string) string { return b.assets[name] }
 func (s *Server) base(c echo.Context, title string) base {
 	p := principalOf(c)
 	csrf, _ := c.Get("csrf").(string)
-	return base{
+	b := base{
 		Lang: langOf(c), Title: title, User: p.Name, IsAdmin: p.Role >= RoleAdmin, SignedIn: p.SessionID != 0, CSRF: csrf,
-		Version: s.opt.Version, Head: s.store.Head(), Path: c.Request().URL.RequestURI(), Refresh: max(1, int(s.opt.PageRefresh.Seconds())),
-		SpeechSec: int(s.opt.SpeechRepeat.Seconds()), assets: s.assets.url,
+		Path: c.Request().URL.RequestURI(), Refresh: max(1, int(s.opt.PageRefresh.Seconds())),
+		SpeechSec: int(s.opt.SpeechRepeat.Seconds()), StaleSec: max(1, int(s.opt.StaleAlarm.Seconds())), assets: s.assets.url,
 	}
+	if p.Role >= RoleViewer {
+		// Who may not read tells the build and the event head nobody.
+		b.Version, b.Head = s.opt.Version, s.store.Head()
+	}
+	return b
 }
 
 // render executes a page into a buffer first, so a template error is a clean 500.

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/syncmon/syncmon/handlers"
+	"github.com/syncmon/syncmon/internal/testutil"
 	"github.com/syncmon/syncmon/store"
 )
 
@@ -162,7 +163,7 @@ func TestPollWakesOnALiveEvent(t *testing.T) {
 		done <- a
 	}()
 	// The poll has subscribed once the feed counts it.
-	waitUntil(t, 5*time.Second, "the poll subscribed", func() bool { n, _ := ts.Store.FeedStats(); return n == 1 })
+	testutil.Eventually(t, 5*time.Second, "the poll subscribed", func() bool { n, _ := ts.Store.FeedStats(); return n == 1 })
 	start := time.Now()
 	seq := testAlert(t, ts.Store, "wake")
 	select {
@@ -204,6 +205,10 @@ func TestPollHoldIsClampedTo25Seconds(t *testing.T) {
 		{"since=0&wait=600", 25 * time.Second},
 		{"since=0", 10 * time.Second},
 		{"since=0&wait=2.5", 2500 * time.Millisecond},
+		// Issue 12: these overflowed a Duration and were answered at once.
+		{"since=0&wait=NaN", 25 * time.Second},
+		{"since=0&wait=Inf", 25 * time.Second},
+		{"since=0&wait=1e308", 25 * time.Second},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {

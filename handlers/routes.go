@@ -80,7 +80,10 @@ func (s *Server) newEcho() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Pre(kioskLinks)
+	// The peer's address, or the client a trusted proxy names, is the
+	// request's RemoteAddr from here on: for the log, limits and audit.
+	e.IPExtractor = echo.ExtractIPDirect()
+	e.Pre(s.forwardedFor, kioskLinks, serveHead)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true,
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			s.log.Error("panic in handler", "path", c.Path(), "err", err, "stack", string(stack))
@@ -88,23 +91,10 @@ func (s *Server) newEcho() *echo.Echo {
 		}}))
 	e.Use(s.securityHeaders)
 	e.Use(s.requestLogger())
-	csrf := middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
-		CookieName:     "syncmon_csrf",
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSameSite: http.SameSiteLaxMode,
-		ContextKey:     "csrf",
-		CookieSecure:   s.opt.Auth.SecureCookies,
-		// Missing, wrong, or a cross-site Sec-Fetch-Site: one answer, 403.
-		ErrorHandler: func(error, echo.Context) error {
-			return echo.NewHTTPError(http.StatusForbidden, "the form is out of date or came from another site; reload the page and try again")
-		},
-	})
 	for _, rt := range s.routes() {
 		// authorize decides access and applies csrf where a browser could
 		// be made to act (not on event streams, not for Basic scripts).
-		e.Add(rt.method, rt.path, rt.h, s.authorize(rt, csrf))
+		e.Add(rt.method, rt.path, rt.h, s.authorize(rt))
 	}
 	return e
 }
@@ -135,3 +125,24 @@ func kioskLinks(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
+
+// serveHead answers HEAD on every GET route but the event transports as
+// GET, without the body: probes and link checkers get the GET's status and
+// headers instead of 405.
+func serveHead(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Method != http.MethodHead || r.URL.Path == "/ws" || r.URL.Path == "/events" || r.URL.Path == "/poll" {
+			return next(c)
+		}
+		r.Method = http.MethodGet
+		c.Response().Writer = headWriter{c.Response().Writer}
+		return next(c)
+	}
+}
+
+// headWriter drops the body of a GET answered to HEAD.
+type headWriter struct{ http.ResponseWriter }
+
+func (w headWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w headWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

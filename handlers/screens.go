@@ -27,8 +27,18 @@ type screens struct {
 	all  map[*screen]struct{}
 	// polls are long-poll screens by client key; they expire, having no connection.
 	polls map[string]*screen
-	swept time.Time // when expired poll screens were last removed
+	// pollsBy counts tracked poll screens per user ("u:") and per address ("a:").
+	pollsBy map[string]int
+	swept   time.Time // when expired poll screens were last removed
 }
+
+// Bounds on what long-poll clients can make the server keep: a client id
+// longer than pollClientMax is refused; past pollScreensMax screens of one
+// user or one address, further ids share one screen of that user or address.
+const (
+	pollClientMax  = 64
+	pollScreensMax = 100
+)
 
 func newScreens(now func() time.Time) *screens {
 	return &screens{now: now, all: make(map[*screen]struct{})}
@@ -107,14 +117,14 @@ func (sc *screens) poll(who string, r *http.Request, client string) {
 	defer sc.mu.Unlock()
 	if sc.polls == nil {
 		sc.polls = make(map[string]*screen)
+		sc.pollsBy = make(map[string]int)
 	}
 	// Expire now and then, not on every poll: a sweep visits every screen.
 	if now.Sub(sc.swept) > pollScreenTTL/4 {
 		sc.swept = now
 		for k, s := range sc.polls {
 			if now.Sub(s.LastSeen) > pollScreenTTL {
-				delete(sc.polls, k)
-				delete(sc.all, s)
+				sc.dropPoll(k, s)
 			}
 		}
 	}
@@ -122,10 +132,36 @@ func (sc *screens) poll(who string, r *http.Request, client string) {
 		s.LastSeen = now
 		return
 	}
+	overflow := ""
+	switch {
+	case sc.pollsBy["u:"+who] >= pollScreensMax:
+		overflow = who + "|*|*"
+	case sc.pollsBy["a:"+host] >= pollScreensMax:
+		overflow = "*|" + host + "|*"
+	}
+	if overflow != "" {
+		key = overflow
+		if s, ok := sc.polls[key]; ok {
+			s.LastSeen = now
+			return
+		}
+	}
 	sc.next++
 	s := &screen{ID: sc.next, Who: who, Transport: "poll", Address: host, Since: now, LastSeen: now}
 	sc.polls[key] = s
 	sc.all[s] = struct{}{}
+	sc.pollsBy["u:"+who]++
+	sc.pollsBy["a:"+host]++
+}
+
+func (sc *screens) dropPoll(key string, s *screen) {
+	delete(sc.polls, key)
+	delete(sc.all, s)
+	for _, k := range []string{"u:" + s.Who, "a:" + s.Address} {
+		if sc.pollsBy[k]--; sc.pollsBy[k] <= 0 {
+			delete(sc.pollsBy, k)
+		}
+	}
 }
 
 // screenQuietAfter: a screen not heard from for longer is flagged on /screens.

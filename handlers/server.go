@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -26,9 +27,13 @@ type Options struct {
 	Version         string
 	PingInterval    time.Duration // heartbeat on every transport (default 10 s)
 	SpeechRepeat    time.Duration // screens repeat unacknowledged critical alerts this often
+	StaleAlarm      time.Duration // a screen stale this long says so aloud (ui.stale_alarm; default 60s)
 	PageRefresh     time.Duration // pages reload themselves this often when JS is off (default 30 s)
 	AnonymousViewer bool          // visitors without credentials may read
 	AllowedOrigins  []string      // browser origins besides our own
+	// TrustedProxies are the peers whose X-Forwarded-For / X-Real-IP names
+	// the client (config trusted_proxies); from anyone else they are ignored.
+	TrustedProxies []netip.Prefix
 	// PublicURL is where people reach SyncMon (config public_url), used for
 	// links handed out of band (kiosk links). Empty: the request's own host.
 	PublicURL string
@@ -45,6 +50,10 @@ type Options struct {
 	Cluster func(ctx context.Context) (ClusterStatus, error)
 	// NodeName names this node when not clustered; empty: the host name.
 	NodeName string
+	// ReadTimeout bounds reading a whole request, body included (default
+	// 15 s): a client trickling a body cannot hold a connection longer.
+	// Event transports lift it once their request is in.
+	ReadTimeout time.Duration
 }
 
 // Server holds the HTTP surface's state.
@@ -61,6 +70,7 @@ type Server struct {
 
 	metricsHandler http.Handler
 	auth           *authState
+	csrfKey        []byte // derives CSRF tokens (csrf.go)
 
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -75,8 +85,14 @@ func New(opt Options) (*Server, error) {
 	if opt.SpeechRepeat <= 0 {
 		opt.SpeechRepeat = 60 * time.Second
 	}
+	if opt.StaleAlarm <= 0 {
+		opt.StaleAlarm = 60 * time.Second
+	}
 	if opt.PageRefresh <= 0 {
 		opt.PageRefresh = 30 * time.Second
+	}
+	if opt.ReadTimeout <= 0 {
+		opt.ReadTimeout = 15 * time.Second
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
@@ -100,8 +116,12 @@ func New(opt Options) (*Server, error) {
 		return nil, err
 	}
 	opt.Auth.defaults()
+	csrfKey, err := opt.Store.ServerKey(context.Background(), "csrf")
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{opt: opt, store: opt.Store, log: opt.Log, screens: newScreens(opt.Now), pages: pg, assets: files, tts: newTTS(), stop: make(chan struct{}),
-		auth: newAuthState(opt.Auth)}
+		auth: newAuthState(opt.Auth), csrfKey: csrfKey}
 	s.metricsHandler = s.newMetricsHandler()
 	s.echo = s.newEcho()
 	s.melody = s.newMelody()
@@ -110,6 +130,13 @@ func New(opt Options) (*Server, error) {
 	s.wg.Add(1)
 	go s.recheckStreams()
 	return s, nil
+}
+
+// HTTPServer returns an http.Server for this surface with its timeouts:
+// headers within 10 s, the whole request within Options.ReadTimeout.
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: s.opt.ReadTimeout,
+		IdleTimeout: 120 * time.Second}
 }
 
 // ServeHTTP serves SyncMon's HTTP surface.

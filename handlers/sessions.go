@@ -89,8 +89,9 @@ func (s *Server) login(c echo.Context) error {
 	page := loginPage{base: s.base(c, T(langOf(c), "sign_in")), Next: safeNext(c.FormValue("next")), Name: name}
 	page.Page, page.Refresh = "login", 0
 
-	if wait := s.auth.limits.wait(s.opt.Now(), name, addr); wait > 0 {
-		s.log.Warn("sign-in refused: too many failures", "user", name, "address", addr)
+	try, wait := s.reserveSignIn(c, name, addr)
+	if wait > 0 {
+		s.log.Warn("sign-in refused: too many failures", "user", logText(name), "address", addr)
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		page.Problem = fmt.Sprintf(T(page.Lang, "too_many_attempts"), minutesUp(wait))
 		return s.render(c, http.StatusTooManyRequests, "login.html", page)
@@ -102,9 +103,10 @@ func (s *Server) login(c echo.Context) error {
 		return s.render(c, http.StatusUnauthorized, "login.html", page)
 	}
 	if err != nil {
+		try.release()
 		return fmt.Errorf("sign in: %w", err)
 	}
-	s.auth.limits.succeed(name)
+	try.succeeded()
 	// A new session id at every sign-in; the one the browser held ends.
 	token, _, err := s.store.StartSession(r.Context(), u, store.Lifetime{Idle: s.opt.Auth.SessionIdle, Max: s.opt.Auth.SessionMax},
 		addr, sessionToken(r))
@@ -116,12 +118,23 @@ func (s *Server) login(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, page.Next)
 }
 
-// loginFailed counts a failed sign-in and records it in the audit log.
+// reserveSignIn reserves a sign-in attempt for name from addr (see
+// limiter.reserve), with the account's unlock generation from the database
+// so that `syncmon user unlock` reaches a running server.
+func (s *Server) reserveSignIn(c echo.Context, name, addr string) (*attempt, time.Duration) {
+	gen, err := s.store.UnlockGeneration(c.Request().Context(), accountName(name))
+	if err != nil {
+		s.log.Warn("sign-in: read unlocks", "err", err)
+	}
+	return s.auth.limits.reserve(s.opt.Now(), name, addr, gen)
+}
+
+// loginFailed records a failed sign-in (already counted by its
+// reservation) in the log and the audit log.
 func (s *Server) loginFailed(c echo.Context, name, addr, how string) {
-	s.auth.limits.fail(s.opt.Now(), name, addr)
-	s.log.Info("sign-in failed", "user", name, "address", addr, "via", how)
+	s.log.Info("sign-in failed", "user", logText(name), "address", addr, "via", how)
 	ctx := context.WithoutCancel(c.Request().Context())
-	if err := s.store.Audit(ctx, store.Actor{Name: name, Address: addr}, store.AuditLoginFailed, "user "+name, "via "+how); err != nil {
+	if err := s.store.Audit(ctx, store.Actor{Name: clipText(name, 100), Address: addr}, store.AuditLoginFailed, "user "+clipText(name, 100), "via "+how); err != nil {
 		s.log.Error("audit", "action", store.AuditLoginFailed, "err", err)
 	}
 }

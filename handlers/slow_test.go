@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/syncmon/syncmon/internal/testutil"
 	"github.com/syncmon/syncmon/store"
 )
 
@@ -97,7 +98,7 @@ func TestSlowConsumerDoesNotSlowOthersAndIsDropped(t *testing.T) {
 	if h := (&wsClient{stalled}).mustHello(t); h.Type != "hello" {
 		t.Fatalf("stalled client's first message = %+v", h)
 	}
-	waitUntil(t, 5*time.Second, "every client subscribed", func() bool { n, _ := l.St.FeedStats(); return n == healthy+1 })
+	testutil.Eventually(t, 5*time.Second, "every client subscribed", func() bool { n, _ := l.St.FeedStats(); return n == healthy+1 })
 
 	// Send at the rate until the stalled client has been dropped (and at
 	// least minEvents), for at most 15 s.
@@ -208,9 +209,9 @@ func TestSilentClientIsClosedAfterThreeMissedPongs(t *testing.T) {
 			}
 		}
 	}()
-	waitUntil(t, 5*time.Second, "both subscribed", func() bool { n, _ := l.St.FeedStats(); return n == 2 })
+	testutil.Eventually(t, 5*time.Second, "both subscribed", func() bool { n, _ := l.St.FeedStats(); return n == 2 })
 	start := time.Now()
-	waitUntil(t, 10*time.Second, "the silent client closed", func() bool { n, _ := l.St.FeedStats(); return n == 1 })
+	testutil.Eventually(t, 10*time.Second, "the silent client closed", func() bool { n, _ := l.St.FeedStats(); return n == 1 })
 	if el := time.Since(start); el < 2*every {
 		t.Fatalf("closed after %v: sooner than the missed pongs allow", el)
 	}

@@ -246,10 +246,18 @@ func (s *Server) servePoll(c echo.Context) error {
 		if err != nil || n < 0 {
 			return echo.NewHTTPError(http.StatusBadRequest, "wait must be a number of seconds")
 		}
-		wait = min(time.Duration(n*float64(time.Second)), pollMaxWait)
+		// Clamped before converting: NaN, Inf and 1e308 overflow a Duration.
+		if !(n <= pollMaxWait.Seconds()) {
+			n = pollMaxWait.Seconds()
+		}
+		wait = time.Duration(n * float64(time.Second))
+	}
+	client := c.QueryParam("client")
+	if len(client) > pollClientMax {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("client must be at most %d bytes", pollClientMax))
 	}
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-cache, no-store, no-transform")
-	s.screens.poll(principalOf(c).Name, c.Request(), c.QueryParam("client"))
+	s.screens.poll(principalOf(c).Name, c.Request(), client)
 	resp := &pollAnswer{ping: s.opt.PingInterval, ver: s.opt.Version}
 
 	sub, backlog, reset, err := store.ResumeEpoch(c.Request().Context(), s.store, since, c.QueryParam("epoch"))
@@ -291,7 +299,9 @@ func (s *Server) servePoll(c echo.Context) error {
 	sub.Close()
 	for _, e := range q.take() {
 		resp.add(e.JSON())
-		resp.head = e.Seq
+		if !e.Unpersisted {
+			resp.head = e.Seq
+		}
 	}
 	return resp.send(c)
 }

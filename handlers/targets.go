@@ -21,6 +21,37 @@ type targetPage struct {
 	Ranges     []string
 	Lag        chart
 	Checkpoint chart
+	Depth      depthView
+	// HeartbeatLag and HeartbeatAge chart the heartbeat table's
+	// end-to-end lag and age, when the target reports heartbeats.
+	HeartbeatLag chart
+	HeartbeatAge chart
+}
+
+// depthView is what a target reports beyond its processes, as the target
+// page shows it; a nil list is a source that was not asked.
+type depthView struct {
+	Services     []monitor.Service
+	Paths        []monitor.Path
+	Heartbeats   []monitor.Heartbeat
+	Transactions []monitor.Transaction
+}
+
+func viewDepth(d store.Depth) depthView {
+	var v depthView
+	if d.Services != nil {
+		v.Services = *d.Services
+	}
+	if d.Paths != nil {
+		v.Paths = *d.Paths
+	}
+	if d.Heartbeats != nil {
+		v.Heartbeats = *d.Heartbeats
+	}
+	if d.Transactions != nil {
+		v.Transactions = *d.Transactions
+	}
+	return v
 }
 
 func (s *Server) targetDetail(c echo.Context) error {
@@ -40,6 +71,7 @@ func (s *Server) targetDetail(c echo.Context) error {
 	for _, t := range st.Targets {
 		if t.Name == name {
 			page.Target = viewTarget(t.Name, t.Kind, t.Reachable, t.Error, t.ObservedAt, t.Processes, st.Alerts)
+			page.Depth = viewDepth(t.Depth)
 			found = true
 		}
 	}
@@ -58,7 +90,22 @@ func (s *Server) targetDetail(c echo.Context) error {
 		return err
 	}
 	lang := langOf(c)
-	page.Lag = buildChart(T(lang, "lag"), series, func(x store.Sample) *int64 { return x.LagSeconds }, from, to)
-	page.Checkpoint = buildChart(T(lang, "checkpoint_age"), series, func(x store.Sample) *int64 { return x.CheckpointAgeSeconds }, from, to)
+	var procs, beats []store.Series // heartbeats have charts of their own
+	for _, sr := range series {
+		if sr.Program == monitor.ProgramHeartbeat {
+			sr.Program = ""
+			beats = append(beats, sr)
+		} else {
+			procs = append(procs, sr)
+		}
+	}
+	lag := func(x store.Sample) *int64 { return x.LagSeconds }
+	age := func(x store.Sample) *int64 { return x.CheckpointAgeSeconds }
+	page.Lag = buildChart(T(lang, "lag"), procs, lag, from, to)
+	page.Checkpoint = buildChart(T(lang, "checkpoint_age"), procs, age, from, to)
+	if len(beats) > 0 || page.Depth.Heartbeats != nil {
+		page.HeartbeatLag = buildChart(T(lang, "heartbeat_lag"), beats, lag, from, to)
+		page.HeartbeatAge = buildChart(T(lang, "heartbeat_age"), beats, age, from, to)
+	}
 	return s.render(c, http.StatusOK, "target.html", page)
 }

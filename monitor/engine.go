@@ -22,6 +22,8 @@ type Memory struct {
 	Activity map[string]ActivityMark `json:"activity,omitempty"`  // last STATS/STATUS reading, by process key
 	Oldest   map[string]TxMark       `json:"oldest_tx,omitempty"` // SHOWTRANS's oldest transaction, by Extract
 	LongTx   map[string]TxMark       `json:"long_tx,omitempty"`   // the newest WARNLONGTRANS line, by Extract
+	// DeploymentOf maps a group or path to its deployment (Service Manager targets, rules_ma.go).
+	DeploymentOf map[string]string `json:"deployment_of,omitempty"`
 }
 
 // Counter is a finding's run of consecutive breaching or clear checks.
@@ -149,7 +151,8 @@ func Step(t Target, mem Memory, obs Observation, active []Alert, silences []Sile
 	}
 	held := func(k FindingKey) bool {
 		// Group alerts keep still while nothing true can be said of them.
-		return k.Group != "" && k.Rule != RuleOGGError && (ev.GroupsUnknown || ev.GroupsSuppressed)
+		return k.Group != "" && k.Rule != RuleOGGError && k.Rule != RuleServiceStatus &&
+			(ev.GroupsUnknown || ev.GroupsSuppressed || ev.HeldGroups[k.Group])
 	}
 	keys := map[FindingKey]bool{}
 	for k := range raw {

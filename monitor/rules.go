@@ -47,6 +47,10 @@ type Evaluation struct {
 	// GroupsSuppressed: a core service is down; group alerts neither open
 	// nor resolve while it lasts.
 	GroupsSuppressed bool
+	// HeldGroups: groups and paths of a deployment whose core service is
+	// down (Service Manager targets); held like GroupsSuppressed, for
+	// that deployment alone.
+	HeldGroups map[string]bool
 }
 
 // Evaluate applies the rules to one observation. mem carries what earlier
@@ -67,6 +71,11 @@ func Evaluate(t Target, obs Observation, mem *Memory, now time.Time) Evaluation 
 	seen := map[string]bool{}
 	firstCheck := len(mem.Groups) == 0
 	for _, p := range obs.Processes {
+		if maService(p) {
+			// Judged by service_status (rules_ma.go); a deployment that goes
+			// away is a target.status event, not a "group" disappearing.
+			continue
+		}
 		key := p.Key()
 		seen[key] = true
 		th := t.ThresholdsFor(p.Group)
@@ -92,6 +101,9 @@ func Evaluate(t Target, obs Observation, mem *Memory, now time.Time) Evaluation 
 		}
 		ev.Findings = append(ev.Findings, groupFindings(t, p, th, prev, expected[p.Group], mem, now)...)
 	}
+	maF, held := maFindings(t, obs, mem)
+	ev.Findings = append(ev.Findings, maF...)
+	ev.HeldGroups = held
 	for key, at := range mem.Groups {
 		if seen[key] {
 			continue

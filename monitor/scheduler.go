@@ -61,7 +61,7 @@ func RunCheck(ctx context.Context, c Check, now func() time.Time) Observation {
 		obs.Processes, err = c.Collector.Collect(ctx)
 	}
 	if err != nil && errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, ErrUnreachable) {
-		err = fmt.Errorf("no answer within %s: %w", timeout, ErrUnreachable)
+		err = fmt.Errorf("no answer within %s: %w: %w", timeout, ErrUnreachable, context.DeadlineExceeded)
 	}
 	if err != nil {
 		err = fmt.Errorf("check %s: %w", c.Target.Name, err)
@@ -89,10 +89,43 @@ type Scheduler struct {
 	cancel    context.CancelFunc
 	running   atomic.Bool
 	follow    []followJob
+	events    []eventJob
+	byTarget  map[string]*checkJob
 	followers sync.WaitGroup // errlog followers and the first checks at Start
-	jobs      []cron.Job
+	jobs      []*checkJob
 	// OnCheck, when set, is told of every finished check (metrics).
 	OnCheck func(obs Observation, took time.Duration)
+
+	period time.Duration // the shortest schedule's
+	health sync.Mutex    // guards the fields below (Health)
+	start  time.Time
+	last   time.Time
+	failed map[string]bool // by target: the last check failed
+	count  int
+}
+
+// Health reports when checks last finished and which targets fail, for the
+// self-monitor (SelfWatch.Checks).
+func (s *Scheduler) Health() SchedulerHealth {
+	s.health.Lock()
+	defer s.health.Unlock()
+	h := SchedulerHealth{Started: s.start, LastFinished: s.last, Period: s.period, Targets: s.count}
+	for t, bad := range s.failed {
+		if bad {
+			h.Failing = append(h.Failing, t)
+		}
+	}
+	if !s.running.Load() {
+		h.Started = time.Time{}
+	}
+	return h
+}
+
+func (s *Scheduler) finished(target string, failed bool) {
+	s.health.Lock()
+	defer s.health.Unlock()
+	s.last = time.Now()
+	s.failed[target] = failed
 }
 
 // NewScheduler plans one cron job per check.
@@ -101,8 +134,12 @@ func NewScheduler(checks []Check, rec Recorder, log *slog.Logger, now func() tim
 		now = time.Now
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Scheduler{cron: cron.New(cron.WithParser(cronParser)), rec: rec, log: log, now: now, ctx: ctx, cancel: cancel}
+	s := &Scheduler{cron: cron.New(cron.WithParser(cronParser)), rec: rec, log: log, now: now, ctx: ctx, cancel: cancel,
+		failed: map[string]bool{}, count: len(checks)}
 	for _, c := range checks {
+		if p, err := ParseSchedule(c.Target.Schedule); err == nil && p > 0 && (s.period == 0 || p < s.period) {
+			s.period = p
+		}
 		j := s.job(c)
 		if _, err := s.cron.AddJob(c.Target.Schedule, j); err != nil {
 			cancel()
@@ -113,16 +150,13 @@ func NewScheduler(checks []Check, rec Recorder, log *slog.Logger, now func() tim
 	return s, nil
 }
 
-func (s *Scheduler) job(c Check) cron.Job {
-	var busy atomic.Bool
-	return cron.FuncJob(func() {
-		if !busy.CompareAndSwap(false, true) {
-			s.log.Warn("check skipped: the previous one is still running", "target", c.Target.Name)
-			return
-		}
-		defer busy.Store(false)
-		s.RunOnce(s.ctx, c)
-	})
+func (s *Scheduler) job(c Check) *checkJob {
+	j := &checkJob{s: s, c: c}
+	if s.byTarget == nil {
+		s.byTarget = map[string]*checkJob{}
+	}
+	s.byTarget[c.Target.Name] = j
+	return j
 }
 
 // RunOnce runs one check now and records it.
@@ -131,7 +165,9 @@ func (s *Scheduler) RunOnce(ctx context.Context, c Check) {
 	obs := RunCheck(ctx, c, s.now)
 	took := time.Since(start)
 	if obs.Err != nil {
-		s.log.Warn("check failed", "target", c.Target.Name, "err", obs.Err)
+		// The detail (a collector's stderr) is for admins, redacted;
+		// screens, alerts and events get ErrorClass only.
+		s.log.Warn("check failed", "target", c.Target.Name, "class", ErrorClass(obs.Err), "err", Redact(obs.Err.Error()))
 	}
 	for _, u := range obs.Unread {
 		// A whole source unread (the heartbeat query failing) holds its
@@ -142,17 +178,22 @@ func (s *Scheduler) RunOnce(ctx context.Context, c Check) {
 			level = slog.LevelWarn
 		}
 		s.log.Log(ctx, level, "check could not read part of the target; its alerts stay as they are",
-			"target", c.Target.Name, "source", u.Source, "process", strings.TrimSpace(u.Program+" "+u.Group), "err", u.Error)
+			"target", c.Target.Name, "source", u.Source, "process", strings.TrimSpace(u.Program+" "+u.Group), "err", Redact(u.Error))
 	}
 	if obs.LogErr != nil {
-		s.log.Warn("check could not read the target's messages; OGG errors there are not seen", "target", c.Target.Name, "err", obs.LogErr)
+		s.log.Warn("check could not read the target's messages; OGG errors there are not seen", "target", c.Target.Name, "err", Redact(obs.LogErr.Error()))
 	}
 	if s.OnCheck != nil {
 		s.OnCheck(obs, took)
 	}
-	if err := s.rec.Record(ctx, c.Target, obs); err != nil {
+	if err := s.rec.Record(ctx, c.Target, obs); errors.Is(err, ErrUnpersisted) {
+		// Shown from memory; the syncmon/store alert and the self-monitor's
+		// log line tell of the outage once, not once a check.
+		s.log.Debug("record check", "target", c.Target.Name, "err", err)
+	} else if err != nil {
 		s.log.Error("record check", "target", c.Target.Name, "err", err)
 	}
+	s.finished(c.Target.Name, obs.Err != nil)
 }
 
 // Follow makes Start run f, the follower of t's own log (its ggserr.log),
@@ -169,6 +210,9 @@ type followJob struct {
 // Start begins scheduling (and following logs), and takes a first look at
 // every target at once rather than at its first tick.
 func (s *Scheduler) Start() {
+	s.health.Lock()
+	s.start = time.Now()
+	s.health.Unlock()
 	s.running.Store(true)
 	s.cron.Start()
 	for _, j := range s.jobs {
@@ -178,6 +222,7 @@ func (s *Scheduler) Start() {
 			j.Run() // the job's own flag keeps it from overlapping a tick
 		}()
 	}
+	s.startEvents()
 	for _, j := range s.follow {
 		s.followers.Add(1)
 		go func() {

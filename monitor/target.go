@@ -37,6 +37,13 @@ type Target struct {
 	Password           Secret // resolved from password_env; never logged or rendered
 	CAFile             string
 	InsecureSkipVerify bool
+	// ServiceManagerURL, when set instead of URL, makes the target a fleet:
+	// every deployment the Service Manager lists (or those in Deployments),
+	// with their services, paths, heartbeats and open transactions.
+	ServiceManagerURL string
+	Deployments       []string      // empty: every deployment but the Service Manager's own
+	EventsInterval    time.Duration // PM status changes and messages are polled this often
+	Rediscover        time.Duration // deployments and their services are listed again this often
 
 	// any kind
 	ErrLog     string // ggserr.log to follow; empty for none
@@ -73,6 +80,8 @@ type Thresholds struct {
 	CheckpointCritical time.Duration
 	StartingLimit      time.Duration // longer in STARTING is "stuck"
 	LagGrowingChecks   int           // K: lag rising over K consecutive checks; 0 disables
+	PathLagWarning     time.Duration // distribution and receiver paths (rules_ma.go)
+	PathLagCritical    time.Duration
 }
 
 // DefaultThresholds are the limits used where the config names none.
@@ -85,6 +94,8 @@ func DefaultThresholds() Thresholds {
 		CheckpointCritical: 900 * time.Second,
 		StartingLimit:      5 * time.Minute,
 		LagGrowingChecks:   5,
+		PathLagWarning:     60 * time.Second,
+		PathLagCritical:    300 * time.Second,
 	}
 }
 
@@ -98,6 +109,9 @@ type Policy struct {
 	ResolveAfter map[string]int
 	// ExpectedStopped lists groups that are STOPPED on purpose.
 	ExpectedStopped []string
+	// StoppedPaths lists distribution and receiver paths that are stopped
+	// on purpose (upper-case names): no path_status alert for them.
+	StoppedPaths []string
 	// ErrorCodes maps OGG-nnnnn codes in ggserr.log ERROR lines to a
 	// severity; ERROR lines with other codes are warnings.
 	ErrorCodes map[string]string
@@ -114,13 +128,19 @@ type Policy struct {
 	AppearedHold   time.Duration
 }
 
+// Defaults of a Service Manager target.
+const (
+	DefaultEventsInterval = 2 * time.Second
+	DefaultRediscover     = 5 * time.Minute
+)
+
 // DefaultResolveAfter is how many clear checks resolve an alert by default.
 const DefaultResolveAfter = 2
 
 // DefaultPolicy is the rule policy where the config names none.
 func DefaultPolicy() Policy {
 	return Policy{
-		OpenAfter:    map[string]int{RuleLag: 2, RuleCheckpointAge: 2, RuleUnreachable: 2, RuleLagGrowing: 1},
+		OpenAfter:    map[string]int{RuleLag: 2, RuleCheckpointAge: 2, RuleUnreachable: 2, RuleLagGrowing: 1, RulePathLag: 2},
 		ResolveAfter: map[string]int{},
 		ErrorCodes: map[string]string{
 			"OGG-01668": SeverityCritical, "OGG-00446": SeverityCritical, "OGG-00664": SeverityCritical,

@@ -76,17 +76,17 @@ func checkpointText(target string, p Process, sev string) (string, Speech) {
 func targetText(target, rule string, err error) (string, Speech) {
 	switch rule {
 	case RuleCredentials:
-		return fmt.Sprintf("%s refused SyncMon's credentials: %v", target, err), Speech{
+		return fmt.Sprintf("%s refused SyncMon's credentials (%s)", target, ErrorClass(err)), Speech{
 			Ko: fmt.Sprintf("%s 인증이 거부되었습니다", target),
 			En: fmt.Sprintf("%s refused credentials", target),
 		}
 	case RuleParserBlind:
-		return fmt.Sprintf("%s: monitor cannot read OGG output: %v", target, err), Speech{
+		return fmt.Sprintf("%s: monitor cannot read OGG output (%s)", target, ErrorClass(err)), Speech{
 			Ko: fmt.Sprintf("%s 출력을 읽을 수 없습니다", target),
 			En: fmt.Sprintf("%s output unreadable", target),
 		}
 	default:
-		return fmt.Sprintf("%s is unreachable: %v", target, err), Speech{
+		return fmt.Sprintf("%s is unreachable (%s)", target, ErrorClass(err)), Speech{
 			Ko: fmt.Sprintf("%s 에 연결할 수 없습니다", target),
 			En: fmt.Sprintf("%s unreachable", target),
 		}

@@ -29,6 +29,9 @@ type Process struct {
 	LagSeconds *int64 `json:"lag_seconds"`
 	// CheckpointAgeSeconds is "Time Since Chkpt" (REST: sinceLagReported); nil when OGG gave none.
 	CheckpointAgeSeconds *int64 `json:"checkpoint_age_seconds"`
+	// Deployment names the Microservices deployment the process belongs to
+	// when one target covers several (Service Manager discovery).
+	Deployment string `json:"deployment,omitempty"`
 }
 
 // Key identifies the process within its target.
@@ -70,6 +73,10 @@ type Observation struct {
 	ObservedAt time.Time  `json:"observed_at"`
 	Processes  []Process  `json:"processes"`
 	Log        []LogEntry `json:"log,omitempty"`
+	// Services and Paths are what a Service Manager target saw of its
+	// deployments (rules_ma.go); nil when the source was not asked.
+	Services []Service `json:"services,omitempty"`
+	Paths    []Path    `json:"paths,omitempty"`
 	// Heartbeats and Transactions: end-to-end heartbeat lag and open
 	// transactions; nil when the source was not asked.
 	Heartbeats   []Heartbeat   `json:"heartbeats,omitempty"`

@@ -1,5 +1,6 @@
 // Package notify delivers alerts to the outside: a generic JSON webhook,
-// Slack and Microsoft Teams incoming webhooks.
+// Slack and Microsoft Teams incoming webhooks, and email (SMTP); and pings
+// a heartbeat URL while SyncMon is healthy (heartbeat.go).
 //
 // The event log is the outbox. An alert event is recorded in the
 // transaction that changes the alert, so it cannot be lost; each channel
@@ -17,6 +18,7 @@ package notify
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -62,6 +64,11 @@ type Options struct {
 	// Now is the clock that ages events against max_age (time.Now). It must
 	// advance with real time: waits between attempts are real timers.
 	Now func() time.Time
+	// Health is consulted before every heartbeat ping; nil: always healthy.
+	Health Health
+	// TLSConfig verifies SMTP servers (email channels); nil: the system's
+	// trusted CAs. Its ServerName, when empty, is the channel's host.
+	TLSConfig *tls.Config
 }
 
 // Defaults for Options.
@@ -123,6 +130,9 @@ func (n *Notifier) Start(ctx context.Context) error {
 		return nil
 	}
 	for _, c := range n.chans {
+		if c.cfg.Kind == config.NotifyHeartbeat {
+			continue // no outbox: it follows SyncMon's health, not the log
+		}
 		cur, err := n.st.NotifyCursor(ctx, c.cfg.Name)
 		if err != nil {
 			return fmt.Errorf("start notifications: %w", err)
@@ -139,6 +149,15 @@ func (n *Notifier) Start(ctx context.Context) error {
 		n.wake(ctx)
 	}()
 	for _, c := range n.chans {
+		if c.cfg.Kind == config.NotifyHeartbeat {
+			n.log.Info("heartbeat on", "channel", c.cfg.Name, "host", c.host, "interval", c.cfg.Interval.String())
+			n.wg.Add(1)
+			go func() {
+				defer n.wg.Done()
+				c.beat(ctx)
+			}()
+			continue
+		}
 		n.log.Info("notifications on", "channel", c.cfg.Name, "kind", c.cfg.Kind, "host", c.host,
 			"min_severity", c.cfg.MinSeverity, "max_age", c.cfg.MaxAge.String())
 		n.wg.Add(1)
@@ -228,6 +247,9 @@ func newChannel(c config.Notification, st Store, o Options) *channel {
 	host := "invalid-url"
 	if u, err := url.Parse(c.URL.Reveal()); err == nil && u.Host != "" {
 		host = u.Host
+	}
+	if c.Kind == config.NotifyEmail {
+		host = mailHost(c.Email)
 	}
 	return &channel{cfg: c, st: st, o: o, host: host, wake: make(chan struct{}, 1),
 		log: o.Log.With("channel", c.Name, "kind", c.Kind)}
@@ -352,7 +374,7 @@ func (c *channel) handle(ctx context.Context, e store.Event) error {
 			}
 			continue
 		}
-		err := c.post(ctx, key, body)
+		err := c.deliver(ctx, e, key, body)
 		if ctx.Err() != nil {
 			return ctx.Err() // shutting down: this attempt does not count
 		}

@@ -20,6 +20,8 @@ import (
 	"github.com/syncmon/syncmon/monitor"
 	"github.com/syncmon/syncmon/notify"
 	"github.com/syncmon/syncmon/store"
+
+	"github.com/syncmon/syncmon/internal/testutil"
 )
 
 // clock runs with real time (waits between attempts are real timers) and
@@ -78,24 +80,6 @@ func (h *hook) delivered() []string {
 	return out
 }
 
-// logBuffer collects slog output from several goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func openStore(t testing.TB, path string, clk *clock) *store.Store {
 	t.Helper()
 	s, err := store.Open(context.Background(), path, store.WithClock(clk.Now))
@@ -129,18 +113,6 @@ func start(t testing.TB, st notify.Store, clk *clock, logs io.Writer, chans ...c
 	}
 	t.Cleanup(n.Stop)
 	return n
-}
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting (%s) for: %s", within, what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
 }
 
 // testAlerts opens n test alerts and returns the seq of each event.
@@ -196,7 +168,7 @@ func TestDeliversEventsToWebhookWithIdempotencyKey(t *testing.T) {
 	start(t, st, clk, nil, channel("hook", config.NotifyWebhook, h.srv.URL+"/in"))
 	seqs := testAlerts(t, st, 3)
 	want := keys("hook", seqs)
-	waitFor(t, 5*time.Second, "3 deliveries", func() bool { return len(h.delivered()) >= 3 })
+	testutil.Eventually(t, 5*time.Second, "3 deliveries", func() bool { return len(h.delivered()) >= 3 })
 	checkAtLeastOnce(t, h.requests(), want)
 
 	var body struct {
@@ -247,7 +219,7 @@ func TestRetriesThroughFailuresAndARestart(t *testing.T) {
 	want := keys("hook", seqs)
 
 	// Retrying the first event while the endpoint fails: never the second.
-	waitFor(t, 5*time.Second, "a retry recorded in the store", func() bool {
+	testutil.Eventually(t, 5*time.Second, "a retry recorded in the store", func() bool {
 		d, err := st.NotifyPending(context.Background(), "hook", seqs[0])
 		return err == nil && d.Attempts >= 2
 	})
@@ -271,7 +243,7 @@ func TestRetriesThroughFailuresAndARestart(t *testing.T) {
 		t.Fatalf("attempts after reopen = %+v, %v; want the failures recorded", d, err)
 	}
 	start(t, st, clk, nil, ch)
-	waitFor(t, 5*time.Second, "every event delivered after the restart", func() bool { return len(h.delivered()) >= len(seqs) })
+	testutil.Eventually(t, 5*time.Second, "every event delivered after the restart", func() bool { return len(h.delivered()) >= len(seqs) })
 
 	reqs := h.requests()
 	checkAtLeastOnce(t, reqs, want)
@@ -281,7 +253,7 @@ func TestRetriesThroughFailuresAndARestart(t *testing.T) {
 	if fs, err := st.NotifyFailures(context.Background(), 10); err != nil || len(fs) != 0 {
 		t.Errorf("failures = %+v, %v; want none", fs, err)
 	}
-	waitFor(t, 5*time.Second, "the cursor at the last event", func() bool {
+	testutil.Eventually(t, 5*time.Second, "the cursor at the last event", func() bool {
 		cur, err := st.NotifyCursor(context.Background(), "hook")
 		return err == nil && cur == seqs[len(seqs)-1]
 	})
@@ -296,17 +268,17 @@ func TestGivesUpAfterMaxAgeVisibly(t *testing.T) {
 	h := newHook(t, http.StatusServiceUnavailable)
 	ch := channel("hook", config.NotifyWebhook, h.srv.URL)
 	ch.MaxAge = time.Hour
-	var logs logBuffer
+	var logs testutil.Buffer
 	n := start(t, st, clk, &logs, ch)
 	seqs := testAlerts(t, st, 1)
 
-	waitFor(t, 5*time.Second, "a failed attempt", func() bool {
+	testutil.Eventually(t, 5*time.Second, "a failed attempt", func() bool {
 		d, err := st.NotifyPending(context.Background(), "hook", seqs[0])
 		return err == nil && d.Attempts >= 1
 	})
 	clk.Advance(2 * time.Hour)
 	var fs []store.NotifyDelivery
-	waitFor(t, 5*time.Second, "the failure listed", func() bool {
+	testutil.Eventually(t, 5*time.Second, "the failure listed", func() bool {
 		fs, _ = st.NotifyFailures(context.Background(), 10)
 		return len(fs) == 1
 	})
@@ -325,7 +297,7 @@ func TestGivesUpAfterMaxAgeVisibly(t *testing.T) {
 	// The channel moves on: the next event is delivered once the endpoint is back.
 	h.status.Store(http.StatusOK)
 	next := testAlerts(t, st, 1)
-	waitFor(t, 5*time.Second, "the next event delivered", func() bool { return len(h.delivered()) == 1 })
+	testutil.Eventually(t, 5*time.Second, "the next event delivered", func() bool { return len(h.delivered()) == 1 })
 	if got, want := h.delivered()[0], notify.IdempotencyKey(next[0], "hook"); got != want {
 		t.Fatalf("delivered %q, want %q", got, want)
 	}
@@ -337,7 +309,7 @@ func TestPermanentClientErrorIsNotRetried(t *testing.T) {
 	h := newHook(t, http.StatusNotFound)
 	start(t, st, clk, nil, channel("hook", config.NotifyWebhook, h.srv.URL))
 	seqs := testAlerts(t, st, 2)
-	waitFor(t, 5*time.Second, "both events given up", func() bool {
+	testutil.Eventually(t, 5*time.Second, "both events given up", func() bool {
 		fs, _ := st.NotifyFailures(context.Background(), 10)
 		return len(fs) == 2
 	})
@@ -364,9 +336,9 @@ func TestTooManyRequestsIsRetried(t *testing.T) {
 	h := newHook(t, http.StatusTooManyRequests)
 	start(t, st, clk, nil, channel("hook", config.NotifyWebhook, h.srv.URL))
 	seqs := testAlerts(t, st, 1)
-	waitFor(t, 5*time.Second, "two throttled attempts", func() bool { return len(h.requests()) >= 2 })
+	testutil.Eventually(t, 5*time.Second, "two throttled attempts", func() bool { return len(h.requests()) >= 2 })
 	h.status.Store(http.StatusOK)
-	waitFor(t, 5*time.Second, "delivery", func() bool { return len(h.delivered()) == 1 })
+	testutil.Eventually(t, 5*time.Second, "delivery", func() bool { return len(h.delivered()) == 1 })
 	checkAtLeastOnce(t, h.requests(), keys("hook", seqs))
 	if fs, _ := st.NotifyFailures(context.Background(), 10); len(fs) != 0 {
 		t.Fatalf("failures = %+v, want none", fs)
@@ -380,7 +352,7 @@ func TestStuckChannelDoesNotBlockOthers(t *testing.T) {
 	up := newHook(t, http.StatusOK)
 	start(t, st, clk, nil, channel("down", config.NotifyWebhook, down.srv.URL), channel("up", config.NotifyWebhook, up.srv.URL))
 	seqs := testAlerts(t, st, 3)
-	waitFor(t, 5*time.Second, "the healthy channel delivers everything", func() bool { return len(up.delivered()) == 3 })
+	testutil.Eventually(t, 5*time.Second, "the healthy channel delivers everything", func() bool { return len(up.delivered()) == 3 })
 	checkAtLeastOnce(t, up.requests(), keys("up", seqs))
 	for _, r := range down.requests() {
 		if r.key != notify.IdempotencyKey(seqs[0], "down") {
@@ -403,11 +375,11 @@ func TestConnectionRefusedIsRetriedAndSecretsStayOut(t *testing.T) {
 	t.Cleanup(echo.Close)
 	echoURL := echo.URL + "/services/T0002/B0002/SECRETTOKEN2?sig=SECRETSIG2"
 
-	var logs logBuffer
+	var logs testutil.Buffer
 	start(t, st, clk, &logs, channel("refused", config.NotifySlack, goneURL), channel("echo", config.NotifyTeams, echoURL))
 	seqs := testAlerts(t, st, 1)
 	var pending []store.NotifyDelivery
-	waitFor(t, 5*time.Second, "both channels retrying", func() bool {
+	testutil.Eventually(t, 5*time.Second, "both channels retrying", func() bool {
 		pending = pending[:0]
 		for _, name := range []string{"refused", "echo"} {
 			if d, err := st.NotifyPending(context.Background(), name, seqs[0]); err == nil && d.Attempts >= 2 {
@@ -448,7 +420,7 @@ func TestSlackAndTeamsPayloads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "both delivered", func() bool { return len(slack.delivered()) == 1 && len(teams.delivered()) == 1 })
+	testutil.Eventually(t, 5*time.Second, "both delivered", func() bool { return len(slack.delivered()) == 1 && len(teams.delivered()) == 1 })
 	link := fmt.Sprintf("https://syncmon.example/alerts/%d", a.ID)
 
 	var s map[string]any
@@ -551,7 +523,7 @@ func TestRouteBySeverityAndTarget(t *testing.T) {
 		t.Fatalf("no alert opened and resolved in %d events", len(events))
 	}
 	head := st.Head()
-	waitFor(t, 5*time.Second, "every channel through the log", func() bool {
+	testutil.Eventually(t, 5*time.Second, "every channel through the log", func() bool {
 		for _, name := range []string{"all", "crit", "west"} {
 			if cur, err := st.NotifyCursor(ctx, name); err != nil || cur < head {
 				return false
@@ -594,10 +566,10 @@ func TestTimeoutIsRetried(t *testing.T) {
 	t.Cleanup(func() { close(release) }) // runs first
 	ch := channel("slow", config.NotifyWebhook, srv.URL)
 	ch.Timeout = 50 * time.Millisecond
-	var logs logBuffer
+	var logs testutil.Buffer
 	n := start(t, st, clk, &logs, ch)
 	seqs := testAlerts(t, st, 1)
-	waitFor(t, 5*time.Second, "delivery after a timeout", func() bool { s := n.Stats(); return s[0].Delivered == 1 })
+	testutil.Eventually(t, 5*time.Second, "delivery after a timeout", func() bool { s := n.Stats(); return s[0].Delivered == 1 })
 	if s := n.Stats()[0]; calls.Load() != 2 || s.Failures != 1 {
 		t.Fatalf("calls = %d, stats = %+v; want one timeout, then delivery", calls.Load(), n.Stats())
 	}

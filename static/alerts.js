@@ -1,4 +1,4 @@
-/* SyncMon screen client, part 2 of 5: the active alerts this page knows,
+/* SyncMon screen client, part 2 of 6: the active alerts this page knows,
  * by id, and the banner that shows the one that most needs attention. */
 (function () {
   'use strict';
@@ -38,12 +38,43 @@
   /* apply takes in one event and returns its alert when it is worth
      announcing, else null */
   function apply(e) {
+    if (e.unpersisted) { unrecorded = true; } else if (typeof e.seq === 'number') { unrecorded = false; }
     var a = e.alert;
-    if (!a) { return null; }
-    var prev = alerts[a.id];
+    if (!a) { refreshBanner(); return null; }
+    var prev = alerts[a.id], type = e.type;
+    if (a.id > 0) {
+      /* an alert shown from memory while the server could not record it
+         (unpersisted, temporary negative id) now recorded: one alert, not two */
+      var temp = sameAlert(a);
+      if (temp) { delete alerts[temp.id]; prev = prev || temp; if (type === 'alert.opened') { type = 'alert.updated'; } }
+    }
     if (a.state === 'resolved') { delete alerts[a.id]; } else { alerts[a.id] = a; }
     refreshBanner();
-    return announces(e.type, prev, a) ? a : null;
+    return announces(type, prev, a) ? a : null;
+  }
+
+  function sameAlert(a) {
+    for (var id in alerts) {
+      if (!Object.prototype.hasOwnProperty.call(alerts, id)) { continue; }
+      var t = alerts[id];
+      if (t.id < 0 && t.target === a.target && t.program === a.program && t.group === a.group && t.rule === a.rule) { return t; }
+    }
+    return null;
+  }
+
+  /* "not being recorded": an unpersisted event came and no recorded one
+     since, or SyncMon's own store alert is active */
+  var unrecorded = false;
+  function refreshUnrecorded() {
+    var n = P.byId('unrecorded');
+    if (!n) { return; }
+    var on = unrecorded;
+    for (var id in alerts) {
+      if (Object.prototype.hasOwnProperty.call(alerts, id) && alerts[id].rule === 'syncmon' && alerts[id].group === 'store') { on = true; }
+    }
+    n.textContent = P.lang === 'ko' ? 'SyncMon\uc774 \uae30\ub85d\ud558\uc9c0 \ubabb\ud558\uace0 \uc788\uc2b5\ub2c8\ub2e4: \uc9c0\uae08 \ubcf4\uc774\ub294 \ub0b4\uc6a9\uc740 \uae30\ub85d\ub418\uc9c0 \uc54a\uc2b5\ub2c8\ub2e4.'
+      : 'SyncMon cannot write its database: what you see is not being recorded.';
+    P.show(n, on);
   }
 
   /* the alert that most needs attention: open (not acked), not silenced,
@@ -71,6 +102,7 @@
   }
 
   function refreshBanner() {
+    refreshUnrecorded();
     var b = P.byId('banner'), a = worstOpen(false);
     if (!b) { return; }
     if (!a) { P.show(b, false); b.className = 'banner'; return; }

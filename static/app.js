@@ -1,4 +1,4 @@
-/* SyncMon screen client, part 5 of 5: wires the parts and starts. Loads
+/* SyncMon screen client, part 6 of 6: wires the parts and starts. Loads
  * the snapshot of active alerts, then connects; each event updates the
  * alerts and the banner, may be announced, and makes the page re-fetch its
  * server rendering (so what it shows is what the server renders with JS off).
@@ -26,8 +26,10 @@
   /* for tests and the curious: what this screen has and how it gets it */
   window.syncmon = {
     state: function () {
-      var s = transport.state(), sp = speech.state(), k;
-      for (k in sp) { if (Object.prototype.hasOwnProperty.call(sp, k)) { s[k] = sp[k]; } }
+      var s = transport.state(), parts = [speech.state(), S.alarm ? S.alarm.state() : {}], i, k;
+      for (i = 0; i < parts.length; i++) {
+        for (k in parts[i]) { if (Object.prototype.hasOwnProperty.call(parts[i], k)) { s[k] = parts[i][k]; } }
+      }
       s.alerts = A.all();
       return s;
     }

@@ -1,11 +1,12 @@
-/* SyncMon screen client, part 1 of 5: what the page says about itself, and
+/* SyncMon screen client, part 1 of 6: what the page says about itself, and
  * the helpers every part uses. Plain ES5, no build step, no libraries.
  *
  * The client is split by concern: page.js (this: page data, labels, HTTP,
  * reload, the server-rendered <main> refresh), alerts.js (active alerts and
  * the banner), speech.js (what is said and how), transport.js (WebSocket,
- * SSE, long-poll) and app.js (wires them and starts). Each adds itself to
- * window.SyncMon; the layout loads them in that order.
+ * SSE, long-poll), alarm.js (a stale line said aloud) and app.js (wires
+ * them and starts). Each adds itself to window.SyncMon; the layout loads
+ * them in that order.
  */
 (function () {
   'use strict';
@@ -65,6 +66,23 @@
     return x;
   }
 
+  /* preload fetches url once, now, into memory: cb(a blob: URL) that plays
+     even when the server is gone, or cb(url) itself where the browser
+     cannot (no Blob URLs, no XHR blob responses), or cb('') on failure */
+  function preload(url, cb) {
+    if (!url) { cb(''); return; }
+    var U = window.URL || window.webkitURL;
+    if (!U || !U.createObjectURL || !window.Blob) { cb(url); return; }
+    var x = new XMLHttpRequest();
+    try { x.open('GET', url, true); x.responseType = 'blob'; } catch (e) { cb(url); return; }
+    x.onreadystatechange = function () {
+      if (x.readyState !== 4) { return; }
+      if (x.status === 200 && x.response) { try { cb(U.createObjectURL(x.response)); return; } catch (e) { /* below */ } }
+      cb('');
+    };
+    x.send();
+  }
+
   function byId(id) { return document.getElementById(id); }
   function show(el, on) { if (el) { if (on) { el.removeAttribute('hidden'); } else { el.setAttribute('hidden', ''); } } }
 
@@ -108,7 +126,7 @@
     chimeUrl: attr('chime'),
     repeatSec: parseInt(attr('speech-repeat'), 10) || 60,
     attr: attr, label: label, now: now, recall: recall, remember: remember,
-    reload: reload, checkVersion: checkVersion, get: get, byId: byId, show: show,
+    reload: reload, checkVersion: checkVersion, get: get, preload: preload, byId: byId, show: show,
     scheduleRefresh: scheduleRefresh,
     /* f runs after each refresh replaced <main> */
     afterSwap: function (f) { afterSwap.push(f); }

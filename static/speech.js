@@ -1,4 +1,4 @@
-/* SyncMon screen client, part 3 of 5: what is said and how. A chime, then
+/* SyncMon screen client, part 3 of 6: what is said and how. A chime, then
  * the sentence in the page's language (the browser's voice, else the
  * server's rendering, else the chime alone); repeated while unacknowledged
  * critical alerts exist; a mute button; a one-click prompt when the browser
@@ -49,13 +49,17 @@
 
   /* announce says text (for alert a, whose own speech the server can render
      when the browser has no voice). A new announcement replaces one in
-     progress; the same one again within a second is dropped. */
-  function announce(text, a) {
+     progress; the same one again within a second is dropped. o, for what
+     the page says of its own line: {chime, recording}, URLs that play with
+     the server gone (the chime to use; the recording of text, played where
+     the browser has no voice for it). */
+  function announce(text, a, o) {
     if (P.now() < mutedUntil || !text) { return; }
     var said = (a ? a.id + '/' + a.severity : '') + '/' + text;
     if (said === lastSaid && P.now() - lastSpoken < 1000) { return; }
     stopJob();
-    var j = { alertId: a ? a.id : 0, text: text, ended: false, timers: [] };
+    var j = { alertId: a ? a.id : 0, text: text, ended: false, timers: [],
+      chimeUrl: (o && o.chime) || P.chimeUrl, recording: o && o.recording };
     job = j;
     lastSpoken = P.now();
     lastSaid = said;
@@ -87,13 +91,13 @@
     P.show(P.byId('sound'), true);
   }
 
-  /* the embedded chime through one <audio> element; cb(err) when it cannot
-     play (no file, no Audio, refused) */
-  var chimeEl = null;
-  function playChime(onended, cb) {
-    if (!P.chimeUrl || !window.Audio) { cb(new Error('no audio')); return; }
+  /* the embedded chime through one <audio> element per URL; cb(err) when
+     it cannot play (no file, no Audio, refused) */
+  var chimeEls = {};
+  function playChime(url, onended, cb) {
+    if (!url || !window.Audio) { cb(new Error('no audio')); return; }
     try {
-      chimeEl = chimeEl || new window.Audio(P.chimeUrl);
+      var chimeEl = chimeEls[url] = chimeEls[url] || new window.Audio(url);
       if (onended) { chimeEl.onended = onended; }
       chimeEl.onerror = function () { cb(new Error('chime failed')); };
       try { chimeEl.currentTime = 0; } catch (e) { /* not loaded yet */ }
@@ -106,7 +110,7 @@
     var called = false;
     function go() { if (!called && job === j) { called = true; next(); } }
     j.timers.push(setTimeout(go, 2500));
-    playChime(go, function (err) {
+    playChime(j.chimeUrl, go, function (err) {
       if (err && err.name === 'NotAllowedError') { refusedSound(); }
       beep();
       j.timers.push(setTimeout(go, 350));
@@ -193,9 +197,9 @@
      installed) or any error leaves the chime alone */
   function serverSpeech(j) {
     if (job !== j || j.ended) { return; }
-    if (!j.alertId || !window.Audio || j.audio) { finish(j); return; }
+    if (!(j.alertId || j.recording) || !window.Audio || j.audio) { finish(j); return; }
     var el;
-    try { el = new window.Audio('/api/tts?alert=' + j.alertId + '&lang=' + lang); } catch (e) { finish(j); return; }
+    try { el = new window.Audio(j.recording || '/api/tts?alert=' + j.alertId + '&lang=' + lang); } catch (e) { finish(j); return; }
     j.audio = el;
     el.onended = function () { finish(j); };
     el.onerror = function () { finish(j); };
@@ -234,7 +238,7 @@
     P.show(P.byId('sound'), false);
     refused = false;
     /* inside the click: both unlock audio and speech for this document */
-    playChime(null, function () {});
+    playChime(P.chimeUrl, null, function () {});
     beep();
     if (A.worstOpen(true)) { lastSpoken = 0; return; } /* the repeat loop says it at once */
     if (ss()) { ss().speak(utterance(P.label('sound_on'))); }
@@ -271,6 +275,9 @@
 
   S.speech = {
     queue: queue,
+    /* line says what the page knows of its own line (lost, restored): o as
+       for announce; muted pages say nothing */
+    line: function (text, o) { announce(text, null, o); },
     quietIfDone: quietIfDone,
     setRepeat: function (sec) { if (sec > 0) { repeatMs = sec * 1000; } },
     state: function () {

@@ -1,4 +1,4 @@
-/* SyncMon screen client, part 4 of 5: how events arrive. WebSocket, then
+/* SyncMon screen client, part 4 of 6: how events arrive. WebSocket, then
  * Server-Sent Events, then long-poll: the first that actually delivers.
  * Resumes by seq after any drop or transport change, probes for a better
  * transport now and then, and shows plainly when the line has gone quiet.
@@ -61,6 +61,7 @@
       return;
     }
     if (resetting) { return; }
+    if (e.unpersisted) { hooks.event(e, false); return; }           /* not recorded: no seq, shown as is */
     if (typeof e.seq !== 'number' || e.seq <= lastSeq) { return; } /* already seen */
     if (e.seq > lastSeq + 1) { reconnect(); return; }                /* gap: resume from lastSeq */
     lastSeq = e.seq;

@@ -126,6 +126,13 @@ func (s *Store) History(ctx context.Context, id int64) ([]HistoryEntry, error) {
 
 // applyTransition writes one alert transition, its history entry and its event.
 func (w *writeTx) applyTransition(ctx context.Context, tr monitor.Transition, actor string) error {
+	_, err := w.applyTransitionID(ctx, tr, actor)
+	return err
+}
+
+// applyTransitionID is applyTransition, returning the alert's id (new for
+// an opened alert).
+func (w *writeTx) applyTransitionID(ctx context.Context, tr monitor.Transition, actor string) (int64, error) {
 	a := tr.Alert
 	if tr.Type == monitor.AlertOpened {
 		res, err := w.ExecContext(ctx, `INSERT INTO alerts (target, program, grp, rule, severity, state, message,
@@ -133,10 +140,10 @@ func (w *writeTx) applyTransition(ctx context.Context, tr monitor.Transition, ac
 			a.Target, a.Program, a.Group, a.Rule, a.Severity, a.State, a.Message, a.Speech.Ko, a.Speech.En,
 			formatTime(a.OpenedAt), formatTime(a.UpdatedAt), a.Test, a.Silenced)
 		if err != nil {
-			return fmt.Errorf("open alert: %w", err)
+			return 0, fmt.Errorf("open alert: %w", err)
 		}
 		if a.ID, err = res.LastInsertId(); err != nil {
-			return fmt.Errorf("open alert: %w", err)
+			return 0, fmt.Errorf("open alert: %w", err)
 		}
 	} else {
 		var ackedAt, resolvedAt any
@@ -150,7 +157,7 @@ func (w *writeTx) applyTransition(ctx context.Context, tr monitor.Transition, ac
 			speech_en = ?, updated_at = ?, acked_by = ?, acked_at = ?, comment = ?, resolved_at = ?, silenced = ? WHERE id = ?`,
 			a.Severity, a.State, a.Message, a.Speech.Ko, a.Speech.En, formatTime(a.UpdatedAt),
 			a.AckedBy, ackedAt, a.Comment, resolvedAt, a.Silenced, a.ID); err != nil {
-			return fmt.Errorf("update alert %d: %w", a.ID, err)
+			return 0, fmt.Errorf("update alert %d: %w", a.ID, err)
 		}
 	}
 	detail := a.Severity + ": " + a.Message
@@ -162,9 +169,9 @@ func (w *writeTx) applyTransition(ctx context.Context, tr monitor.Transition, ac
 	}
 	if _, err := w.ExecContext(ctx, `INSERT INTO alert_history (alert_id, at, actor, action, detail) VALUES (?, ?, ?, ?, ?)`,
 		a.ID, formatTime(w.now), actor, strings.TrimPrefix(tr.Type, "alert."), detail); err != nil {
-		return fmt.Errorf("alert %d history: %w", a.ID, err)
+		return 0, fmt.Errorf("alert %d history: %w", a.ID, err)
 	}
-	return w.appendEvent(ctx, Event{Type: tr.Type, Alert: &a})
+	return a.ID, w.appendEvent(ctx, Event{Type: tr.Type, Alert: &a})
 }
 
 // MaxCommentLen bounds an ack comment, in characters.

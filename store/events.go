@@ -25,6 +25,9 @@ type Event struct {
 	At     time.Time      `json:"at"`
 	Alert  *monitor.Alert `json:"alert,omitempty"`
 	Target *TargetState   `json:"target,omitempty"`
+	// Unpersisted: the store could not record the event; it carries no
+	// seq and cannot be resumed (see outage.go).
+	Unpersisted bool `json:"unpersisted,omitempty"`
 
 	raw []byte // the JSON above, encoded once for every subscriber
 }
@@ -41,6 +44,13 @@ func (e Event) JSON() []byte {
 // MarshalJSON writes the event with its time in milliseconds, UTC.
 func (e Event) MarshalJSON() ([]byte, error) {
 	type wire Event
+	if e.Unpersisted {
+		return json.Marshal(struct {
+			Seq *int64 `json:"seq,omitempty"` // hides wire's: no seq at all
+			wire
+			At string `json:"at"`
+		}{nil, wire(e), formatTime(e.At)})
+	}
 	return json.Marshal(struct {
 		wire
 		At string `json:"at"`
@@ -55,6 +65,7 @@ type TargetState struct {
 	Error      string            `json:"error"`
 	ObservedAt time.Time         `json:"observed_at"`
 	Processes  []monitor.Process `json:"processes"`
+	Depth                        // services, paths, heartbeats, transactions (store/depth.go)
 }
 
 var _ EventLog = (*Store)(nil)

@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -146,18 +147,22 @@ func (f *feed) publish(events []Event) {
 	if f.loaded {
 		// Skip what the ring already holds (read from the log by the first
 		// Subscribe while these commits waited in the hand-off queue).
-		for len(events) > 0 && events[0].Seq <= f.last {
-			events = events[1:]
-		}
+		// Unpersisted events (outage.go) have no seq: never in the ring.
+		// The batch is the publisher's own (the writer is done with it).
+		events = slices.DeleteFunc(events, func(e Event) bool { return !e.Unpersisted && e.Seq <= f.last })
 		if len(events) == 0 {
 			f.mu.Unlock()
 			return
 		}
-		f.ring = append(f.ring, events...)
+		for _, e := range events {
+			if !e.Unpersisted {
+				f.ring = append(f.ring, e)
+				f.last = e.Seq
+			}
+		}
 		if len(f.ring) >= 2*ringSize {
 			f.ring = append([]Event(nil), f.ring[len(f.ring)-ringSize:]...)
 		}
-		f.last = events[len(events)-1].Seq
 	}
 	subs := make([]*Subscription, 0, len(f.subs))
 	for sub := range f.subs {
@@ -269,7 +274,7 @@ func (sub *Subscription) offer(e Event) bool {
 		return false
 	}
 	if !sub.started {
-		if e.Seq <= sub.after {
+		if e.Seq <= sub.after && !e.Unpersisted {
 			return true
 		}
 		if len(sub.pending) >= maxPending {
@@ -287,6 +292,9 @@ func (sub *Subscription) offer(e Event) bool {
 }
 
 func (sub *Subscription) handLocked(e Event) bool {
+	if e.Unpersisted {
+		return sub.deliver(e)
+	}
 	if e.Seq <= sub.after {
 		return true
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/syncmon/syncmon/monitor"
 )
@@ -18,28 +19,14 @@ var _ monitor.Recorder = (*Store)(nil)
 // and the alert transitions that follow (monitor.Step), each with its event.
 // Subscribers hear of the events only after commit.
 func (s *Store) Record(ctx context.Context, t monitor.Target, obs monitor.Observation) error {
-	err := s.write(ctx, func(w *writeTx) error {
-		changed, err := w.saveTarget(ctx, obs)
-		if err != nil {
-			return err
-		}
-		if changed {
-			st := targetStateOf(obs)
-			if err := w.appendEvent(ctx, Event{Type: TypeTargetStatus, Target: &st}); err != nil {
-				return err
-			}
-		}
-		mem, active, silences, err := w.engineInputs(ctx, t.Name)
-		if err != nil {
-			return err
-		}
-		mem, trs := monitor.Step(t, mem, obs, active, silences, w.now)
+	err := s.step(ctx, t.Name, &obs, func(mem monitor.Memory, active []monitor.Alert, silences []monitor.Silence, now time.Time) (monitor.Memory, []monitor.Transition) {
+		mem, trs := monitor.Step(t, mem, obs, active, silences, now)
 		if len(obs.Log) > 0 {
 			var more []monitor.Transition
-			mem, more = monitor.StepLog(t, mem, obs.Log, afterTransitions(active, trs), silences, w.now)
+			mem, more = monitor.StepLog(t, mem, obs.Log, afterTransitions(active, trs), silences, now)
 			trs = append(trs, more...)
 		}
-		return w.applyStep(ctx, t.Name, mem, trs)
+		return mem, trs
 	})
 	if err != nil {
 		return fmt.Errorf("record check %s: %w", obs.Target, err)
@@ -49,16 +36,23 @@ func (s *Store) Record(ctx context.Context, t monitor.Target, obs monitor.Observ
 
 // RecordLog records ggserr.log entries of a target as they arrive.
 func (s *Store) RecordLog(ctx context.Context, t monitor.Target, entries []monitor.LogEntry) error {
-	err := s.write(ctx, func(w *writeTx) error {
-		mem, active, silences, err := w.engineInputs(ctx, t.Name)
-		if err != nil {
-			return err
-		}
-		mem, trs := monitor.StepLog(t, mem, entries, active, silences, w.now)
-		return w.applyStep(ctx, t.Name, mem, trs)
+	err := s.step(ctx, t.Name, nil, func(mem monitor.Memory, active []monitor.Alert, silences []monitor.Silence, now time.Time) (monitor.Memory, []monitor.Transition) {
+		return monitor.StepLog(t, mem, entries, active, silences, now)
 	})
 	if err != nil {
 		return fmt.Errorf("record errlog %s: %w", t.Name, err)
+	}
+	return nil
+}
+
+// RecordSelf records SyncMon's own findings (rule syncmon, target syncmon,
+// group = the component): the self-monitor's check, judged like any other.
+func (s *Store) RecordSelf(ctx context.Context, findings []monitor.Finding) error {
+	err := s.step(ctx, monitor.SelfTarget, nil, func(mem monitor.Memory, active []monitor.Alert, silences []monitor.Silence, now time.Time) (monitor.Memory, []monitor.Transition) {
+		return mem, monitor.StepSelf(active, findings, silences, now)
+	})
+	if err != nil {
+		return fmt.Errorf("record syncmon's own check: %w", err)
 	}
 	return nil
 }
@@ -145,9 +139,9 @@ func (w *writeTx) saveMemory(ctx context.Context, target string, mem monitor.Mem
 }
 
 func targetStateOf(obs monitor.Observation) TargetState {
-	st := TargetState{Name: obs.Target, Kind: obs.Kind, Reachable: obs.Err == nil, ObservedAt: obs.ObservedAt, Processes: obs.Processes}
+	st := TargetState{Name: obs.Target, Kind: obs.Kind, Reachable: obs.Err == nil, ObservedAt: obs.ObservedAt, Processes: obs.Processes, Depth: DepthOf(obs)}
 	if obs.Err != nil {
-		st.Error = obs.Err.Error()
+		st.Error = monitor.ErrorClass(obs.Err) // never the collector's own text (issue 12)
 	}
 	if st.Processes == nil {
 		st.Processes = []monitor.Process{}
@@ -156,7 +150,7 @@ func targetStateOf(obs monitor.Observation) TargetState {
 }
 
 // saveTarget updates the target row and, when the check succeeded, its
-// process table and samples. It reports whether reachability or the set of
+// process table, depth document (store/depth.go) and samples. It reports whether reachability or the set of
 // process statuses changed (worth a target.status event).
 func (w *writeTx) saveTarget(ctx context.Context, obs monitor.Observation) (bool, error) {
 	var prevReachable sql.NullBool
@@ -167,7 +161,7 @@ func (w *writeTx) saveTarget(ctx context.Context, obs monitor.Observation) (bool
 	reachable := obs.Err == nil
 	errText := ""
 	if obs.Err != nil {
-		errText = obs.Err.Error()
+		errText = monitor.ErrorClass(obs.Err)
 	}
 	at := formatTime(obs.ObservedAt)
 	if _, err := w.ExecContext(ctx, `INSERT INTO targets (name, kind, reachable, error, observed_at) VALUES (?, ?, ?, ?, ?)
@@ -189,8 +183,8 @@ func (w *writeTx) saveTarget(ctx context.Context, obs monitor.Observation) (bool
 	var now []string
 	for _, p := range obs.Processes {
 		if _, err := w.ExecContext(ctx, `INSERT OR REPLACE INTO processes
-			(target, program, grp, status, lag_seconds, checkpoint_age_seconds, observed_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			obs.Target, p.Program, p.Group, p.Status, p.LagSeconds, p.CheckpointAgeSeconds, at); err != nil {
+			(target, program, grp, status, lag_seconds, checkpoint_age_seconds, observed_at, deployment) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			obs.Target, p.Program, p.Group, p.Status, p.LagSeconds, p.CheckpointAgeSeconds, at, p.Deployment); err != nil {
 			return false, fmt.Errorf("save process %s: %w", p.Key(), err)
 		}
 		if _, err := w.ExecContext(ctx, `INSERT INTO samples
@@ -201,7 +195,12 @@ func (w *writeTx) saveTarget(ctx context.Context, obs monitor.Observation) (bool
 		now = append(now, p.Key()+"="+p.Status)
 	}
 	slices.Sort(now)
-	return changed || !slices.Equal(prev, now), nil
+	// Services and paths changing status are process-table news too.
+	prevDepth, nowDepth, err := w.saveDepth(ctx, obs, at)
+	if err != nil {
+		return false, err
+	}
+	return changed || !slices.Equal(prev, now) || !slices.Equal(prevDepth, nowDepth), nil
 }
 
 func (w *writeTx) processStatuses(ctx context.Context, target string) ([]string, error) {

@@ -59,6 +59,12 @@ type Store struct {
 	// commits (cluster mode: appended to the shared log; apply.go).
 	commitHook func(context.Context, []Event) error
 	fwd        atomic.Pointer[forwarder] // cluster: commands go to the writer (forward.go)
+	path       string                    // the database file, and its identity at open (file.go)
+	file       fileID
+	// fault, set only by this package's tests, fails writes before commit.
+	fault func() error
+	// outage: what was judged in memory while writes failed (outage.go).
+	outage outage
 }
 
 // Option changes how Open sets up the store.
@@ -78,14 +84,17 @@ func WithObserver(o Observer) Option { return func(s *Store) { s.observe = o } }
 
 // DSN returns the data source name for the database at path: every pooled
 // connection gets WAL, foreign keys, a busy timeout and immediate write
-// transactions (a PRAGMA run once would set only one connection).
+// transactions (a PRAGMA run once would set only one connection), and
+// synchronous=FULL: each commit is fsynced before it returns, and the
+// feed publishes only after commit, so an event any screen has seen
+// survives a power loss (docs/OPERATIONS.md; cost: BenchmarkRecordWrite).
 func DSN(path string) string {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_foreign_keys", "on")
 	q.Set("_busy_timeout", "5000")
 	q.Set("_txlock", "immediate")
-	q.Set("_synchronous", "NORMAL")
+	q.Set("_synchronous", "FULL")
 	return "file:" + url.PathEscape(path) + "?" + q.Encode()
 }
 
@@ -126,6 +135,8 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	s.head.Store(head)
+	s.path = path
+	s.file, _ = statID(path) // ":memory:" and the like have none: not checked
 	if s.rdb, err = sql.Open("sqlite3", readDSN(path)); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database %s for reading: %w", path, err)
@@ -157,8 +168,10 @@ func (s *Store) Close() error {
 func (s *Store) Ping(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO health (id, at) VALUES (1, ?)
-		ON CONFLICT (id) DO UPDATE SET at = excluded.at`, s.stamp()); err != nil {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO health (id, at) VALUES (1, ?)
+		ON CONFLICT (id) DO UPDATE SET at = excluded.at`, s.stamp())
+	s.noteWrite(err)
+	if err != nil {
 		return fmt.Errorf("ping database: %w", err)
 	}
 	return nil
@@ -198,6 +211,13 @@ func nullString(v sql.NullString) *string {
 // order). The publisher goroutine delivers them: the writer never calls
 // into a subscriber, so a slow transport cannot hold up a write.
 func (s *Store) write(ctx context.Context, fn func(w *writeTx) error) error {
+	return s.writeOr(ctx, fn, nil)
+}
+
+// writeOr is write, calling fallback (still under the writer lock, with the
+// transaction's now) when the transaction failed for a storage fault, so
+// that the caller can judge in memory without another writer in between.
+func (s *Store) writeOr(ctx context.Context, fn func(w *writeTx) error, fallback func(now time.Time)) (err error) {
 	if s.observe.Write != nil {
 		start := time.Now()
 		defer func() { s.observe.Write(time.Since(start)) }()
@@ -207,20 +227,35 @@ func (s *Store) write(ctx context.Context, fn func(w *writeTx) error) error {
 	if s.closed {
 		return errors.New("store closed")
 	}
+	now := s.now().UTC()
+	defer func() {
+		s.noteWrite(err)
+		if err != nil && fallback != nil && storageFault(err) {
+			fallback(now)
+		}
+	}()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	w := &writeTx{Tx: tx, now: s.now().UTC()}
+	w := &writeTx{Tx: tx, now: now}
 	if err := fn(w); err != nil {
 		return err
+	}
+	if s.fault != nil {
+		if err := s.fault(); err != nil {
+			return err
+		}
 	}
 	if err := s.beforeCommit(ctx, w); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if w.onCommit != nil {
+		w.onCommit()
 	}
 	if n := len(w.events); n > 0 {
 		s.head.Store(w.events[n-1].Seq)
@@ -237,4 +272,6 @@ type writeTx struct {
 	// applied: the events came from the shared log (ApplyEvent), so they
 	// are not offered to the commit hook.
 	applied bool
+	// onCommit, when set, runs after commit under the writer lock.
+	onCommit func()
 }

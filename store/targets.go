@@ -60,7 +60,14 @@ func targets(ctx context.Context, tx *sql.Tx) ([]TargetState, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read targets: %w", err)
 	}
-	prows, err := tx.QueryContext(ctx, `SELECT target, program, grp, status, lag_seconds, checkpoint_age_seconds
+	depths, err := allDepths(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Depth = depths[out[i].Name]
+	}
+	prows, err := tx.QueryContext(ctx, `SELECT target, program, grp, status, lag_seconds, checkpoint_age_seconds, deployment
 		FROM processes ORDER BY target, CASE program WHEN 'MANAGER' THEN 0 ELSE 1 END, program, grp`)
 	if err != nil {
 		return nil, fmt.Errorf("read processes: %w", err)
@@ -72,7 +79,7 @@ func targets(ctx context.Context, tx *sql.Tx) ([]TargetState, error) {
 			p        monitor.Process
 			lag, age sql.NullInt64
 		)
-		if err := prows.Scan(&target, &p.Program, &p.Group, &p.Status, &lag, &age); err != nil {
+		if err := prows.Scan(&target, &p.Program, &p.Group, &p.Status, &lag, &age, &p.Deployment); err != nil {
 			return nil, fmt.Errorf("read processes: %w", err)
 		}
 		if lag.Valid {

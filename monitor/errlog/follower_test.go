@@ -1,7 +1,6 @@
 package errlog_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,6 +18,8 @@ import (
 
 	"github.com/syncmon/syncmon/monitor"
 	"github.com/syncmon/syncmon/monitor/errlog"
+
+	"github.com/syncmon/syncmon/internal/testutil"
 )
 
 // memOffsetStore is an in-memory monitor.OffsetStore.
@@ -56,46 +57,10 @@ func (s *memOffsetStore) get(path string) (monitor.ErrLogOffset, bool) {
 // emitDeadline is how soon an appended line must come out.
 const emitDeadline = time.Second
 
-// errlogWait polls cond until it holds or the deadline passes.
-func errlogWait(tb testing.TB, deadline time.Duration, what string, cond func() bool) {
-	tb.Helper()
-	end := time.Now().Add(deadline)
-	for !cond() {
-		if time.Now().After(end) {
-			tb.Fatalf("timed out after %s waiting for %s", deadline, what)
-		}
-		time.Sleep(5 * time.Millisecond) // polling a condition, not letting things settle
-	}
-}
-
-// logBuffer collects a follower's log lines, safe for concurrent use.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *logBuffer) contains(s string) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.Contains(b.buf.String(), s)
-}
-
 // following is one running Follower.
 type following struct {
 	entries chan monitor.LogEntry
-	logs    *logBuffer
+	logs    *testutil.Buffer
 	cancel  context.CancelFunc
 	done    chan error
 	once    sync.Once
@@ -104,7 +69,7 @@ type following struct {
 // follow starts a Follower of path and stops it at the end of the test.
 func follow(t *testing.T, path string, store monitor.OffsetStore) *following {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &testutil.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
 	fl := &following{entries: make(chan monitor.LogEntry, 1000), logs: logs, cancel: cancel, done: make(chan error, 1)}
@@ -181,7 +146,7 @@ func appendFile(tb testing.TB, path, s string) {
 func startedAt(tb testing.TB, store *memOffsetStore, path string) monitor.ErrLogOffset {
 	tb.Helper()
 	var off monitor.ErrLogOffset
-	errlogWait(tb, 5*time.Second, "the follower to open "+path, func() bool {
+	testutil.Eventually(tb, 5*time.Second, "the follower to open "+path, func() bool {
 		var ok bool
 		off, ok = store.get(path)
 		return ok && off.Inode != 0
@@ -218,13 +183,13 @@ func TestFollowerAppend(t *testing.T) {
 	appendFile(t, path, full+partial[:20])
 	fl.expect(t, "complete")
 	sizeBefore := fileSize(t, path) - 20
-	errlogWait(t, emitDeadline, "the offset to stop before the partial line", func() bool {
+	testutil.Eventually(t, emitDeadline, "the offset to stop before the partial line", func() bool {
 		off, _ := store.get(path)
 		return off.Offset == sizeBefore
 	})
 	appendFile(t, path, partial[20:])
 	fl.expect(t, "half written")
-	errlogWait(t, emitDeadline, "the offset to reach the end", func() bool {
+	testutil.Eventually(t, emitDeadline, "the offset to reach the end", func() bool {
 		off, _ := store.get(path)
 		return off.Offset == fileSize(t, path)
 	})
@@ -263,7 +228,7 @@ func TestFollowerRotation(t *testing.T) {
 
 	appendFile(t, path, errLine(4, "more in the new file"))
 	fl.expect(t, "more in the new file")
-	errlogWait(t, emitDeadline, "the offset of the new file", func() bool {
+	testutil.Eventually(t, emitDeadline, "the offset of the new file", func() bool {
 		off, _ := store.get(path)
 		return off.Inode != first.Inode && off.Offset == fileSize(t, path)
 	})
@@ -292,8 +257,8 @@ func TestFollowerMissingFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ggserr.log")
 	store := newMemOffsetStore()
 	fl := follow(t, path, store)
-	errlogWait(t, 5*time.Second, "the follower to wait for the file", func() bool {
-		return fl.logs.contains("waiting for the file to appear")
+	testutil.Eventually(t, 5*time.Second, "the follower to wait for the file", func() bool {
+		return fl.logs.Contains("waiting for the file to appear")
 	})
 
 	// A file that appears after the follower started is new from its first byte.
@@ -317,8 +282,8 @@ func TestFollowerMissingDirectory(t *testing.T) {
 	path := filepath.Join(dir, "ggserr.log")
 	store := newMemOffsetStore()
 	fl := follow(t, path, store)
-	errlogWait(t, 5*time.Second, "the follower to wait for the file", func() bool {
-		return fl.logs.contains("waiting for the file to appear")
+	testutil.Eventually(t, 5*time.Second, "the follower to wait for the file", func() bool {
+		return fl.logs.Contains("waiting for the file to appear")
 	})
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -349,7 +314,7 @@ func TestFollowerRestart(t *testing.T) {
 	startedAt(t, store, path)
 	appendFile(t, path, errLine(1, "seen before the restart"))
 	fl.expect(t, "seen before the restart")
-	errlogWait(t, emitDeadline, "the offset to be saved", func() bool {
+	testutil.Eventually(t, emitDeadline, "the offset to be saved", func() bool {
 		off, _ := store.get(path)
 		return off.Offset == fileSize(t, path)
 	})
@@ -384,8 +349,8 @@ func TestFollowerStopsCleanly(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ggserr.log")
 	store := newMemOffsetStore()
 	fl := follow(t, path, store)
-	errlogWait(t, 5*time.Second, "the follower to wait for the file", func() bool {
-		return fl.logs.contains("waiting for the file to appear")
+	testutil.Eventually(t, 5*time.Second, "the follower to wait for the file", func() bool {
+		return fl.logs.Contains("waiting for the file to appear")
 	})
 	if err := os.WriteFile(path, []byte(errLine(1, "one")), 0o644); err != nil {
 		t.Fatal(err)

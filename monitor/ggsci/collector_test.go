@@ -17,6 +17,8 @@ import (
 
 	"github.com/syncmon/syncmon/monitor"
 	"github.com/syncmon/syncmon/monitor/ggsci"
+
+	"github.com/syncmon/syncmon/internal/testutil"
 )
 
 // The fake GGSCIs are shell scripts in testdata/; each says what it does
@@ -33,18 +35,6 @@ func ggsciScript(tb testing.TB, name string) string {
 
 func ggsciTarget(argv ...string) monitor.Target {
 	return monitor.Target{Name: "fake", Kind: monitor.KindGGSCI, Command: argv}
-}
-
-// ggsciWaitFor polls cond until it holds or the deadline passes.
-func ggsciWaitFor(tb testing.TB, within time.Duration, what string, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("still not %s after %s", what, within)
-		}
-		time.Sleep(10 * time.Millisecond) // a poll interval, not a settle delay
-	}
 }
 
 // ggsciProcessGone reports whether pid has exited: no such process, or a zombie
@@ -83,7 +73,7 @@ func ggsciReadPIDs(tb testing.TB, path string) []int {
 func ggsciWantAllGone(tb testing.TB, pids []int) {
 	tb.Helper()
 	for _, pid := range pids {
-		ggsciWaitFor(tb, 5*time.Second, fmt.Sprintf("dead: process %d", pid), func() bool { return ggsciProcessGone(pid) })
+		testutil.Eventually(tb, 5*time.Second, fmt.Sprintf("dead: process %d", pid), func() bool { return ggsciProcessGone(pid) })
 	}
 }
 

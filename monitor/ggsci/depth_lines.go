@@ -44,28 +44,11 @@ func depthSplitLines(out []byte) []string {
 // what follows it on the line: the echoed command, or the first line of
 // output when commands came on stdin.
 func depthStripPrompt(line string) (rest string, prompt bool) {
-	var s string
-	switch {
-	case strings.HasPrefix(line, "GGSCI"):
-		s = line[len("GGSCI"):]
-	case strings.HasPrefix(line, "OGG"):
-		s = line[len("OGG"):]
-	default:
-		return line, false
+	rest, prompt = stripPrompt(line)
+	if prompt {
+		rest = strings.TrimSpace(rest)
 	}
-	s = strings.TrimLeft(s, " ")
-	if strings.HasPrefix(s, "(") {
-		i := strings.IndexByte(s, ')')
-		if i < 0 {
-			return line, false
-		}
-		s = strings.TrimLeft(s[i+1:], " ")
-	}
-	s = strings.TrimLeft(strings.TrimLeft(s, "0123456789"), " ")
-	if !strings.HasPrefix(s, ">") {
-		return line, false
-	}
-	return strings.TrimSpace(s[1:]), true
+	return rest, prompt
 }
 
 // depthErrorText recognises "ERROR: …" (possibly indented) and returns its text.
@@ -110,18 +93,7 @@ func depthClip(s string, max int) string {
 
 // depthInt reads "1,204,337" or "42".
 func depthInt(s string) (int64, bool) {
-	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
-	if s == "" || len(s) > 18 {
-		return 0, false
-	}
-	var n int64
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	return n, true
+	return parseDigits(strings.ReplaceAll(strings.TrimSpace(s), ",", ""))
 }
 
 // depthAge is now − t in whole seconds, never negative (the OGG host's

@@ -1,7 +1,9 @@
-// Package rest reads a Microservices deployment through the Administration
-// Service's REST API: collector.go does the HTTP, parse.go turns response
-// bodies into monitor types (ParseStatus, ParseList, ParseMessages, and
-// ParseService and ParseMPoints, which no rule uses yet).
+// Package rest reads Microservices deployments through their REST APIs:
+// collector.go does the HTTP of one Administration Service, fleet.go
+// discovers deployments through the Service Manager and reads each one's
+// services, follow.go follows their status changes and messages, and the
+// pure parsers (parse.go, deployments.go, paths.go, heartbeat.go,
+// inflight.go, events.go) turn response bodies into monitor types.
 package rest
 
 import (
@@ -295,6 +297,7 @@ func sameEntry(a, b monitor.LogEntry) bool {
 // path is already escaped (group names go through url.PathEscape).
 func (c *Collector) endpoint(path string) string {
 	u := *c.base
+	path, u.RawQuery, _ = strings.Cut(path, "?") // fromID=… of the event cursors
 	esc := c.base.EscapedPath() + path
 	if p, err := url.PathUnescape(esc); err == nil {
 		u.Path, u.RawPath = p, esc

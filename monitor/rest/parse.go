@@ -128,91 +128,6 @@ func ParseStatus(r io.Reader) (monitor.Process, error) {
 	}, nil
 }
 
-// ParseService reads GET /services/v2/deployments/{dep}/services/{svc}
-// (Service Manager) and returns the service's Status. Program is left for
-// the caller.
-func ParseService(r io.Reader) (monitor.Process, error) {
-	const what = "rest service"
-	env, err := readEnvelope(r, what)
-	if err != nil {
-		return monitor.Process{}, err
-	}
-	if !hasValue(env.Response) {
-		return monitor.Process{}, noResponse(what, env)
-	}
-	var svc struct {
-		Status any `json:"status"`
-	}
-	if err := json.Unmarshal(env.Response, &svc); err != nil {
-		return monitor.Process{}, &monitor.ParseError{What: what, Reason: "response is not a service object: " + err.Error()}
-	}
-	s, ok := svc.Status.(string)
-	if !ok || strings.TrimSpace(s) == "" {
-		return monitor.Process{}, &monitor.ParseError{What: what, Reason: "response has no status"}
-	}
-	return monitor.Process{Status: restStatus(s)}, nil
-}
-
-// ParseMPoints reads the Performance Metrics Service's
-// GET /services/v2/mpoints/processes. Extracts and Replicats keep their
-// group name; services (DistServer …) become program rows without a group.
-// processState values map as: Running → RUNNING, Starting → STARTING,
-// Stopping/StoppingForced → RUNNING (still up), Stopped/StoppedForced/
-// Registered → STOPPED, Abend → ABENDED, Killed → KILLED, anything else
-// (NotResponsive …) → UNKNOWN. The PM service reports no lag.
-func ParseMPoints(r io.Reader) ([]monitor.Process, error) {
-	const what = "rest mpoints"
-	env, err := readEnvelope(r, what)
-	if err != nil {
-		return nil, err
-	}
-	if !hasValue(env.Response) {
-		return nil, noResponse(what, env)
-	}
-	var resp struct {
-		Processes *[]struct {
-			Name  any `json:"processName"`
-			Type  any `json:"processType"`
-			State any `json:"processState"`
-		} `json:"processes"`
-	}
-	if err := json.Unmarshal(env.Response, &resp); err != nil {
-		return nil, &monitor.ParseError{What: what, Reason: "response is not a process list: " + err.Error()}
-	}
-	if resp.Processes == nil {
-		return nil, &monitor.ParseError{What: what, Reason: "response has no processes"}
-	}
-	out := make([]monitor.Process, 0, len(*resp.Processes))
-	for i, p := range *resp.Processes {
-		name, _ := p.Name.(string)
-		typ, _ := p.Type.(string)
-		state, _ := p.State.(string)
-		if strings.TrimSpace(name) == "" || strings.TrimSpace(typ) == "" {
-			return nil, &monitor.ParseError{What: what, Reason: fmt.Sprintf("process %d has no name or type", i)}
-		}
-		proc := monitor.Process{Status: mpointsStatus(state)}
-		switch t := strings.ToLower(strings.TrimSpace(typ)); t {
-		case "extract":
-			proc.Program, proc.Group = "EXTRACT", strings.ToUpper(strings.TrimSpace(name))
-		case "replicat":
-			proc.Program, proc.Group = "REPLICAT", strings.ToUpper(strings.TrimSpace(name))
-		case "distserver", "distsrvr":
-			proc.Program = "DISTSRVR"
-		case "recvserver", "receiverserver", "recvsrvr":
-			proc.Program = "RECVSRVR"
-		case "adminserver", "adminsrvr":
-			proc.Program = "ADMINSRVR"
-		case "pmserver", "pmsrvr":
-			proc.Program = "PMSRVR"
-		default:
-			proc.Program, proc.Group = strings.ToUpper(t), strings.TrimSpace(name)
-		}
-		proc.Program, proc.Group = monitor.CleanName(proc.Program), monitor.CleanName(proc.Group)
-		out = append(out, proc)
-	}
-	return out, nil
-}
-
 // ParseMessages reads GET /services/v2/messages: response.items of
 // ogg:message objects, one LogEntry each (title → Message, issued → At).
 // The 12.3 documentation shows a single message object as the response
@@ -395,24 +310,6 @@ func restStatus(s string) string {
 		return monitor.StatusKilled
 	case "starting":
 		return monitor.StatusStarting
-	default:
-		return monitor.StatusUnknown
-	}
-}
-
-// mpointsStatus maps the Performance Metrics Service's processState.
-func mpointsStatus(s string) string {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "running", "stopping", "stoppingforced":
-		return monitor.StatusRunning
-	case "starting":
-		return monitor.StatusStarting
-	case "stopped", "stoppedforced", "registered":
-		return monitor.StatusStopped
-	case "abend", "abended":
-		return monitor.StatusAbended
-	case "killed":
-		return monitor.StatusKilled
 	default:
 		return monitor.StatusUnknown
 	}

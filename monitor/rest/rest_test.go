@@ -57,9 +57,8 @@ func TestParseGolden(t *testing.T) {
 	envelope := func(b []byte) restResult { return restOutcome(rest.ParseEnvelope(bytes.NewReader(b))) }
 	list := func(b []byte) restResult { return restOutcome(rest.ParseList(bytes.NewReader(b))) }
 	status := func(b []byte) restResult { return restOutcome(rest.ParseStatus(bytes.NewReader(b))) }
-	service := func(b []byte) restResult { return restOutcome(rest.ParseService(bytes.NewReader(b))) }
+	service := func(b []byte) restResult { return restOutcome(rest.ParseServiceDetail(b, time.Time{})) }
 	messages := func(b []byte) restResult { return restOutcome(rest.ParseMessages(bytes.NewReader(b))) }
-	mpoints := func(b []byte) restResult { return restOutcome(rest.ParseMPoints(bytes.NewReader(b))) }
 	// httpStatus reads a raw HTTP response and parses its body as a status.
 	httpStatus := func(b []byte) restResult {
 		resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(b)), nil)
@@ -88,7 +87,6 @@ func TestParseGolden(t *testing.T) {
 		{"ma_masterkey_collection_response_23ai.json", list},
 		{"ma_messages_COMPOSED.json", messages},
 		{"ma_monitoring_messages_12.3_doc_example.json", messages},
-		{"ma_mpoints_processes_COMPOSED.json", mpoints},
 		{"ma_replicat_create_response_23ai.json", envelope},
 		{"ma_replicat_status_abended_COMPOSED.json", status},
 		{"ma_replicats_list_COMPOSED.json", list},
@@ -626,8 +624,6 @@ func FuzzParseMessages(f *testing.F) {
 		for _, parse := range []func(io.Reader) error{
 			func(r io.Reader) error { _, err := rest.ParseMessages(r); return err },
 			func(r io.Reader) error { _, err := rest.ParseEnvelope(r); return err },
-			func(r io.Reader) error { _, err := rest.ParseService(r); return err },
-			func(r io.Reader) error { _, err := rest.ParseMPoints(r); return err },
 		} {
 			if err := parse(bytes.NewReader(b)); err != nil && !errors.Is(err, monitor.ErrUnreadable) {
 				t.Fatalf("error %v does not match ErrUnreadable", err)
@@ -644,17 +640,4 @@ func fuzzSeedREST(f *testing.F) {
 		}
 	}
 	f.Add([]byte(`{"response":{"status":"running","lag":"1:02:03","sinceLagReported":1e300}}`))
-}
-
-// A group name with a bidirectional override reaches nothing raw: the
-// parser cleans it (monitor.CleanName), as every parser does.
-func TestParseMPointsCleansNames(t *testing.T) {
-	body := `{"response":{"processes":[{"processName":"\u202eREP1","processType":"Replicat","processState":"Running"}]}}`
-	got, err := rest.ParseMPoints(strings.NewReader(body))
-	if err != nil {
-		t.Fatalf("ParseMPoints: %v", err)
-	}
-	if len(got) != 1 || got[0].Group != "\uFFFDREP1" {
-		t.Fatalf("got %+v, want one REPLICAT with group %q", got, "\uFFFDREP1")
-	}
 }

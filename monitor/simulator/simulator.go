@@ -54,6 +54,43 @@ func (s *Simulator) Collect(ctx context.Context) ([]monitor.Process, error) {
 	return Processes(elapsed), nil
 }
 
+// Observe fills obs with the process table and the deeper sources a
+// Microservices deployment shows: one distribution path, the heartbeat
+// that crosses it and one open transaction of EXT1. They stay healthy, so
+// the scenario's alerts are those of Processes alone.
+func (s *Simulator) Observe(ctx context.Context, obs *monitor.Observation) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	now := s.now()
+	elapsed := time.Duration(float64(now.Sub(s.start)) * s.speed)
+	obs.Processes = Processes(elapsed)
+	obs.Paths, obs.Heartbeats, obs.Transactions = Depth(elapsed, now)
+	return nil
+}
+
+// Depth is the simulator's path, heartbeat and open transaction at elapsed
+// time into its scenario; now dates the transaction.
+func Depth(elapsed time.Duration, now time.Time) ([]monitor.Path, []monitor.Heartbeat, []monitor.Transaction) {
+	if elapsed < 0 {
+		elapsed = 0
+	}
+	sec := elapsed.Seconds()
+	lag := int64(math.Round(2 + 1.5*math.Sin(2*math.Pi*sec/41)))
+	since := int64(sec) % 10
+	paths := []monitor.Path{{Name: "dpeast2west", Kind: monitor.PathDistribution, Status: monitor.StatusRunning, Source: "EXT1",
+		Target: "wss://west.example:9103/services/v2/targets?trail=rt", LagSeconds: &lag, CheckpointAgeSeconds: &since}}
+	hbLag := math.Round((3.5+2*math.Sin(2*math.Pi*sec/67))*100) / 100
+	hbs := []monitor.Heartbeat{{Direction: monitor.HeartbeatIncoming, From: "EAST", To: "WEST", Path: "EXT1 ==> dpeast2west ==> REP1",
+		LagSeconds: hbLag, AgeSeconds: float64(int64(sec) % 60)}}
+	// A batch job's transaction, open for 20 minutes at each cycle's start.
+	age := int64(20*60 + (elapsed % Cycle).Seconds())
+	started := now.Add(-time.Duration(age) * time.Second).UTC().Truncate(time.Second)
+	items := int64(1200 + 40*int64((elapsed%Cycle).Seconds()))
+	txs := []monitor.Transaction{{Process: "EXT1", XID: "5.15.930", StartedAt: &started, AgeSeconds: &age, Items: &items, RedoThread: 1, Status: "Running"}}
+	return paths, hbs, txs
+}
+
 // Processes is the simulator's process table at elapsed time into its scenario.
 func Processes(elapsed time.Duration) []monitor.Process {
 	if elapsed < 0 {

@@ -41,3 +41,18 @@ func TestSimulatorScenario(t *testing.T) {
 		t.Fatalf("scenario does not repeat: REP1 = %s", s)
 	}
 }
+
+func TestDepthStaysHealthy(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	target := monitor.Target{Name: "demo", Thresholds: monitor.DefaultThresholds(), Policy: monitor.DefaultPolicy()}
+	for s := time.Duration(0); s < simulator.Cycle; s += 5 * time.Second {
+		paths, hbs, txs := simulator.Depth(s, now)
+		if len(paths) != 1 || len(hbs) != 1 || len(txs) != 1 || *txs[0].AgeSeconds < 1200 || txs[0].StartedAt.After(now) {
+			t.Fatalf("at %s: paths %+v, heartbeats %+v, transactions %+v", s, paths, hbs, txs)
+		}
+		obs := monitor.Observation{Paths: paths, Heartbeats: hbs, Transactions: txs}
+		if fs := monitor.Findings(target, obs, now); len(fs) != 0 {
+			t.Fatalf("at %s: findings %+v, want none", s, fs)
+		}
+	}
+}

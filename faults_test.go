@@ -1,0 +1,115 @@
+package main
+
+// Faults, each tested with the real binary (faults_helpers_test.go):
+// SyncMon must keep telling every screen what happens, say aloud that it is
+// in trouble (the syncmon alert), and lose nothing once the fault is gone.
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/syncmon/syncmon/monitor"
+)
+
+// mountTmpfs mounts a tmpfs of size at a new directory, unmounted at cleanup.
+func mountTmpfs(t *testing.T, size string) string {
+	t.Helper()
+	dir := t.TempDir()
+	out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput()
+	if err != nil {
+		err = errors.New(string(out))
+	}
+	requireTool(t, "mount -t tmpfs", err)
+	t.Cleanup(func() { _ = exec.Command("umount", "-l", dir).Run() })
+	return dir
+}
+
+// fill writes to dir until the filesystem is full; the file is returned so
+// that the test can free the space again.
+func fill(t *testing.T, dir string) string {
+	t.Helper()
+	p := filepath.Join(dir, "filler")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	buf := make([]byte, 64<<10)
+	for {
+		if _, err := f.Write(buf); err != nil {
+			if errors.Is(err, syscall.ENOSPC) {
+				return p
+			}
+			t.Fatal(err)
+		}
+	}
+}
+
+// The "done when": the database on a full filesystem, a REPLICAT
+// abends; a connected screen is told within 5 s (unpersisted), alongside a
+// syncmon/store alert. Space returns: with no manual step the ABEND is in
+// /api/alerts with its opening time, and the store alert resolves.
+func TestFaultDiskFull(t *testing.T) {
+	t.Parallel()
+	dir := mountTmpfs(t, "8m")
+	ogg := newFakeOGG(t)
+	srv := startBinary(t, filepath.Join(dir, "syncmon.db"), ogg.target(""))
+	sc := dialScreen(t, srv.base, "")
+	sc.wait(t, 0, 20*time.Second, "hello", func(e wireEvent) bool { return e.Type == "hello" })
+	eventually(t, 20*time.Second, "the first check recorded", func() bool {
+		return srv.logs.Contains("listening") && len(apiAlerts(t, srv.base, "active")) == 0 && srv.checked()
+	})
+
+	filler := fill(t, dir)
+	_, from := sc.wait(t, 0, 30*time.Second, "a syncmon/store alert", isAlert("alert.opened", monitor.RuleSyncMon, monitor.ComponentStore, true))
+	// Keep the disk full: the database may have freed pages meanwhile.
+	fill2 := fill(t, dir)
+	abendAt := time.Now()
+	ogg.set(t, infoAbended)
+	e, _ := sc.wait(t, from, 5*time.Second, "the ABEND, unpersisted", isAlert("alert.opened", monitor.RuleProcessStatus, "REP1", true))
+	if e.Seq != nil || e.Alert.Speech.En == "" || e.Alert.Speech.Ko == "" || e.Alert.ID >= 0 {
+		t.Fatalf("unpersisted ABEND = %s, want no seq, speech in both languages, a temporary (negative) id", e.raw)
+	}
+	if active := apiAlerts(t, srv.base, "active"); findAlert(active, monitor.RuleProcessStatus, "REP1") != nil {
+		t.Fatalf("the ABEND reached the database while the disk was full?")
+	}
+
+	os.Remove(filler)
+	os.Remove(fill2)
+	var abend *wireAlert
+	eventually(t, 30*time.Second, "the ABEND recorded after space returned", func() bool {
+		abend = findAlert(apiAlerts(t, srv.base, "active"), monitor.RuleProcessStatus, "REP1")
+		return abend != nil
+	})
+	if d := abend.OpenedAt.Sub(abendAt); d < -time.Second || d > 5*time.Second {
+		t.Fatalf("ABEND opened_at %s, want its real time (about %s)", abend.OpenedAt, abendAt)
+	}
+	eventually(t, 30*time.Second, "the syncmon/store alert resolved", func() bool {
+		return findAlert(apiAlerts(t, srv.base, "active"), monitor.RuleSyncMon, monitor.ComponentStore) == nil &&
+			findAlert(apiAlerts(t, srv.base, "resolved"), monitor.RuleSyncMon, monitor.ComponentStore) != nil
+	})
+	sc.wait(t, from, 10*time.Second, "the ABEND's normal event, with a seq", func(e wireEvent) bool {
+		return isAlert("alert.opened", monitor.RuleProcessStatus, "REP1", false)(e) && e.Seq != nil && *e.Seq > 0
+	})
+	assertSeqsIncrease(t, sc)
+}
+
+// assertSeqsIncrease: the seqs a screen received never repeat nor go back.
+func assertSeqsIncrease(t *testing.T, sc *screen) {
+	t.Helper()
+	var last int64
+	for _, e := range sc.events() {
+		if e.Seq == nil || *e.Seq == 0 {
+			continue
+		}
+		if *e.Seq <= last {
+			t.Fatalf("seq %d after %d: reused or out of order\n%s", *e.Seq, last, sc.dump())
+		}
+		last = *e.Seq
+	}
+}

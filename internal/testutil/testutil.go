@@ -1,0 +1,81 @@
+// Package testutil holds what the tests of several packages share: a
+// condition polled until a deadline, and a log buffer that goroutines write
+// and tests read and wait on. Only tests import it.
+package testutil
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Eventually polls cond until it holds, and fails tb, saying what it waited
+// for, when it does not within the given time.
+func Eventually(tb testing.TB, within time.Duration, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("%s: not within %v", what, within)
+		}
+		time.Sleep(5 * time.Millisecond) // a poll interval, not a settle delay
+	}
+}
+
+// Buffer collects output (an slog handler's, a child process's) from
+// several goroutines. The zero value is ready to use.
+type Buffer struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	changed chan struct{} // signalled on every write; made by the first waiter
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	select {
+	case b.changed <- struct{}{}:
+	default: // no waiter, or one already signalled
+	}
+	return b.buf.Write(p)
+}
+
+// String is everything written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Contains reports whether s was written.
+func (b *Buffer) Contains(s string) bool { return strings.Contains(b.String(), s) }
+
+// WaitFor waits until what was written matches re, and returns the first
+// submatch (the whole match when re has no group). It fails tb, with what
+// was written, when nothing matches within the given time.
+func (b *Buffer) WaitFor(tb testing.TB, re *regexp.Regexp, within time.Duration) string {
+	tb.Helper()
+	b.mu.Lock()
+	if b.changed == nil {
+		b.changed = make(chan struct{}, 1)
+	}
+	changed := b.changed
+	b.mu.Unlock()
+	deadline := time.After(within)
+	for {
+		if m := re.FindStringSubmatch(b.String()); m != nil {
+			if len(m) > 1 {
+				return m[1]
+			}
+			return m[0]
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			tb.Fatalf("log never matched %s within %v:\n%s", re, within, b.String())
+		}
+	}
+}

@@ -1,0 +1,229 @@
+package monitor
+
+// SyncMon's own trouble, judged like any OGG failure: rule syncmon, target
+// syncmon, program SYNCMON, group = the component (store, checks, notify,
+// clock). The self-monitor looks every few seconds and records its findings
+// through the same engine and alert path as a target's check, so the
+// alerts are shown, chimed, spoken and repeated until acked or cleared.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The self-monitor's names, as they appear in alerts.
+const (
+	RuleSyncMon    = "syncmon"
+	SelfTarget     = "syncmon"
+	SelfProgram    = "SYNCMON"
+	ComponentStore = "store"
+	ComponentCheck = "checks"
+	ComponentNote  = "notify"
+	ComponentClock = "clock"
+)
+
+// ClockJump is how far the wall clock may move against the monotonic one
+// between two looks before SyncMon says its clock jumped; ClockHold is how
+// long that alert stays open after the jump.
+const (
+	ClockJump = time.Minute
+	ClockHold = 10 * time.Minute
+)
+
+// ErrUnpersisted marks a Recorder error after which the check was still
+// judged and shown, from memory: the store could not write it (yet). The
+// syncmon/store alert says so; the scheduler logs it at debug level only.
+var ErrUnpersisted = errors.New("shown from memory, not recorded")
+
+// SelfRecorder records the self-monitor's findings (the store).
+type SelfRecorder interface {
+	RecordSelf(ctx context.Context, findings []Finding) error
+}
+
+// SelfWatch is the self-monitor. Set its fields before Run; nil checks are
+// skipped.
+type SelfWatch struct {
+	Rec SelfRecorder
+	// Store reports the database's write health: nil when writes succeed.
+	// It is called every look and may try a write (a ping).
+	Store func(ctx context.Context) error
+	// Checks reports the scheduler's view (see Scheduler.Health).
+	Checks func() SchedulerHealth
+	// GaveUp lists the notification channels that gave up on an event and
+	// have delivered nothing since.
+	GaveUp func() []string
+	// Now is the wall clock SyncMon stamps events with (the clock whose
+	// jumps are watched); time.Now when nil.
+	Now      func() time.Time
+	Interval time.Duration // between looks; 2 s when zero
+	Log      *slog.Logger
+
+	mu       sync.Mutex
+	healthy  bool
+	reason   string
+	prevWall time.Time // wall reading at the last look, monotonic stripped
+	prevMono time.Time // time.Now at the last look (monotonic)
+	jumpAt   time.Time // monotonic time of the last jump
+	jump     time.Duration
+}
+
+// SchedulerHealth is what the scheduler says of its checks.
+type SchedulerHealth struct {
+	Started      time.Time     // when Start ran (monotonic); zero before
+	LastFinished time.Time     // when the newest check finished (monotonic)
+	Period       time.Duration // the shortest schedule's period
+	Targets      int
+	Failing      []string // targets whose last check failed
+}
+
+// Healthy reports whether SyncMon can do its job: its store writes and its
+// checks run. The reason says what is wrong when not. For the heartbeat
+// notifier: an outside watcher should hear nothing while this is false.
+func (w *SelfWatch) Healthy() (bool, string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.prevMono.IsZero() {
+		return true, "not looked yet"
+	}
+	return w.healthy, w.reason
+}
+
+// Run looks every Interval until ctx ends.
+func (w *SelfWatch) Run(ctx context.Context) {
+	iv := w.Interval
+	if iv <= 0 {
+		iv = 2 * time.Second
+	}
+	t := time.NewTicker(iv)
+	defer t.Stop()
+	for {
+		w.Look(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Look judges SyncMon once and records the findings.
+func (w *SelfWatch) Look(ctx context.Context) {
+	fs := w.Findings(ctx, time.Now())
+	if w.Rec == nil {
+		return
+	}
+	if err := w.Rec.RecordSelf(ctx, fs); err != nil && ctx.Err() == nil && w.Log != nil {
+		w.Log.Warn("record syncmon's own check", "err", err)
+	}
+}
+
+// Findings returns what is wrong with SyncMon now; mono is time.Now (its
+// monotonic reading is compared with the wall clock's).
+func (w *SelfWatch) Findings(ctx context.Context, mono time.Time) []Finding {
+	var out []Finding
+	healthy, reasons := true, []string{}
+	if w.Store != nil {
+		if err := w.Store(ctx); err != nil {
+			healthy = false
+			reasons = append(reasons, "store: "+err.Error())
+			out = append(out, selfFinding(ComponentStore, SeverityCritical,
+				"SyncMon's database is in trouble ("+err.Error()+"): what cannot be recorded is shown from memory",
+				Speech{En: "SyncMon cannot record. Its database is not writable.", Ko: "SyncMon이 기록할 수 없습니다. 데이터베이스에 쓸 수 없습니다."}))
+		}
+	}
+	if w.Checks != nil {
+		if f, stalled, ok := checksFinding(w.Checks(), mono); !ok {
+			out = append(out, f)
+			if stalled {
+				healthy = false
+				reasons = append(reasons, "checks: "+f.Message)
+			}
+		}
+	}
+	if w.GaveUp != nil {
+		if chans := w.GaveUp(); len(chans) > 0 {
+			sort.Strings(chans)
+			names := strings.Join(chans, ", ")
+			out = append(out, selfFinding(ComponentNote, SeverityWarning,
+				"SyncMon notification channel "+names+" gave up on an event",
+				Speech{En: "A SyncMon notification channel gave up.", Ko: "SyncMon 알림 채널이 전송을 포기했습니다."}))
+		}
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	now := time.Now
+	if w.Now != nil {
+		now = w.Now
+	}
+	wall := now().Round(0)
+	if !w.prevMono.IsZero() {
+		drift := wall.Sub(w.prevWall) - mono.Sub(w.prevMono)
+		if drift > ClockJump || drift < -ClockJump {
+			w.jumpAt, w.jump = mono, drift
+		}
+	}
+	w.prevWall, w.prevMono = wall, mono
+	if !w.jumpAt.IsZero() && mono.Sub(w.jumpAt) < ClockHold {
+		dir, by := "forward", w.jump
+		if by < 0 {
+			dir, by = "back", -by
+		}
+		out = append(out, selfFinding(ComponentClock, SeverityWarning,
+			fmt.Sprintf("SyncMon's clock jumped %s by %s: times around it are unreliable", dir, by.Round(time.Second)),
+			Speech{En: "SyncMon's clock jumped.", Ko: "SyncMon 서버 시계가 갑자기 바뀌었습니다."}))
+	}
+	reason := strings.Join(reasons, "; ")
+	if reason != w.reason && w.Log != nil {
+		if healthy {
+			w.Log.Info("syncmon is healthy again")
+		} else {
+			w.Log.Warn("syncmon is in trouble", "reason", reason)
+		}
+	}
+	w.healthy, w.reason = healthy, reason
+	return out
+}
+
+// checksFinding judges the scheduler: stalled (no check finished for 3
+// periods) or every target failing. ok: nothing wrong.
+func checksFinding(h SchedulerHealth, mono time.Time) (f Finding, stalled, ok bool) {
+	if h.Started.IsZero() || h.Targets == 0 {
+		return Finding{}, false, true
+	}
+	if h.Period > 0 {
+		last := h.LastFinished
+		if last.IsZero() {
+			last = h.Started
+		}
+		if idle := mono.Sub(last); idle > 3*h.Period {
+			return selfFinding(ComponentCheck, SeverityCritical,
+				fmt.Sprintf("SyncMon's checks have stalled: none finished for %s", idle.Round(time.Second)),
+				Speech{En: "SyncMon checks have stalled.", Ko: "SyncMon 점검이 멈췄습니다."}), true, false
+		}
+	}
+	// With one target, its own target_unreachable already says it all.
+	if h.Targets >= 2 && len(h.Failing) == h.Targets {
+		return selfFinding(ComponentCheck, SeverityCritical,
+			fmt.Sprintf("Every target is failing its checks (%s)", strings.Join(h.Failing, ", ")),
+			Speech{En: "Every SyncMon target is failing its checks.", Ko: "SyncMon의 모든 대상 점검이 실패하고 있습니다."}), false, false
+	}
+	return Finding{}, false, true
+}
+
+func selfFinding(component, severity, message string, speech Speech) Finding {
+	return Finding{Rule: RuleSyncMon, Program: SelfProgram, Group: component, Severity: severity, Message: message, Speech: speech}
+}
+
+// StepSelf judges the self-monitor's findings against the syncmon target's
+// active alerts: no hysteresis (SyncMon's own trouble is told at once, and
+// cleared as soon as it is over), silences as for any alert.
+func StepSelf(active []Alert, findings []Finding, silences []Silence, now time.Time) []Transition {
+	sortFindings(findings)
+	return applySilences(Reconcile(SelfTarget, active, findings, now), active, silences, now)
+}

@@ -1,0 +1,124 @@
+package monitor_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/syncmon/syncmon/monitor"
+)
+
+func groups(fs []monitor.Finding) map[string]monitor.Finding {
+	out := map[string]monitor.Finding{}
+	for _, f := range fs {
+		if f.Rule != monitor.RuleSyncMon || f.Program != monitor.SelfProgram {
+			continue // not SyncMon's own: the assertions below miss it
+		}
+		out[f.Group] = f
+	}
+	return out
+}
+
+func TestSelfWatchStoreFailureIsCriticalAndUnhealthy(t *testing.T) {
+	fail := errors.New("database or disk is full")
+	var storeErr error
+	w := &monitor.SelfWatch{Store: func(context.Context) error { return storeErr }}
+	if got := groups(w.Findings(context.Background(), time.Now())); len(got) != 0 {
+		t.Fatalf("healthy store: findings %v", got)
+	}
+	if ok, _ := w.Healthy(); !ok {
+		t.Fatal("unhealthy with nothing wrong")
+	}
+	storeErr = fail
+	f, ok := groups(w.Findings(context.Background(), time.Now()))[monitor.ComponentStore]
+	if !ok || f.Severity != monitor.SeverityCritical || f.Speech.Ko == "" || f.Speech.En == "" {
+		t.Fatalf("store finding = %+v", f)
+	}
+	if ok, why := w.Healthy(); ok || why == "" {
+		t.Fatalf("Healthy = %v %q during a store failure", ok, why)
+	}
+}
+
+func TestSelfWatchChecksStalledOrAllFailing(t *testing.T) {
+	start := time.Now()
+	h := monitor.SchedulerHealth{Started: start, LastFinished: start, Period: time.Second, Targets: 2}
+	w := &monitor.SelfWatch{Checks: func() monitor.SchedulerHealth { return h }}
+	if got := groups(w.Findings(context.Background(), start.Add(2*time.Second))); len(got) != 0 {
+		t.Fatalf("2 periods idle: %v", got)
+	}
+	if _, ok := groups(w.Findings(context.Background(), start.Add(4*time.Second)))[monitor.ComponentCheck]; !ok {
+		t.Fatal("no checks finding after 4 idle periods")
+	}
+	if ok, _ := w.Healthy(); ok {
+		t.Fatal("healthy with the scheduler stalled")
+	}
+	h.LastFinished = start.Add(4 * time.Second)
+	h.Failing = []string{"east"}
+	if got := groups(w.Findings(context.Background(), start.Add(5*time.Second))); len(got) != 0 {
+		t.Fatalf("one of two failing: %v", got)
+	}
+	h.Failing = []string{"east", "west"}
+	if _, ok := groups(w.Findings(context.Background(), start.Add(5*time.Second)))[monitor.ComponentCheck]; !ok {
+		t.Fatal("no checks finding with every target failing")
+	}
+	h.Targets, h.Failing = 1, []string{"east"}
+	if got := groups(w.Findings(context.Background(), start.Add(5*time.Second))); len(got) != 0 {
+		t.Fatalf("the only target failing (its own alert says it): %v", got)
+	}
+}
+
+func TestSelfWatchClockJumpHeldThenCleared(t *testing.T) {
+	mono := time.Now()
+	wall := mono.Round(0)
+	w := &monitor.SelfWatch{Now: func() time.Time { return wall }}
+	w.Findings(context.Background(), mono)
+	mono, wall = mono.Add(2*time.Second), wall.Add(2*time.Second+30*time.Second) // NTP slew: not a jump
+	if got := groups(w.Findings(context.Background(), mono)); len(got) != 0 {
+		t.Fatalf("30 s step: %v", got)
+	}
+	mono, wall = mono.Add(2*time.Second), wall.Add(2*time.Second-time.Hour)
+	f, ok := groups(w.Findings(context.Background(), mono))[monitor.ComponentClock]
+	if !ok || f.Message == "" {
+		t.Fatal("no clock finding after the clock went back an hour")
+	}
+	mono, wall = mono.Add(monitor.ClockHold-time.Second), wall.Add(monitor.ClockHold-time.Second)
+	if _, ok := groups(w.Findings(context.Background(), mono))[monitor.ComponentClock]; !ok {
+		t.Fatal("clock finding gone before ClockHold")
+	}
+	mono, wall = mono.Add(2*time.Second), wall.Add(2*time.Second)
+	if _, ok := groups(w.Findings(context.Background(), mono))[monitor.ComponentClock]; ok {
+		t.Fatal("clock finding still there after ClockHold")
+	}
+	if ok, _ := w.Healthy(); !ok {
+		t.Fatal("a clock jump alone is not unhealthy (checks and store still work)")
+	}
+}
+
+func TestSelfWatchNotifyGaveUp(t *testing.T) {
+	var chans []string
+	w := &monitor.SelfWatch{GaveUp: func() []string { return chans }}
+	chans = []string{"ops-webhook"}
+	f, ok := groups(w.Findings(context.Background(), time.Now()))[monitor.ComponentNote]
+	if !ok || f.Severity != monitor.SeverityWarning {
+		t.Fatalf("notify finding = %+v", f)
+	}
+}
+
+func TestStepSelfOpensAtOnceAndResolvesAtOnce(t *testing.T) {
+	now := time.Now()
+	f := monitor.Finding{Rule: monitor.RuleSyncMon, Program: monitor.SelfProgram, Group: monitor.ComponentStore, Severity: monitor.SeverityCritical, Message: "m"}
+	trs := monitor.StepSelf(nil, []monitor.Finding{f}, nil, now)
+	if len(trs) != 1 || trs[0].Type != monitor.AlertOpened || trs[0].Alert.Target != monitor.SelfTarget {
+		t.Fatalf("open: %+v", trs)
+	}
+	a := trs[0].Alert
+	a.ID = 1
+	if trs := monitor.StepSelf([]monitor.Alert{a}, []monitor.Finding{f}, nil, now); len(trs) != 0 {
+		t.Fatalf("still failing: %+v", trs)
+	}
+	trs = monitor.StepSelf([]monitor.Alert{a}, nil, nil, now)
+	if len(trs) != 1 || trs[0].Type != monitor.AlertResolved {
+		t.Fatalf("resolve: %+v", trs)
+	}
+}
