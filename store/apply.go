@@ -199,17 +199,12 @@ func (s *Store) beforeCommit(ctx context.Context, w *writeTx) error {
 // since it cannot append to the log; the caller repeats it while it holds,
 // so that screens that connect later get it too.
 func (s *Store) Announce(e Event) {
-	e.Seq, e.raw = 0, nil
-	var wire map[string]any
-	b, err := json.Marshal(e)
-	if err != nil || json.Unmarshal(b, &wire) != nil {
+	e.Seq, e.Unpersisted = 0, true
+	raw, err := json.Marshal(e) // no seq, "unpersisted": true
+	if err != nil {
 		return
 	}
-	delete(wire, "seq")
-	wire["unpersisted"] = true
-	if e.raw, err = json.Marshal(wire); err != nil {
-		return
-	}
+	e.raw = raw
 	f := s.feed
 	f.mu.Lock()
 	subs := make([]*Subscription, 0, len(f.subs))
@@ -218,10 +213,6 @@ func (s *Store) Announce(e Event) {
 	}
 	f.mu.Unlock()
 	for _, sub := range subs {
-		sub.mu.Lock()
-		if sub.started && !sub.closed {
-			_ = sub.deliver(e) // a client that cannot take it is dropped by the next logged event
-		}
-		sub.mu.Unlock()
+		_ = sub.offer(e) // one that cannot take it is dropped by the next event
 	}
 }
