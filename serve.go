@@ -161,12 +161,28 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// health sees every check's recording: the heartbeat channel pings
 	// only while the store takes writes and checks keep finishing.
 	hl := newHealth(st, st.Ping, checks, clock)
-	sched, err := monitor.NewScheduler(checks, hl, log, clock)
+	newSched := func() (*monitor.Scheduler, error) {
+		sched, err := monitor.NewScheduler(checks, hl, log, clock)
+		if err != nil {
+			return nil, err
+		}
+		sched.OnCheck = metrics.ObserveCheck
+		followErrLogs(sched, checks, st, log)
+		return sched, nil
+	}
+	sched, err := newSched()
 	if err != nil {
 		return err
 	}
-	sched.OnCheck = metrics.ObserveCheck
-	followErrLogs(sched, checks, st, log)
+	// cluster: mode: only the writer lease's holder runs a scheduler (a new
+	// one per tenure, serve_cluster.go); sched above is then never started.
+	var clu *clusterRun
+	if cfg.Cluster != nil {
+		if clu, err = startCluster(ctx, cfg.Cluster, st, log, newSched); err != nil {
+			return err
+		}
+		defer clu.Close()
+	}
 	// Notifications follow the event log (the outbox) from each channel's
 	// cursor; deferred after st.Close, so stopped (cancel + wait) before it.
 	notifier := notify.New(st, cfg.Notifications, notify.Options{Log: log, PublicURL: cfg.PublicURL, Health: hl})
@@ -175,7 +191,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer notifier.Stop()
 
+	ready := func(context.Context) error {
+		if !sched.Running() {
+			return errors.New("scheduler not running")
+		}
+		return nil
+	}
+	var clusterStatus func(context.Context) (handlers.ClusterStatus, error)
+	if clu != nil {
+		ready, clusterStatus = clu.Ready, clu.Status
+	}
 	srv, err := handlers.New(handlers.Options{
+		Cluster: clusterStatus,
 		Metrics: metrics, Notifications: notifier.Stats, WarmSpeech: true,
 		Store: st, Log: log, Version: version(), PingInterval: cfg.PingInterval, SpeechRepeat: cfg.SpeechRepeat,
 		StaleAlarm:      cfg.StaleAlarm,
@@ -184,12 +211,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		TrustedProxies: cfg.TrustedProxies,
 		Auth: handlers.AuthOptions{SessionIdle: cfg.Auth.SessionIdle, SessionMax: cfg.Auth.SessionMax,
 			KioskSessionMax: cfg.Auth.KioskSession, SecureCookies: tlsConfig != nil, MetricsToken: cfg.Auth.MetricsToken},
-		Ready: func(context.Context) error {
-			if !sched.Running() {
-				return errors.New("scheduler not running")
-			}
-			return nil
-		},
+		Ready: ready,
 	})
 	if err != nil {
 		return err
@@ -212,19 +234,40 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "database", cfg.Database, "targets", len(cfg.Targets), "version", version(), "scheme", scheme)
 
-	sched.Start()
+	cluDone := make(chan struct{})
+	cluCtx, stopClu := context.WithCancel(context.Background())
+	if clu != nil {
+		go func() {
+			defer close(cluDone)
+			clu.run(cluCtx)
+		}()
+	} else {
+		close(cluDone)
+		sched.Start()
+	}
 	houseDone := make(chan struct{})
 	houseCtx, stopHouse := context.WithCancel(context.Background())
 	go func() {
 		defer close(houseDone)
-		housekeeping(houseCtx, st, cfg.Retention, log)
+		writes := func() bool { return true }
+		if clu != nil {
+			writes = clu.appending.Load // only the writer records events
+		}
+		housekeeping(houseCtx, st, cfg.Retention, writes, log)
 	}()
-	self := newSelfWatch(st, sched, notifier, clock, log)
+	// The self-monitor watches one node's store and scheduler; a cluster
+	// node's scheduler changes with every tenure and its writes go to the
+	// log, so it is not run there yet (docs/CLUSTER.md).
 	selfDone := make(chan struct{})
-	go func() {
-		defer close(selfDone)
-		self.Run(houseCtx)
-	}()
+	if clu == nil {
+		self := newSelfWatch(st, sched, notifier, clock, log)
+		go func() {
+			defer close(selfDone)
+			self.Run(houseCtx)
+		}()
+	} else {
+		close(selfDone)
+	}
 
 	select {
 	case <-ctx.Done():
@@ -234,9 +277,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := sched.Stop(shutdownCtx); err != nil {
-		log.Warn("stop scheduler", "err", err)
+	if clu == nil {
+		if err := sched.Stop(shutdownCtx); err != nil {
+			log.Warn("stop scheduler", "err", err)
+		}
 	}
+	stopClu() // stops this tenure's scheduler and releases the lease
+	<-cluDone
 	stopHouse()
 	<-houseDone
 	<-selfDone
@@ -250,7 +297,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 // housekeeping resolves expired test alerts, brings silence marks up to
 // date as maintenance windows begin and end, and prunes old history.
-func housekeeping(ctx context.Context, st *store.Store, keep config.Retention, log *slog.Logger) {
+func housekeeping(ctx context.Context, st *store.Store, keep config.Retention, writes func() bool, log *slog.Logger) {
 	t := time.NewTicker(10 * time.Second)
 	defer t.Stop()
 	lastPrune := time.Time{}
@@ -260,11 +307,13 @@ func housekeeping(ctx context.Context, st *store.Store, keep config.Retention, l
 			return
 		case <-t.C:
 		}
-		if err := st.ExpireTestAlerts(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("expire test alerts", "err", err)
-		}
-		if err := st.Resilence(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("update silences", "err", err)
+		if writes() {
+			if err := st.ExpireTestAlerts(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("expire test alerts", "err", err)
+			}
+			if err := st.Resilence(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("update silences", "err", err)
+			}
 		}
 		if time.Since(lastPrune) >= 10*time.Minute {
 			lastPrune = time.Now()

@@ -374,6 +374,7 @@ var matrix = map[string]matrixRow{
 		return call{target: fmt.Sprintf("/api/alerts/%d", ts.openAlert(t))}
 	}},
 	"GET /api/silences": {machineOff, machineOn, 200, fixed("/api/silences")},
+	"GET /api/cluster":  {machineOff, machineOn, 200, fixed("/api/cluster")},
 	"GET /api/tts": {machineOff, machineOn, 200, func(t testing.TB, ts *authServer) call {
 		if _, err := exec.LookPath("espeak-ng"); err != nil {
 			return call{target: "/api/tts?alert=1&lang=xx"} // 400 once access is granted: still tells access apart

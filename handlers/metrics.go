@@ -167,7 +167,7 @@ func (s *Server) newMetricsHandler() http.Handler {
 		m = NewMetrics()
 		s.opt.Metrics = m
 	}
-	m.reg.MustRegister(newStateCollector(s))
+	m.reg.MustRegister(newStateCollector(s), newClusterCollector(s))
 	if s.opt.Notifications != nil {
 		m.reg.MustRegister(newNotifyCollector(s.opt.Notifications))
 	}

@@ -59,6 +59,7 @@ func (s *Server) routes() []route {
 		// JSON API.
 		{method: http.MethodGet, path: "/api/state", role: RoleViewer, h: s.apiState},
 		{method: http.MethodGet, path: "/api/alerts", role: RoleViewer, h: s.apiAlerts},
+		{method: http.MethodGet, path: "/api/cluster", role: RoleViewer, h: s.apiCluster},
 		{method: http.MethodGet, path: "/api/alerts/:id", role: RoleViewer, h: s.apiAlert},
 		{method: http.MethodPost, path: "/api/alerts/:id/ack", role: RoleAdmin, h: s.apiAck},
 		{method: http.MethodPost, path: "/api/alerts/:id/unack", role: RoleAdmin, h: s.apiUnack},

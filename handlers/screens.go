@@ -175,10 +175,16 @@ type screensPage struct {
 	base
 	Screens []screen
 	Now     time.Time
+	Cluster *ClusterStatus // nil when its status could not be read
 }
 
 func (s *Server) screensPage(c echo.Context) error {
 	page := screensPage{base: s.base(c, T(langOf(c), "screens")), Screens: s.screens.list(), Now: s.opt.Now()}
 	page.Page = "screens"
+	if st, err := s.clusterStatus(c.Request().Context()); err == nil {
+		page.Cluster = &st
+	} else {
+		s.log.Warn("cluster status for /screens", "err", err)
+	}
 	return s.render(c, http.StatusOK, "screens.html", page)
 }

@@ -45,6 +45,11 @@ type Options struct {
 	Metrics *Metrics
 	// Notifications reports the outbound channels' counters; nil: none.
 	Notifications func() []notify.ChannelStats
+	// Cluster describes the cluster for GET /api/cluster, the metrics and
+	// /screens; nil: one node over its own store (cluster.go).
+	Cluster func(ctx context.Context) (ClusterStatus, error)
+	// NodeName names this node when not clustered; empty: the host name.
+	NodeName string
 	// ReadTimeout bounds reading a whole request, body included (default
 	// 15 s): a client trickling a body cannot hold a connection longer.
 	// Event transports lift it once their request is in.

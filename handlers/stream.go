@@ -83,7 +83,7 @@ func (s *Server) serveSSE(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sub, backlog, reset, err := store.Resume(c.Request().Context(), s.store, since)
+	sub, backlog, reset, err := store.ResumeEpoch(c.Request().Context(), s.store, since, c.QueryParam("epoch"))
 	if err != nil {
 		return fmt.Errorf("sse: %w", err)
 	}
@@ -131,7 +131,7 @@ func (s *Server) serveSSE(c echo.Context) error {
 	if writeEvent(0, s.helloMessage(head, "sse")) != nil {
 		return nil
 	}
-	if reset && writeEvent(0, resetMessage(head)) != nil {
+	if reset && writeEvent(0, resetMessage(head, s.store.Epoch())) != nil {
 		return nil
 	}
 	for _, e := range backlog {
@@ -260,7 +260,7 @@ func (s *Server) servePoll(c echo.Context) error {
 	s.screens.poll(principalOf(c).Name, c.Request(), client)
 	resp := &pollAnswer{ping: s.opt.PingInterval, ver: s.opt.Version}
 
-	sub, backlog, reset, err := store.Resume(c.Request().Context(), s.store, since)
+	sub, backlog, reset, err := store.ResumeEpoch(c.Request().Context(), s.store, since, c.QueryParam("epoch"))
 	if err != nil {
 		return fmt.Errorf("poll: %w", err)
 	}
@@ -268,7 +268,7 @@ func (s *Server) servePoll(c echo.Context) error {
 	if reset {
 		// At once: the page reloads its snapshot and polls from head.
 		resp.head = sub.Position()
-		resp.add(resetMessage(resp.head))
+		resp.add(resetMessage(resp.head, s.store.Epoch()))
 		return resp.send(c)
 	}
 	if len(backlog) > 0 {

@@ -196,7 +196,7 @@ func (s *Server) wsConnect(sess *melody.Session) {
 		_ = nc.SetWriteBuffer(wsSocketBuffer)
 	}
 
-	sub, backlog, reset, err := store.Resume(sess.Request.Context(), s.store, since)
+	sub, backlog, reset, err := store.ResumeEpoch(sess.Request.Context(), s.store, since, sess.Request.URL.Query().Get("epoch"))
 	if err != nil {
 		s.log.Error("subscribe", "transport", "ws", "err", err)
 		c.cut()
@@ -210,7 +210,7 @@ func (s *Server) wsConnect(sess *melody.Session) {
 	c.mu.Unlock()
 	c.send(s.helloMessage(head, "ws"))
 	if reset {
-		c.send(resetMessage(head))
+		c.send(resetMessage(head, s.store.Epoch()))
 	}
 	for _, e := range backlog {
 		if !c.send(e.JSON()) {

@@ -180,6 +180,10 @@ const MaxCommentLen = 1000
 // Ack acknowledges an open alert: it stops asking for attention and stays
 // visible until resolved.
 func (s *Store) Ack(ctx context.Context, by Actor, id int64, comment string) (monitor.Alert, error) {
+	if f := s.forwarding(); f != nil {
+		res, err := s.forwardCmd(ctx, f, Command{Op: OpAck, By: by, ID: id, Comment: comment})
+		return res.Alert, err
+	}
 	a, err := s.changeAlert(ctx, by, id, monitor.StateOpen, monitor.AlertAcked, AuditAck, comment, func(a *monitor.Alert, now time.Time) {
 		a.State, a.AckedBy, a.AckedAt, a.Comment = monitor.StateAcked, &by.Name, &now, &comment
 	})
@@ -191,6 +195,10 @@ func (s *Store) Ack(ctx context.Context, by Actor, id int64, comment string) (mo
 
 // Unack takes an acknowledgement back: the alert asks for attention again.
 func (s *Store) Unack(ctx context.Context, by Actor, id int64) (monitor.Alert, error) {
+	if f := s.forwarding(); f != nil {
+		res, err := s.forwardCmd(ctx, f, Command{Op: OpUnack, By: by, ID: id})
+		return res.Alert, err
+	}
 	a, err := s.changeAlert(ctx, by, id, monitor.StateAcked, monitor.AlertUnacked, AuditUnack, "", func(a *monitor.Alert, _ time.Time) {
 		a.State, a.AckedBy, a.AckedAt, a.Comment = monitor.StateOpen, nil, nil, nil
 	})
@@ -235,6 +243,10 @@ const MaxTestMessageLen = 500
 // CreateTestAlert opens a critical test alert that travels the whole path.
 // It returns the alert and the seq of its event.
 func (s *Store) CreateTestAlert(ctx context.Context, by Actor, message string) (monitor.Alert, int64, error) {
+	if f := s.forwarding(); f != nil {
+		res, err := s.forwardCmd(ctx, f, Command{Op: OpTestAlert, By: by, Message: message})
+		return res.Alert, res.Seq, err
+	}
 	var (
 		out monitor.Alert
 		seq int64

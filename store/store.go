@@ -54,8 +54,14 @@ type Store struct {
 	mu     sync.Mutex
 	closed bool // under mu: writes refused, the hand-off queue closed
 	head   atomic.Int64
-	path   string // the database file, and its identity at open (file.go)
-	file   fileID
+
+	epoch epochCache // the log's identity, read once (epoch.go)
+	// commitHook, when set, must accept a transaction's events before it
+	// commits (cluster mode: appended to the shared log; apply.go).
+	commitHook func(context.Context, []Event) error
+	fwd        atomic.Pointer[forwarder] // cluster: commands go to the writer (forward.go)
+	path       string                    // the database file, and its identity at open (file.go)
+	file       fileID
 	// fault, set only by this package's tests, fails writes before commit.
 	fault func() error
 	// outage: what was judged in memory while writes failed (outage.go).
@@ -251,6 +257,9 @@ func (s *Store) writeOr(ctx context.Context, fn func(w *writeTx) error, fallback
 			return err
 		}
 	}
+	if err := s.beforeCommit(ctx, w); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
@@ -269,6 +278,9 @@ type writeTx struct {
 	*sql.Tx
 	now    time.Time
 	events []Event
+	// applied: the events came from the shared log (ApplyEvent), so they
+	// are not offered to the commit hook.
+	applied bool
 	// onCommit, when set, runs after commit under the writer lock.
 	onCommit func()
 }

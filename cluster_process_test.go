@@ -1,0 +1,729 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/syncmon/syncmon/handlers"
+	"github.com/syncmon/syncmon/internal/testutil"
+)
+
+// clusterNode is one syncmon process of a test cluster.
+type clusterNode struct {
+	name, base string
+	cmd        *exec.Cmd
+	logs       *testutil.Buffer
+	exited     chan struct{}
+}
+
+func loopbackPorts(t *testing.T, n int) []int {
+	t.Helper()
+	var ports []int
+	var ls []net.Listener
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	for _, l := range ls {
+		l.Close()
+	}
+	return ports
+}
+
+// startClusterNodes builds the binary once and starts n nodes, each with its
+// own config, database and JetStream directory, on loopback ports.
+func startClusterNodes(t *testing.T, n int) []*clusterNode {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "syncmon")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	if n == 0 { // one node without cluster: (for comparisons)
+		return []*clusterNode{startNode(t, bin, dir, "single", "", loopbackPorts(t, 1)[0])}
+	}
+	ports := loopbackPorts(t, 2*n)
+	var peers []string
+	for i := range n {
+		peers = append(peers, fmt.Sprintf("\"127.0.0.1:%d\"", ports[n+i]))
+	}
+	var nodes []*clusterNode
+	for i := range n {
+		name := fmt.Sprintf("syncmon-%d", i+1)
+		nd := filepath.Join(dir, name)
+		if err := os.MkdirAll(nd, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		cluster := fmt.Sprintf(`cluster:
+  node: %s
+  listen: "127.0.0.1:%d"
+  peers: [%s]
+  data_dir: %q
+  replicas: 3
+`, name, ports[n+i], strings.Join(peers, ", "), filepath.Join(dir, name, "js"))
+		nodes = append(nodes, startNode(t, bin, dir, name, cluster, ports[i]))
+	}
+	return nodes
+}
+
+// startNode starts one syncmon process named name in dir/name, with the
+// cluster section given (none: a single node).
+func startNode(t *testing.T, bin, dir, name, cluster string, port int) *clusterNode {
+	t.Helper()
+	nd := filepath.Join(dir, name)
+	if err := os.MkdirAll(nd, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fmt.Sprintf(`listen: "127.0.0.1:%d"
+database: %q
+auth: {anonymous_viewer: true}
+targets: [{name: demo, kind: simulator, schedule: "@every 1s"}]
+`, port, filepath.Join(nd, "syncmon.db")) + cluster
+	cfgPath := filepath.Join(nd, "syncmon.yaml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "serve", "--config", cfgPath)
+	cmd.Env = append(os.Environ(), "SYNCMON_ADMIN_PASSWORD=cluster-test-pw")
+	c := &clusterNode{name: name, base: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, logs: &testutil.Buffer{}, exited: make(chan struct{})}
+	cmd.Stderr = c.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { cmd.Wait(); close(c.exited) }()
+	t.Cleanup(func() { c.kill(t) })
+	return c
+}
+
+// kill is kill -9, waiting (bounded) for the process to be gone.
+func (c *clusterNode) kill(t *testing.T) {
+	_ = c.cmd.Process.Kill()
+	select {
+	case <-c.exited:
+	case <-time.After(10 * time.Second):
+		t.Errorf("%s did not exit after SIGKILL", c.name)
+	}
+}
+
+func (c *clusterNode) status() (handlers.ClusterStatus, error) {
+	var st handlers.ClusterStatus
+	cl := http.Client{Timeout: 5 * time.Second}
+	resp, err := cl.Get(c.base + "/api/cluster")
+	if err != nil {
+		return st, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return st, fmt.Errorf("GET /api/cluster: %s", resp.Status)
+	}
+	return st, json.NewDecoder(resp.Body).Decode(&st)
+}
+
+// waitUntil polls cond every 200 ms until it holds or within passes.
+func waitUntil(t *testing.T, within time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	last := ""
+	for time.Now().Before(deadline) {
+		ok, why := cond()
+		if ok {
+			return
+		}
+		last = why
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("%s: not within %s; last: %s", what, within, last)
+}
+
+// agreedWriter waits until every node in nodes names the same writer, one
+// of them, with a quorum; it returns that writer.
+func agreedWriter(t *testing.T, nodes []*clusterNode, within time.Duration) *clusterNode {
+	t.Helper()
+	var writer *clusterNode
+	waitUntil(t, within, "one writer all nodes agree on", func() (bool, string) {
+		writer = nil
+		var seen []string
+		for _, n := range nodes {
+			st, err := n.status()
+			if err != nil {
+				return false, n.name + ": " + err.Error()
+			}
+			seen = append(seen, fmt.Sprintf("%s: writer %q quorum %v", n.name, st.Writer, st.Quorum))
+			if st.Writer == "" || !st.Quorum || (writer != nil && writer.name != st.Writer) {
+				return false, strings.Join(seen, "; ")
+			}
+			for _, m := range nodes {
+				if m.name == st.Writer {
+					writer = m
+				}
+			}
+			if writer == nil {
+				return false, strings.Join(seen, "; ")
+			}
+		}
+		return true, ""
+	})
+	return writer
+}
+
+const writerStarts = "this node is the writer: checks start"
+
+// Three real processes: one writer, and only it runs the checks; after
+// kill -9 of the writer another node takes over within 10 s of the lease
+// (20 s bound here, for a loaded machine) and runs them; a node left alone
+// raises syncmon/cluster on its own screens.
+func TestClusterWriterFailoverAndMinority(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three syncmon processes")
+	}
+	nodes := startClusterNodes(t, 3)
+	writer := agreedWriter(t, nodes, 90*time.Second)
+	for _, n := range nodes {
+		starts := strings.Count(n.logs.String(), writerStarts)
+		if (n == writer) != (starts == 1) {
+			t.Fatalf("%s (writer %s) started its checks %d times", n.name, writer.name, starts)
+		}
+	}
+
+	var others []*clusterNode
+	for _, n := range nodes {
+		if n != writer {
+			others = append(others, n)
+		}
+	}
+	// Made on a node that is not the writer: forwarded to it.
+	id := sameSeqOnEveryNode(t, nodes, others[0])
+	ackOnBShowsOnC(t, others[0], others[1], id)
+
+	// A burst of test alerts on a survivor, through the writer's kill -9.
+	stopBurst := make(chan struct{})
+	burstDone := make(chan []madeAlert)
+	var count burstCount
+	go func() { burstDone <- burst(others[0], &count, stopBurst) }()
+	waitUntil(t, 30*time.Second, "test alerts answered 201 before the kill", func() (bool, string) {
+		return count.total.Load() >= 5, fmt.Sprint(count.total.Load())
+	})
+
+	writer.kill(t)
+	killedAt := time.Now()
+	survivors := others
+	next := agreedWriter(t, survivors, 30*time.Second)
+	t.Logf("kill -9 of %s: %s is the writer after %s", writer.name, next.name, time.Since(killedAt).Round(time.Millisecond))
+	next.logs.WaitFor(t, regexp.MustCompile("("+regexp.QuoteMeta(writerStarts)+")"), 10*time.Second)
+	waitUntil(t, 30*time.Second, "test alerts answered 201 after the failover", func() (bool, string) {
+		return count.after.Load() > 0, "none yet"
+	})
+	close(stopBurst)
+	made := <-burstDone
+	for _, n := range survivors {
+		exactlyOnce(t, n, made)
+	}
+	t.Logf("burst: %d test alerts answered 201, each delivered once under its seq on both survivors", len(made))
+
+	next.kill(t)
+	var alone *clusterNode
+	for _, n := range survivors {
+		if n != next {
+			alone = n
+		}
+	}
+	ws := dialWS(t, alone.base)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		w := readRaw(t, ws, time.Until(deadline))
+		if w.Type == "alert.opened" && w.Alert != nil && w.Alert.Rule == "syncmon" && w.Alert.Program == "SYNCMON" &&
+			w.Alert.Group == "cluster" && w.Alert.Target == "syncmon" && w.Seq == 0 && w.Unpersisted {
+			break
+		}
+	}
+	if st, err := alone.status(); err != nil || st.Quorum {
+		t.Fatalf("%s alone: quorum %v (%v)", alone.name, st.Quorum, err)
+	}
+	if n := strings.Count(alone.logs.String(), writerStarts) - strings.Count(alone.logs.String(), "no longer the writer"); n > 0 {
+		t.Fatalf("%s alone still runs its checks", alone.name)
+	}
+}
+
+// wsMsg is what a screen reads, as far as these tests look.
+type wsMsg struct {
+	Seq         int64  `json:"seq"`
+	Type        string `json:"type"`
+	Unpersisted bool   `json:"unpersisted"`
+	Alert       *struct {
+		ID                           int64
+		Rule, Program, Group, Target string
+		Message                      string
+	} `json:"alert"`
+}
+
+func readRaw(t *testing.T, c *websocket.Conn, within time.Duration) wsMsg {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(within))
+	_, data, err := c.ReadMessage()
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	var w wsMsg
+	if err := json.Unmarshal(data, &w); err != nil {
+		t.Fatalf("decode %s: %v", data, err)
+	}
+	return w
+}
+
+// sameSeqOnEveryNode: a test alert made on node on (201 with its seq) is
+// delivered by every node's screens under that seq, and every node's log
+// up to it is the same, event for event. It returns the alert's id.
+func sameSeqOnEveryNode(t *testing.T, nodes []*clusterNode, on *clusterNode) int64 {
+	t.Helper()
+	var conns []*websocket.Conn
+	for _, n := range nodes {
+		c := dialWS(t, n.base)
+		if w := readRaw(t, c, 10*time.Second); w.Type != "hello" {
+			t.Fatalf("%s: first message %+v", n.name, w)
+		}
+		conns = append(conns, c)
+	}
+	req, _ := http.NewRequest(http.MethodPost, on.base+"/api/alerts/test", strings.NewReader(`{"message":"cluster check"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth("admin", "cluster-test-pw")
+	resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var made struct {
+		Alert struct{ ID int64 }
+		Seq   int64
+	}
+	err = json.NewDecoder(resp.Body).Decode(&made)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusCreated || made.Seq == 0 {
+		t.Fatalf("test alert on %s: %s, %+v, %v", on.name, resp.Status, made, err)
+	}
+	for i, c := range conns {
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			w := readRaw(t, c, time.Until(deadline))
+			if w.Type == "alert.opened" && w.Alert != nil && w.Alert.ID == made.Alert.ID {
+				if w.Seq != made.Seq {
+					t.Fatalf("%s delivered the test alert as seq %d, the writer answered %d", nodes[i].name, w.Seq, made.Seq)
+				}
+				break
+			}
+		}
+	}
+	var logs []string
+	for _, n := range nodes {
+		body := httpGet(t, fmt.Sprintf("%s/poll?since=0&wait=0", n.base))
+		var ans struct {
+			Events []json.RawMessage `json:"events"`
+		}
+		if err := json.Unmarshal([]byte(body), &ans); err != nil {
+			t.Fatalf("%s poll: %v: %s", n.name, err, body)
+		}
+		var upTo []string
+		for _, e := range ans.Events {
+			var w wsMsg
+			if json.Unmarshal(e, &w) == nil && w.Seq > 0 && w.Seq <= made.Seq {
+				upTo = append(upTo, string(e))
+			}
+		}
+		logs = append(logs, strings.Join(upTo, "\n"))
+	}
+	for i := range logs {
+		if logs[i] != logs[0] || logs[i] == "" {
+			t.Fatalf("%s's log differs from %s's:\n%s\n---\n%s", nodes[i].name, nodes[0].name, logs[i], logs[0])
+		}
+	}
+	return made.Alert.ID
+}
+
+// ackOnBShowsOnC: an ack made on node b (not the writer) is answered once
+// b has applied it, and node c shows the alert acknowledged.
+func ackOnBShowsOnC(t *testing.T, b, c *clusterNode, id int64) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/api/alerts/%d/ack", b.base, id), strings.NewReader(`{"comment":"seen on b"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth("admin", "cluster-test-pw")
+	resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("ack on %s: %s %s", b.name, resp.Status, body)
+	}
+	for _, n := range []*clusterNode{b, c} {
+		waitUntil(t, 15*time.Second, "the ack on "+n.name, func() (bool, string) {
+			got := httpGet(t, fmt.Sprintf("%s/api/alerts/%d", n.base, id))
+			return strings.Contains(got, `"state":"acked"`) && strings.Contains(got, `"comment":"seen on b"`), got
+		})
+	}
+}
+
+func httpGet(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+type madeAlert struct{ id, seq int64 }
+
+// burstCount counts a burst's 201s (total), and those after its first
+// failed request (after: the writer's death).
+type burstCount struct{ total, after atomic.Int64 }
+
+// burst makes test alerts on n, one after the other, until stop; it
+// returns those answered 201.
+func burst(n *clusterNode, count *burstCount, stop <-chan struct{}) []madeAlert {
+	var made []madeAlert
+	failed := false
+	cl := &http.Client{Timeout: 20 * time.Second}
+	for i := 0; ; i++ {
+		select {
+		case <-stop:
+			return made
+		default:
+		}
+		req, _ := http.NewRequest(http.MethodPost, n.base+"/api/alerts/test", strings.NewReader(fmt.Sprintf(`{"message":"burst %d"}`, i)))
+		req.Header.Set("Content-Type", "application/json")
+		req.SetBasicAuth("admin", "cluster-test-pw")
+		resp, err := cl.Do(req)
+		if err != nil {
+			failed = true
+			continue
+		}
+		var ans struct {
+			Alert struct{ ID int64 }
+			Seq   int64
+		}
+		err = json.NewDecoder(resp.Body).Decode(&ans)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusCreated {
+			failed = true
+			time.Sleep(100 * time.Millisecond) // no writer yet: a pace between tries
+			continue
+		}
+		made = append(made, madeAlert{ans.Alert.ID, ans.Seq})
+		count.total.Add(1)
+		if failed {
+			count.after.Add(1)
+		}
+	}
+}
+
+// exactlyOnce reads n's whole log (by poll pages) and checks that each
+// made alert was opened exactly once, under the seq its 201 gave.
+func exactlyOnce(t *testing.T, n *clusterNode, made []madeAlert) {
+	t.Helper()
+	want := made[len(made)-1].seq
+	opened := map[int64][]int64{}
+	since := int64(0)
+	deadline := time.Now().Add(30 * time.Second)
+	for since < want {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: log read up to %d, want %d", n.name, since, want)
+		}
+		var ans struct {
+			Head   int64             `json:"head"`
+			Events []json.RawMessage `json:"events"`
+		}
+		body := httpGet(t, fmt.Sprintf("%s/poll?since=%d&wait=1", n.base, since))
+		if err := json.Unmarshal([]byte(body), &ans); err != nil {
+			t.Fatalf("%s poll: %v", n.name, err)
+		}
+		for _, e := range ans.Events {
+			var w wsMsg
+			if json.Unmarshal(e, &w) == nil && w.Type == "alert.opened" && w.Alert != nil && w.Seq > 0 {
+				opened[w.Alert.ID] = append(opened[w.Alert.ID], w.Seq)
+			}
+		}
+		if ans.Head > since {
+			since = ans.Head
+		}
+	}
+	for _, m := range made {
+		if got := opened[m.id]; len(got) != 1 || got[0] != m.seq {
+			t.Fatalf("%s: alert %d (201 with seq %d) opened as %v", n.name, m.id, m.seq, got)
+		}
+	}
+}
+
+// restart starts a killed node again with the same config, database and
+// JetStream directory.
+func (c *clusterNode) restart(t *testing.T) {
+	t.Helper()
+	cmd := exec.Command(c.cmd.Path, c.cmd.Args[1:]...)
+	cmd.Env = c.cmd.Env
+	c.logs = &testutil.Buffer{}
+	cmd.Stderr = c.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c.cmd, c.exited = cmd, make(chan struct{})
+	exited := c.exited
+	go func() { cmd.Wait(); close(exited) }()
+}
+
+// makeTestAlerts makes n test alerts on node on, with par requests at a
+// time; it fails the test on any answer but 201.
+func makeTestAlerts(t *testing.T, on *clusterNode, n, par int) {
+	t.Helper()
+	errs := make(chan error, n)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	cl := &http.Client{Timeout: 30 * time.Second}
+	for range par {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				// Retried until 201: a node's death pauses writes while
+				// the stream elects a leader, if it led the stream.
+				for try := 0; ; try++ {
+					req, _ := http.NewRequest(http.MethodPost, on.base+"/api/alerts/test", strings.NewReader(fmt.Sprintf(`{"message":"catch up %d"}`, i)))
+					req.Header.Set("Content-Type", "application/json")
+					req.SetBasicAuth("admin", "cluster-test-pw")
+					resp, err := cl.Do(req)
+					if err == nil {
+						resp.Body.Close()
+						if resp.StatusCode == http.StatusCreated {
+							break
+						}
+						err = fmt.Errorf("test alert %d: %s", i, resp.Status)
+					}
+					if try == 100 {
+						errs <- err
+						break
+					}
+					time.Sleep(200 * time.Millisecond) // a pace between tries
+				}
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+// readLog reads n's whole log by poll pages, up to seq upTo.
+func readLog(t *testing.T, n *clusterNode, upTo int64) []string {
+	t.Helper()
+	var out []string
+	since := int64(0)
+	deadline := time.Now().Add(60 * time.Second)
+	for since < upTo {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: log read up to %d, want %d", n.name, since, upTo)
+		}
+		var ans struct {
+			Head   int64             `json:"head"`
+			Events []json.RawMessage `json:"events"`
+		}
+		if err := json.Unmarshal([]byte(httpGet(t, fmt.Sprintf("%s/poll?since=%d&wait=1", n.base, since))), &ans); err != nil {
+			t.Fatalf("%s poll: %v", n.name, err)
+		}
+		for _, e := range ans.Events {
+			var w wsMsg
+			if json.Unmarshal(e, &w) == nil && w.Seq > 0 && w.Seq <= upTo {
+				out = append(out, string(e))
+			}
+		}
+		if ans.Head > since {
+			since = ans.Head
+		}
+	}
+	return out
+}
+
+// A node killed, then restarted after missing 1000 events, applies them
+// all: its log is then the writer's, event for event.
+func TestClusterNodeCatchesUpAfterMissing1000Events(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three syncmon processes")
+	}
+	nodes := startClusterNodes(t, 3)
+	writer := agreedWriter(t, nodes, 90*time.Second)
+	var away *clusterNode
+	for _, n := range nodes {
+		if n != writer {
+			away = n
+		}
+	}
+	away.kill(t)
+	start := time.Now()
+	makeTestAlerts(t, writer, 1000, 8)
+	t.Logf("1000 test alerts with a node away: %s", time.Since(start).Round(time.Millisecond))
+	st, err := writer.status()
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := st.Stream.LastSeq
+	away.restart(t)
+	restarted := time.Now()
+	waitUntil(t, 90*time.Second, away.name+" applies the log to its end", func() (bool, string) {
+		st, err := away.status()
+		if err != nil {
+			return false, err.Error()
+		}
+		for _, n := range st.Nodes {
+			if n.Name == away.name && n.AppliedSeq >= last {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("%+v", st.Nodes)
+	})
+	t.Logf("%s caught up %d seqs %s after its restart", away.name, last, time.Since(restarted).Round(time.Millisecond))
+	want, got := readLog(t, writer, last), readLog(t, away, last)
+	if len(want) < 1000 || strings.Join(want, "\n") != strings.Join(got, "\n") {
+		t.Fatalf("after catching up: %d events on %s, %d on the writer, or they differ", len(got), away.name, len(want))
+	}
+}
+
+// deliveryLatency makes n test alerts on post, one at a time, and times
+// each from its request until watch's WebSocket delivers it.
+func deliveryLatency(t *testing.T, post, watch *clusterNode, n int) []time.Duration {
+	t.Helper()
+	ws := dialWS(t, watch.base)
+	if w := readRaw(t, ws, 10*time.Second); w.Type != "hello" {
+		t.Fatalf("first message %+v", w)
+	}
+	cl := &http.Client{Timeout: 20 * time.Second}
+	var took []time.Duration
+	for i := range n {
+		start := time.Now()
+		req, _ := http.NewRequest(http.MethodPost, post.base+"/api/alerts/test", strings.NewReader(fmt.Sprintf(`{"message":"latency %d"}`, i)))
+		req.Header.Set("Content-Type", "application/json")
+		req.SetBasicAuth("admin", "cluster-test-pw")
+		resp, err := cl.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var made struct{ Alert struct{ ID int64 } }
+		err = json.NewDecoder(resp.Body).Decode(&made)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusCreated {
+			t.Fatalf("test alert: %s %v", resp.Status, err)
+		}
+		for {
+			w := readRaw(t, ws, 20*time.Second)
+			if w.Type == "alert.opened" && w.Alert != nil && w.Alert.ID == made.Alert.ID {
+				break
+			}
+		}
+		took = append(took, time.Since(start))
+	}
+	slices.Sort(took)
+	return took
+}
+
+// The extra latency of a clustered delivery (request on the writer →
+// appended on a majority → applied and sent by another node) over a
+// single node's, for docs/PERFORMANCE.md.
+func TestClusterDeliveryLatency(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts four syncmon processes")
+	}
+	single := startClusterNodes(t, 0)[0]
+	waitUntil(t, 30*time.Second, "the single node serves", func() (bool, string) {
+		_, err := single.status()
+		return err == nil, fmt.Sprint(err)
+	})
+	nodes := startClusterNodes(t, 3)
+	writer := agreedWriter(t, nodes, 90*time.Second)
+	var other *clusterNode
+	for _, n := range nodes {
+		if n != writer {
+			other = n
+		}
+	}
+	const n = 50
+	one := deliveryLatency(t, single, single, n)
+	clu := deliveryLatency(t, writer, other, n)
+	fwd := deliveryLatency(t, other, other, n)
+	t.Logf("test alert request → delivered, %d each: single node p50 %s max %s; cluster (writer → another node's screen) p50 %s max %s; forwarded (non-writer → its own screen) p50 %s max %s",
+		n, one[n/2], one[n-1], clu[n/2], clu[n-1], fwd[n/2], fwd[n-1])
+}
+
+// The chaos run: 5 rounds of kill -9 of the current writer during a burst
+// of test alerts made on another node, the killed node restarted after
+// each; afterwards every alert answered 201 is opened exactly once, under
+// its seq, on every node.
+func TestClusterChaosFiveWriterKills(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three syncmon processes, five kills")
+	}
+	nodes := startClusterNodes(t, 3)
+	var all []madeAlert
+	for round := 1; round <= 5; round++ {
+		writer := agreedWriter(t, nodes, 90*time.Second)
+		var on *clusterNode
+		for _, n := range nodes {
+			if n != writer {
+				on = n
+				break
+			}
+		}
+		var count burstCount
+		stop := make(chan struct{})
+		done := make(chan []madeAlert)
+		go func() { done <- burst(on, &count, stop) }()
+		waitUntil(t, 60*time.Second, "test alerts before the kill", func() (bool, string) {
+			return count.total.Load() >= 5, fmt.Sprint(count.total.Load())
+		})
+		writer.kill(t)
+		killed := time.Now()
+		var survivors []*clusterNode
+		for _, n := range nodes {
+			if n != writer {
+				survivors = append(survivors, n)
+			}
+		}
+		next := agreedWriter(t, survivors, 60*time.Second)
+		took := time.Since(killed)
+		waitUntil(t, 60*time.Second, "test alerts after the failover", func() (bool, string) {
+			return count.after.Load() > 0, "none yet"
+		})
+		close(stop)
+		made := <-done
+		all = append(all, made...)
+		t.Logf("round %d: kill -9 of %s, %s writes after %s; %d alerts answered 201", round, writer.name, next.name, took.Round(time.Millisecond), len(made))
+		writer.restart(t)
+	}
+	agreedWriter(t, nodes, 90*time.Second)
+	for _, n := range nodes {
+		exactlyOnce(t, n, all)
+	}
+}
