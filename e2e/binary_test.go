@@ -41,7 +41,10 @@ type proc struct {
 	// simulator target.
 	ggsci   []string
 	initial map[string][]ggProc // a ggsci target's state before the first start; none: healthy
-	errlog  string              // prod-east's followed ggserr.log; "" for none
+	// sims adds that many simulator targets, east-0000 on, checked at
+	// start and then hourly (healthy at their first check).
+	sims   int
+	errlog string // prod-east's followed ggserr.log; "" for none
 
 	dir      string
 	addr     string // 127.0.0.1:0 until the first start, then the bound address
@@ -113,6 +116,9 @@ func (a *proc) config(t *testing.T) string {
 		if a.errlog != "" {
 			fmt.Fprintf(&b, "    errlog: %s\n", a.errlog)
 		}
+	}
+	for i := range a.sims {
+		fmt.Fprintf(&b, "  - {name: east-%04d, kind: simulator, schedule: \"@every 1h\"}\n", i)
 	}
 	for _, name := range a.ggsci {
 		fmt.Fprintf(&b, "  - {name: %s, kind: ggsci, schedule: \"@every 1s\", timeout: 10s, command: [sh, %q, %q], open_after: {lag: 1}}\n",
