@@ -24,6 +24,10 @@
 
   function needsAttention(a) { return !!a && a.state === 'open' && !a.silenced; }
   function rank(a) { return a.severity === 'critical' ? 2 : a.severity === 'warning' ? 1 : 0; }
+  /* how new an alert is: recorded ids grow with time; a temporary
+     (negative) id was given in memory after the last recorded one, and
+     counts down, so -2 is newer than -1 and both newer than any recorded */
+  function age(a) { return a.id < 0 ? 1e15 - a.id : a.id; }
   function textOf(a) { return (a.speech && a.speech[P.lang]) || a.message; }
 
   /* worth announcing: an alert that opens, rises in severity over what this
@@ -85,7 +89,7 @@
       if (!Object.prototype.hasOwnProperty.call(alerts, id)) { continue; }
       var a = alerts[id];
       if (!needsAttention(a) || (criticalOnly && a.severity !== 'critical')) { continue; }
-      if (!best || rank(a) > rank(best) || (rank(a) === rank(best) && a.id > best.id)) { best = a; }
+      if (!best || rank(a) > rank(best) || (rank(a) === rank(best) && age(a) > age(best))) { best = a; }
     }
     return best;
   }
@@ -97,7 +101,7 @@
       var a = alerts[ids[i]];
       if (needsAttention(a) && !seen[a.id]) { seen[a.id] = true; out.push(a); }
     }
-    out.sort(function (x, y) { return rank(y) - rank(x) || y.id - x.id; });
+    out.sort(function (x, y) { return rank(y) - rank(x) || age(y) - age(x); });
     return out;
   }
 
