@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -96,6 +97,7 @@ func DSN(path string) string {
 	q.Set("_busy_timeout", "5000")
 	q.Set("_txlock", "immediate")
 	q.Set("_synchronous", "FULL")
+	q.Set("mode", "rw") // never create: Open made the file (see createFile)
 	return "file:" + url.PathEscape(path) + "?" + q.Encode()
 }
 
@@ -108,11 +110,15 @@ func readDSN(path string) string {
 	q.Set("_busy_timeout", "5000")
 	q.Set("_txlock", "deferred")
 	q.Set("_query_only", "1")
+	q.Set("mode", "rw") // a pooled connection opened after the file was deleted must not create another
 	return "file:" + url.PathEscape(path) + "?" + q.Encode()
 }
 
 // Open opens (creating if needed) the database at path and applies migrations.
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	if err := createFile(path); err != nil {
+		return nil, err
+	}
 	db, err := sql.Open(writerDriver, DSN(path)) // checkpoint.go
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -283,4 +289,19 @@ type writeTx struct {
 	applied bool
 	// onCommit, when set, runs after commit under the writer lock.
 	onCommit func()
+}
+
+// createFile creates the database file when it is missing. It is the only
+// place that creates it: every connection opens it with mode=rw, so a file
+// deleted under the running server is told as deleted (file.go) and never
+// silently replaced by an empty one that a pooled connection made.
+func createFile(path string) error {
+	if path == "" || strings.HasPrefix(path, ":") || strings.HasPrefix(path, "file:") {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("create database %s: %w", path, err)
+	}
+	return f.Close()
 }
