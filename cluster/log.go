@@ -102,10 +102,17 @@ func classify(ctx context.Context, err error) error {
 // Reader delivers the log in order from a sequence. It is one goroutine's:
 // call Next from one goroutine, then Close.
 type Reader struct {
+	node *Node
 	cons jetstream.Consumer
 	it   jetstream.MessagesContext
 	next uint64 // the seq Next expects
 }
+
+// readerStall is how long Next waits for a message before it asks whether
+// the log has one for it: an ordered consumer created while the stream's
+// leader changes has been seen to stay silent (CI, 3 nodes, right after a
+// clean stop of the writer), and is then opened again from where it was.
+const readerStall = 3 * time.Second
 
 // Read opens a reader from fromSeq (1 for the whole log). It is an ordered
 // consumer: when the stream's leader changes it is recreated from where it
@@ -127,20 +134,47 @@ func (n *Node) Read(ctx context.Context, fromSeq uint64) (*Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: read the log from %d: %w", fromSeq, err)
 	}
-	return &Reader{cons: cons, it: it, next: fromSeq}, nil
+	return &Reader{node: n, cons: cons, it: it, next: fromSeq}, nil
+}
+
+// reopen replaces a silent consumer with a new one from r.next.
+func (r *Reader) reopen(ctx context.Context) error {
+	fresh, err := r.node.Read(ctx, r.next)
+	if err != nil {
+		return err
+	}
+	r.it.Stop()
+	r.cons, r.it = fresh.cons, fresh.it
+	return nil
 }
 
 // Next blocks until the next entry or until ctx ends. Entries come in
 // sequence order; a gap (the log's start pruned past fromSeq) is reported
 // through Entry.Seq being greater than the one expected.
 func (r *Reader) Next(ctx context.Context) (Entry, error) {
-	msg, err := r.it.Next(jetstream.NextContext(ctx))
-	if err != nil {
+	for {
+		wait, cancel := context.WithTimeout(ctx, readerStall)
+		msg, err := r.it.Next(jetstream.NextContext(wait))
+		cancel()
+		if err == nil {
+			return r.entry(msg)
+		}
 		if ctx.Err() != nil {
 			return Entry{}, ctx.Err()
 		}
-		return Entry{}, fmt.Errorf("cluster: read the log at %d: %w", r.next, err)
+		if wait.Err() == nil {
+			return Entry{}, fmt.Errorf("cluster: read the log at %d: %w", r.next, err)
+		}
+		// Silent for readerStall: reopen only if the log has what we wait for.
+		if last, lerr := r.node.LastSeq(ctx); lerr == nil && last >= r.next {
+			if err := r.reopen(ctx); err != nil && ctx.Err() == nil {
+				continue // try again at the next stall
+			}
+		}
 	}
+}
+
+func (r *Reader) entry(msg jetstream.Msg) (Entry, error) {
 	md, err := msg.Metadata()
 	if err != nil {
 		return Entry{}, fmt.Errorf("cluster: read the log at %d: %w", r.next, err)
