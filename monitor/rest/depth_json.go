@@ -44,7 +44,7 @@ func depthRead(body []byte, what string) (depthEnvelope, error) {
 		return depthEnvelope{}, depthNotJSON(what, body, err)
 	}
 	env := depthEnvelope{Response: raw.Response}
-	if depthHasValue(raw.Messages) {
+	if hasValue(raw.Messages) {
 		// A messages field of the wrong shape is ignored: the payload matters.
 		_ = json.Unmarshal(raw.Messages, &env.Messages)
 	}
@@ -59,25 +59,17 @@ func depthResponse(body []byte, what string, v any) (depthEnvelope, error) {
 	if err != nil {
 		return env, err
 	}
-	if !depthHasValue(env.Response) {
+	if !hasValue(env.Response) {
 		return env, depthNoResponse(what, env)
 	}
 	if t := bytes.TrimSpace(env.Response); len(t) == 0 || t[0] != '{' {
 		return env, &monitor.ParseError{What: what, Reason: "response is not an object"}
 	}
 	if err := json.Unmarshal(env.Response, v); err != nil {
-		return env, &monitor.ParseError{What: what, Reason: "unexpected response shape: " + depthSnippet(err.Error(), 160)}
+		return env, &monitor.ParseError{What: what, Reason: "unexpected response shape: " + cleanSnippet(err.Error(), 160)}
 	}
 	return env, nil
 }
-
-// depthHasValue reports whether a raw JSON field was present and not null.
-func depthHasValue(raw json.RawMessage) bool {
-	t := bytes.TrimSpace(raw)
-	return len(t) > 0 && !bytes.Equal(t, []byte("null"))
-}
-
-var depthHTMLTitle = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
 
 // depthNotJSON describes a body that is not JSON: empty, HTML, a raw HTTP
 // response, truncated, or garbage.
@@ -89,21 +81,21 @@ func depthNotJSON(what string, b []byte, err error) error {
 		return &monitor.ParseError{What: what, Reason: "empty body where JSON was expected"}
 	case t[0] == '<':
 		reason := "HTML where JSON was expected"
-		if m := depthHTMLTitle.FindSubmatch(t); m != nil {
-			if title := depthSnippet(string(m[1]), 80); title != "" {
+		if m := htmlTitle.FindSubmatch(t); m != nil {
+			if title := cleanSnippet(string(m[1]), 80); title != "" {
 				reason += fmt.Sprintf(" (%q)", title)
 			}
 		}
 		return &monitor.ParseError{What: what, Reason: reason}
 	case bytes.HasPrefix(t, []byte("HTTP/")):
 		line, _, _ := bytes.Cut(t, []byte("\n"))
-		return &monitor.ParseError{What: what, Reason: fmt.Sprintf("raw HTTP response where JSON was expected (%q)", depthSnippet(string(line), 80))}
+		return &monitor.ParseError{What: what, Reason: fmt.Sprintf("raw HTTP response where JSON was expected (%q)", cleanSnippet(string(line), 80))}
 	case errors.As(err, &syn) && strings.Contains(err.Error(), "end of JSON input"):
 		return &monitor.ParseError{What: what, Reason: fmt.Sprintf("truncated JSON (body ends after %d bytes)", len(b))}
 	case errors.As(err, &syn):
 		return &monitor.ParseError{What: what, Reason: fmt.Sprintf("invalid JSON at byte %d", syn.Offset)}
 	default:
-		return &monitor.ParseError{What: what, Reason: "body is not a response envelope: " + depthSnippet(err.Error(), 160)}
+		return &monitor.ParseError{What: what, Reason: "body is not a response envelope: " + cleanSnippet(err.Error(), 160)}
 	}
 }
 
@@ -121,20 +113,9 @@ func depthNoResponse(what string, env depthEnvelope) error {
 		if i == 0 {
 			sep = ": "
 		}
-		reason += sep + strings.TrimSpace(m.Code+" "+depthSnippet(m.Message, 200))
+		reason += sep + strings.TrimSpace(m.Code+" "+cleanSnippet(m.Message, 200))
 	}
 	return &monitor.ParseError{What: what, Reason: reason}
-}
-
-// depthSnippet makes untrusted text safe for an error message or a field:
-// one line, valid UTF-8, at most max runes.
-func depthSnippet(s string, max int) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > max {
-		s = string(r[:max]) + "…"
-	}
-	return s
 }
 
 // depthMaxText bounds any one text field taken from a body.
@@ -161,15 +142,15 @@ func depthMessages(raw []json.RawMessage) []monitor.EventMessage {
 		}
 		e := monitor.EventMessage{
 			Severity: depthSeverity(depthStr(m.Severity)),
-			Code:     depthSnippet(depthStr(m.Code), 20),
+			Code:     cleanSnippet(depthStr(m.Code), 20),
 			Process:  depthProcess(depthStr(m.Process)),
-			Message:  depthSnippet(depthStr(m.Title), depthMaxText),
+			Message:  cleanSnippet(depthStr(m.Title), depthMaxText),
 		}
 		if id, ok := m.ID.int(); ok {
 			e.ID = id
 		}
 		if e.Message == "" {
-			e.Message = depthSnippet(depthStr(m.Text), depthMaxText)
+			e.Message = cleanSnippet(depthStr(m.Text), depthMaxText)
 		}
 		if e.Code == "" {
 			e.Code = depthCodeRE.FindString(e.Message)
@@ -208,7 +189,7 @@ func depthStr(v any) string {
 
 // depthSeverity maps severities to INFO, WARNING, ERROR ("GGInfo" → INFO).
 func depthSeverity(s string) string {
-	u := strings.TrimPrefix(strings.ToUpper(depthSnippet(s, 20)), "GG")
+	u := strings.TrimPrefix(strings.ToUpper(cleanSnippet(s, 20)), "GG")
 	switch u {
 	case "WARN":
 		return "WARNING"
@@ -220,7 +201,7 @@ func depthSeverity(s string) string {
 
 // depthProcess upper-cases a process name; "MGR" is the Manager.
 func depthProcess(s string) string {
-	u := strings.ToUpper(depthSnippet(s, 64))
+	u := strings.ToUpper(cleanSnippet(s, 64))
 	if u == "MGR" {
 		return "MANAGER"
 	}

@@ -72,8 +72,8 @@ func ParseStatusChanges(body []byte, now time.Time) ([]monitor.StatusChange, err
 		sc := monitor.StatusChange{
 			ID:        id,
 			Process:   proc,
-			Type:      depthSnippet(depthStr(c.Type), 64),
-			OGGStatus: depthSnippet(depthStr(c.Status), 64),
+			Type:      cleanSnippet(depthStr(c.Type), 64),
+			OGGStatus: cleanSnippet(depthStr(c.Status), 64),
 		}
 		sc.Status = depthStateStatus(sc.OGGStatus)
 		if t, ok := depthTime(depthStr(c.Date), time.UTC); ok {
@@ -98,7 +98,7 @@ func ParseEventMessages(body []byte, now time.Time) ([]monitor.EventMessage, err
 	if err != nil {
 		return nil, err
 	}
-	if !depthHasValue(env.Response) {
+	if !hasValue(env.Response) {
 		return []monitor.EventMessage{}, nil
 	}
 	raws, err := depthEntries(body, what, "items", "messages", "message")
@@ -143,7 +143,7 @@ func depthEntries(body []byte, what string, keys ...string) ([]json.RawMessage, 
 	if err != nil {
 		return nil, err
 	}
-	if !depthHasValue(env.Response) {
+	if !hasValue(env.Response) {
 		return nil, depthNoResponse(what, env)
 	}
 	t := bytes.TrimSpace(env.Response)
@@ -167,7 +167,7 @@ func depthEntries(body []byte, what string, keys ...string) ([]json.RawMessage, 
 		if !ok {
 			continue
 		}
-		if !depthHasValue(v) {
+		if !hasValue(v) {
 			return []json.RawMessage{}, nil
 		}
 		if err := json.Unmarshal(v, &list); err != nil {

@@ -52,16 +52,16 @@ func ParseHeartbeats(body []byte, now time.Time) ([]monitor.Heartbeat, error) {
 		case h.LagSeconds.ok && h.AgeSeconds.ok:
 			hb = monitor.Heartbeat{
 				Direction:  monitor.HeartbeatIncoming,
-				From:       depthSnippet(depthStr(h.Source), 128),
-				To:         depthSnippet(depthStr(h.Target), 128),
-				Path:       depthSnippet(depthStr(h.Path), 512),
+				From:       cleanSnippet(depthStr(h.Source), 128),
+				To:         cleanSnippet(depthStr(h.Target), 128),
+				Path:       cleanSnippet(depthStr(h.Path), 512),
 				LagSeconds: h.LagSeconds.v,
 				AgeSeconds: h.AgeSeconds.v,
 			}
 		case h.LagMillis.ok && h.AgeMillis.ok:
 			hb = monitor.Heartbeat{
 				Direction:  monitor.HeartbeatOutgoing,
-				Path:       depthSnippet(depthStr(h.Name), 512),
+				Path:       cleanSnippet(depthStr(h.Name), 512),
 				LagSeconds: h.LagMillis.v / 1000,
 				AgeSeconds: h.AgeMillis.v / 1000,
 			}

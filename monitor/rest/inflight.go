@@ -29,7 +29,7 @@ func ParseInflightTransactions(body []byte, now time.Time) ([]monitor.Transactio
 	if err != nil {
 		return nil, err
 	}
-	if !depthHasValue(env.Response) {
+	if !hasValue(env.Response) {
 		for _, m := range depthMessages(env.Messages) {
 			if m.Code == inflightNone {
 				return []monitor.Transaction{}, nil
@@ -55,15 +55,15 @@ func ParseInflightTransactions(body []byte, now time.Time) ([]monitor.Transactio
 	}
 	out := make([]monitor.Transaction, 0, len(*resp.Txns))
 	for i, t := range *resp.Txns {
-		xid := depthSnippet(depthStr(t.XID), 64)
+		xid := cleanSnippet(depthStr(t.XID), 64)
 		if xid == "" {
 			return nil, &monitor.ParseError{What: what, Reason: fmt.Sprintf("transaction %d has no xid", i)}
 		}
 		tx := monitor.Transaction{
-			Process: strings.ToUpper(depthSnippet(depthStr(t.Extract), 64)),
+			Process: strings.ToUpper(cleanSnippet(depthStr(t.Extract), 64)),
 			XID:     xid,
 			Items:   t.Items.ptr(),
-			Status:  depthSnippet(depthStr(t.Status), 64),
+			Status:  cleanSnippet(depthStr(t.Status), 64),
 		}
 		if th, ok := t.RedoThread.int(); ok && th > 0 && th < 1<<16 {
 			tx.RedoThread = int(th)

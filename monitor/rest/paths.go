@@ -64,7 +64,7 @@ func ParsePathDetail(body []byte, now time.Time) (monitor.Path, error) {
 		return monitor.Path{}, &monitor.ParseError{What: what, Reason: "response has no status"}
 	}
 	return monitor.Path{
-		Name:   depthSnippet(depthStr(p.Name), 256),
+		Name:   cleanSnippet(depthStr(p.Name), 256),
 		Status: depthStatus(s),
 		Source: depthURI(p.Source),
 		Target: depthURI(p.Target),
@@ -75,9 +75,9 @@ func ParsePathDetail(body []byte, now time.Time) (monitor.Path, error) {
 func depthURI(v any) string {
 	switch e := v.(type) {
 	case string:
-		return depthSnippet(e, 512)
+		return cleanSnippet(e, 512)
 	case map[string]any:
-		return depthSnippet(depthStr(e["uri"]), 512)
+		return cleanSnippet(depthStr(e["uri"]), 512)
 	}
 	return ""
 }
@@ -111,7 +111,7 @@ func ParsePathInfo(body []byte, now time.Time) (PathInfo, error) {
 	out := PathInfo{
 		LagSeconds:              in.Lag.ptr(),
 		SinceLagReportedSeconds: in.SinceLagReported.ptr(),
-		SourceExtract:           strings.ToUpper(depthSnippet(depthStr(in.SourceExtract), 64)),
+		SourceExtract:           strings.ToUpper(cleanSnippet(depthStr(in.SourceExtract), 64)),
 		ProcessID:               in.ProcessID.ptr(),
 	}
 	if t, ok := depthTime(depthStr(in.LastStarted), time.UTC); ok {
