@@ -64,7 +64,13 @@ type received struct {
 	body string
 }
 
-func newMailServer(t testing.TB) *mailServer {
+func newMailServer(t testing.TB) *mailServer { return startMailServer(t, false) }
+
+// newMailServerTLS is a mail server that speaks TLS from the first byte
+// (implicit TLS, "SMTPS", port 465 in real life) and offers no STARTTLS.
+func newMailServerTLS(t testing.TB) *mailServer { return startMailServer(t, true) }
+
+func startMailServer(t testing.TB, implicitTLS bool) *mailServer {
 	t.Helper()
 	cert, roots := testCert(t)
 	ms := &mailServer{roots: roots}
@@ -78,6 +84,10 @@ func newMailServer(t testing.TB) *mailServer {
 	}
 	ms.addr = ln.Addr().String()
 	ms.port = ln.Addr().(*net.TCPAddr).Port
+	if implicitTLS {
+		ln = tls.NewListener(ln, s.TLSConfig)
+		s.TLSConfig = nil // nothing to upgrade: the line is encrypted already
+	}
 	go s.Serve(ln)
 	t.Cleanup(func() { s.Close() })
 	return ms
@@ -349,4 +359,46 @@ func TestEmailRefusedIsRetriedThenGivenUp(t *testing.T) {
 	ms.refuse.Store(0)
 	testAlerts(t, st, 1)
 	testutil.Eventually(t, 10*time.Second, "delivered once the server takes mail", func() bool { return len(ms.received()) == 1 })
+}
+
+// With tls: tls the channel speaks TLS from the first byte to a server that
+// has no plain-text side, and signs in over it; a plain-text server on that
+// setting gets no mail (and no password) at all.
+func TestEmailOverImplicitTLS(t *testing.T) {
+	clk := &clock{}
+	st := openStore(t, filepath.Join(t.TempDir(), "n.db"), clk)
+	ms := newMailServerTLS(t)
+	plain := newMailServer(t)
+	ch := mailChannel(ms, "mail-tls", "en")
+	ch.Email.TLS = config.SMTPTLS
+	wrong := mailChannel(plain, "mail-plain", "en")
+	wrong.Email.TLS = config.SMTPTLS
+	var logs testutil.Buffer
+	startMail(t, st, clk, &logs, ms, ch, wrong)
+	testAlerts(t, st, 1)
+	testutil.Eventually(t, 10*time.Second, "a mail over implicit TLS", func() bool { return len(ms.received()) == 1 })
+	ms.mu.Lock()
+	authd, tlsOn := ms.authd, ms.tlsOn
+	ms.mu.Unlock()
+	if !authd || !tlsOn {
+		t.Fatalf("signed in %v, over TLS %v; want AUTH PLAIN over implicit TLS", authd, tlsOn)
+	}
+	testutil.Eventually(t, 10*time.Second, "the plain-text server's failure logged", func() bool {
+		for _, l := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(l, "mail-plain") && strings.Contains(l, "level=WARN") {
+				t.Log(l)
+				return true
+			}
+		}
+		return false
+	})
+	plain.mu.Lock()
+	plainAuthd, plainTries := plain.authd, plain.tries
+	plain.mu.Unlock()
+	if n := len(plain.received()); n != 0 || plainAuthd || plainTries != 0 {
+		t.Fatalf("a plain-text server got %d mails, signed in %v, %d tries: want nothing over plain text", n, plainAuthd, plainTries)
+	}
+	if strings.Contains(logs.String(), smtpPassword) {
+		t.Fatalf("the SMTP password is in the log:\n%s", logs.String())
+	}
 }
