@@ -52,8 +52,8 @@ type clusterRun struct {
 	sending   atomic.Bool   // this node is the writer and has taken over: it notifies
 	fenced    chan struct{} // an append was fenced: another node has written
 
-	mu    sync.Mutex
-	lease *cluster.Lease
+	mu      sync.Mutex
+	lease   *cluster.Lease
 	sched   *monitor.Scheduler // running while this node holds the lease
 	heard   map[string]appliedNote
 	cursors *cluster.Cursors // the notification channels' progress (notify_gate.go)
