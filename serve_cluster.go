@@ -56,7 +56,7 @@ type clusterRun struct {
 	lease   *cluster.Lease
 	sched   *monitor.Scheduler // running while this node holds the lease
 	heard   map[string]appliedNote
-	cursors *cluster.Cursors // the notification channels' progress (notify_gate.go)
+	cursors *cluster.Cursors // the notification channels' progress (serve_cluster_notify.go)
 }
 
 // appliedNote is what a node last told of its read model.
