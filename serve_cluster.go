@@ -231,10 +231,18 @@ func (r *clusterRun) run(ctx context.Context) {
 		r.log.Error("cluster: this database cannot be this cluster's read model: start the node with an empty database", "err", err)
 		return
 	}
+	cursors, err := r.node.Cursors()
+	if err != nil {
+		r.log.Error("cluster: notification cursors", "err", err)
+		return
+	}
+	r.mu.Lock()
+	r.cursors = cursors
+	r.mu.Unlock()
 	r.open.Store(true)
 	wg.Add(2)
 	go func() { defer wg.Done(); r.readLog(ctx) }()
-	go func() { defer wg.Done(); r.watchCursors(ctx) }()
+	go func() { defer wg.Done(); r.watchCursors(ctx, cursors) }()
 	lease, err := r.node.NewLease()
 	if err != nil {
 		r.log.Error("cluster: writer lease", "err", err)
@@ -271,6 +279,10 @@ func (r *clusterRun) run(ctx context.Context) {
 // again every 0.5 s while it holds the lease and something fails.
 func (r *clusterRun) takeOver(ctx context.Context, lease *cluster.Lease) {
 	for ctx.Err() == nil && lease.IsWriter() {
+		select {
+		case <-r.fenced: // an earlier attempt's: this one catches up anyway
+		default:
+		}
 		if !r.catchUp(ctx, lease) {
 			return
 		}
@@ -305,10 +317,8 @@ func (r *clusterRun) beginTenure(ctx context.Context, term uint64) error {
 	if err := r.st.RebuildMemory(ctx, r.targets); err != nil {
 		return err
 	}
-	if c := r.notifyCursors(); c != nil {
-		if err := c.Refresh(ctx); err != nil {
-			return err
-		}
+	if err := r.notifyCursors().Refresh(ctx); err != nil {
+		return err
 	}
 	r.log.Info("cluster: writer changed", "seq", seq, "term", term)
 	return nil

@@ -58,15 +58,7 @@ func (r *clusterRun) notifyCursors() *cluster.Cursors {
 
 // watchCursors keeps this node's view of the writer's notification
 // progress, waking the notifier when it moves, until ctx ends.
-func (r *clusterRun) watchCursors(ctx context.Context) {
-	c, err := r.node.Cursors()
-	if err != nil {
-		r.log.Error("cluster: notification cursors", "err", err)
-		return
-	}
-	r.mu.Lock()
-	r.cursors = c
-	r.mu.Unlock()
+func (r *clusterRun) watchCursors(ctx context.Context, c *cluster.Cursors) {
 	wake := func() {
 		if r.wake != nil {
 			r.wake()
