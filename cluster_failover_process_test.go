@@ -155,6 +155,20 @@ func targetObserved(t *testing.T, n *clusterNode, target string) time.Time {
 	return time.Time{}
 }
 
+// notifyCursor is node n's channel "hook" cursor (its /metrics, loopback).
+func notifyCursor(t *testing.T, n *clusterNode) int64 {
+	t.Helper()
+	for _, line := range strings.Split(httpGet(t, n.base+"/metrics"), "\n") {
+		if strings.HasPrefix(line, "syncmon_notifications_cursor_seq{") && strings.Contains(line, `channel="hook"`) {
+			var v float64
+			if _, err := fmt.Sscan(line[strings.LastIndex(line, " ")+1:], &v); err == nil {
+				return int64(v)
+			}
+		}
+	}
+	return -1
+}
+
 // makeTestAlert makes one test alert on n and returns its id and seq.
 func makeTestAlert(t *testing.T, n *clusterNode, msg string) (int64, int64) {
 	t.Helper()
@@ -248,7 +262,14 @@ notifications:
 	if m := markers(survivors[0]); len(m) != 1 || m[0].Writer == nil || m[0].Writer.Node != writer.name || m[0].Writer.Term == 0 {
 		t.Fatalf("writer.changed before the kill: %+v", m)
 	}
-	testID, _ := makeTestAlert(t, survivors[0], "notified once")
+	testID, testSeq := makeTestAlert(t, survivors[0], "notified once")
+	// Killed once the writer has told it and reported so: the survivors'
+	// channels have passed over it (a kill between the POST and the report
+	// may send it again: the guarantee is at least once).
+	waitUntil(t, 30*time.Second, "the survivors pass over the test alert", func() (bool, string) {
+		a, b := notifyCursor(t, survivors[0]), notifyCursor(t, survivors[1])
+		return len(hook.posts("alert.opened", "notified once")) == 1 && a >= testSeq && b >= testSeq, fmt.Sprint(a, b, hook.String())
+	})
 
 	writer.kill(t)
 	setInfoAll(t, west, infoAllWith("REP2", "RUNNING")) // cleared during the failover
