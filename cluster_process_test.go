@@ -48,9 +48,20 @@ func loopbackPorts(t *testing.T, n int) []int {
 	return ports
 }
 
+// clusterOpts varies a test cluster.
+type clusterOpts struct {
+	config string                                // YAML after listen, database and auth; "": the demo simulator target
+	env    func(name, dir string) []string       // more environment for node name (dir: its directory)
+	peers  func(i int, routes []string) []string // node i's peers, given every node's route address; nil: all of them
+}
+
 // startClusterNodes builds the binary once and starts n nodes, each with its
 // own config, database and JetStream directory, on loopback ports.
 func startClusterNodes(t *testing.T, n int) []*clusterNode {
+	return startClusterWith(t, n, clusterOpts{})
+}
+
+func startClusterWith(t *testing.T, n int, o clusterOpts) []*clusterNode {
 	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "syncmon")
@@ -58,12 +69,12 @@ func startClusterNodes(t *testing.T, n int) []*clusterNode {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	if n == 0 { // one node without cluster: (for comparisons)
-		return []*clusterNode{startNode(t, bin, dir, "single", "", loopbackPorts(t, 1)[0])}
+		return []*clusterNode{startNodeWith(t, bin, dir, "single", "", loopbackPorts(t, 1)[0], o)}
 	}
 	ports := loopbackPorts(t, 2*n)
-	var peers []string
+	var routes []string
 	for i := range n {
-		peers = append(peers, fmt.Sprintf("\"127.0.0.1:%d\"", ports[n+i]))
+		routes = append(routes, fmt.Sprintf("127.0.0.1:%d", ports[n+i]))
 	}
 	var nodes []*clusterNode
 	for i := range n {
@@ -72,14 +83,22 @@ func startClusterNodes(t *testing.T, n int) []*clusterNode {
 		if err := os.MkdirAll(nd, 0o755); err != nil {
 			t.Fatal(err)
 		}
+		peers := routes
+		if o.peers != nil {
+			peers = o.peers(i, routes)
+		}
+		var quoted []string
+		for _, p := range peers {
+			quoted = append(quoted, fmt.Sprintf("%q", p))
+		}
 		cluster := fmt.Sprintf(`cluster:
   node: %s
-  listen: "127.0.0.1:%d"
+  listen: "%s"
   peers: [%s]
   data_dir: %q
   replicas: 3
-`, name, ports[n+i], strings.Join(peers, ", "), filepath.Join(dir, name, "js"))
-		nodes = append(nodes, startNode(t, bin, dir, name, cluster, ports[i]))
+`, name, routes[i], strings.Join(quoted, ", "), filepath.Join(dir, name, "js"))
+		nodes = append(nodes, startNodeWith(t, bin, dir, name, cluster, ports[i], o))
 	}
 	return nodes
 }
@@ -87,22 +106,32 @@ func startClusterNodes(t *testing.T, n int) []*clusterNode {
 // startNode starts one syncmon process named name in dir/name, with the
 // cluster section given (none: a single node).
 func startNode(t *testing.T, bin, dir, name, cluster string, port int) *clusterNode {
+	return startNodeWith(t, bin, dir, name, cluster, port, clusterOpts{})
+}
+
+func startNodeWith(t *testing.T, bin, dir, name, cluster string, port int, o clusterOpts) *clusterNode {
 	t.Helper()
 	nd := filepath.Join(dir, name)
 	if err := os.MkdirAll(nd, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	more := o.config
+	if more == "" {
+		more = "targets: [{name: demo, kind: simulator, schedule: \"@every 1s\"}]\n"
+	}
 	cfg := fmt.Sprintf(`listen: "127.0.0.1:%d"
 database: %q
 auth: {anonymous_viewer: true}
-targets: [{name: demo, kind: simulator, schedule: "@every 1s"}]
-`, port, filepath.Join(nd, "syncmon.db")) + cluster
+`, port, filepath.Join(nd, "syncmon.db")) + more + cluster
 	cfgPath := filepath.Join(nd, "syncmon.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "serve", "--config", cfgPath)
 	cmd.Env = append(os.Environ(), "SYNCMON_ADMIN_PASSWORD=cluster-test-pw")
+	if o.env != nil {
+		cmd.Env = append(cmd.Env, o.env(name, nd)...)
+	}
 	c := &clusterNode{name: name, base: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, logs: &testutil.Buffer{}, exited: make(chan struct{})}
 	cmd.Stderr = c.logs
 	if err := cmd.Start(); err != nil {

@@ -178,14 +178,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// one per tenure, serve_cluster.go); sched above is then never started.
 	var clu *clusterRun
 	if cfg.Cluster != nil {
-		if clu, err = startCluster(ctx, cfg.Cluster, st, log, newSched); err != nil {
+		if clu, err = startCluster(ctx, cfg.Cluster, st, log, newSched, cfg.Targets); err != nil {
 			return err
 		}
 		defer clu.Close()
 	}
 	// Notifications follow the event log (the outbox) from each channel's
 	// cursor; deferred after st.Close, so stopped (cancel + wait) before it.
-	notifier := notify.New(st, cfg.Notifications, notify.Options{Log: log, PublicURL: cfg.PublicURL, Health: hl})
+	// In a cluster only the writer sends (serve_cluster_notify.go).
+	nopts := notify.Options{Log: log, PublicURL: cfg.PublicURL, Health: hl}
+	if clu != nil {
+		nopts.Gate = clu.Gate()
+	}
+	notifier := notify.New(st, cfg.Notifications, nopts)
+	if clu != nil {
+		clu.wake = notifier.Wake // before clu.run
+	}
 	if err := notifier.Start(context.Background()); err != nil {
 		return err
 	}
@@ -255,19 +263,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		housekeeping(houseCtx, st, cfg.Retention, writes, log)
 	}()
-	// The self-monitor watches one node's store and scheduler; a cluster
-	// node's scheduler changes with every tenure and its writes go to the
-	// log, so it is not run there yet (docs/CLUSTER.md).
-	selfDone := make(chan struct{})
-	if clu == nil {
-		self := newSelfWatch(st, sched, notifier, clock, log)
-		go func() {
-			defer close(selfDone)
-			self.Run(houseCtx)
-		}()
-	} else {
-		close(selfDone)
+	// The self-monitor watches this node's store, scheduler, channels and
+	// clock. In a cluster it follows the tenure's scheduler, records on the
+	// writer and tells a non-writer's own screens (serve_cluster_self.go).
+	self := newSelfWatch(st, sched.Health, notifier, clock, log)
+	if clu != nil {
+		self.Checks, self.Rec = clu.ChecksHealth, clu.SelfRecorder()
 	}
+	selfDone := make(chan struct{})
+	go func() {
+		defer close(selfDone)
+		self.Run(houseCtx)
+	}()
 
 	select {
 	case <-ctx.Done():
@@ -379,9 +386,9 @@ const storeHold = 15 * time.Second
 // alerts): the store's writes and file, the scheduler, the notification
 // channels, the wall clock. Its Healthy is what an outside watcher (the
 // heartbeat channel) should follow.
-func newSelfWatch(st *store.Store, sched *monitor.Scheduler, n *notify.Notifier, clock func() time.Time, log *slog.Logger) *monitor.SelfWatch {
+func newSelfWatch(st *store.Store, checks func() monitor.SchedulerHealth, n *notify.Notifier, clock func() time.Time, log *slog.Logger) *monitor.SelfWatch {
 	return &monitor.SelfWatch{
-		Rec: st, Now: clock, Log: log, Checks: sched.Health, GaveUp: gaveUp(n.Stats),
+		Rec: st, Now: clock, Log: log, Checks: checks, GaveUp: gaveUp(n.Stats),
 		Store: func(ctx context.Context) error {
 			if err := st.Ping(ctx); err != nil {
 				return err

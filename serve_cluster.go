@@ -43,15 +43,20 @@ type clusterRun struct {
 	st       *store.Store
 	log      *slog.Logger
 	newSched func() (*monitor.Scheduler, error)
+	targets  []monitor.Target // whose engine memory a new writer rebuilds
+	wake     func()           // the notifier's Wake; set before run
 
 	open      atomic.Bool
 	quorum    atomic.Bool
-	appending atomic.Bool // this node is the writer and caught up: it may append
+	appending atomic.Bool   // this node is the writer and caught up: it may append
+	sending   atomic.Bool   // this node is the writer and has taken over: it notifies
+	fenced    chan struct{} // an append was fenced: another node has written
 
-	mu    sync.Mutex
-	lease *cluster.Lease
-	sched *monitor.Scheduler // running while this node holds the lease
-	heard map[string]appliedNote
+	mu      sync.Mutex
+	lease   *cluster.Lease
+	sched   *monitor.Scheduler // running while this node holds the lease
+	heard   map[string]appliedNote
+	cursors *cluster.Cursors // the notification channels' progress (serve_cluster_notify.go)
 }
 
 // appliedNote is what a node last told of its read model.
@@ -62,13 +67,14 @@ type appliedNote struct {
 }
 
 // startCluster starts this node's NATS server; run does the rest.
-func startCluster(ctx context.Context, c *config.Cluster, st *store.Store, log *slog.Logger, newSched func() (*monitor.Scheduler, error)) (*clusterRun, error) {
+func startCluster(ctx context.Context, c *config.Cluster, st *store.Store, log *slog.Logger, newSched func() (*monitor.Scheduler, error), targets []monitor.Target) (*clusterRun, error) {
 	node, err := cluster.Start(ctx, cluster.Config{Node: c.Node, Listen: c.Listen, Peers: c.Peers, DataDir: c.DataDir,
 		Replicas: c.Replicas, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("start cluster node %s: %w", c.Node, err)
 	}
-	r := &clusterRun{node: node, st: st, log: log.With("node", c.Node), newSched: newSched, heard: map[string]appliedNote{}}
+	r := &clusterRun{node: node, st: st, log: log.With("node", c.Node), newSched: newSched, targets: targets,
+		heard: map[string]appliedNote{}, fenced: make(chan struct{}, 1)}
 	st.SetCommitHook(r.appendEvents)
 	st.SetForwarder(r.appending.Load, r.forward)
 	return r, nil
@@ -139,8 +145,13 @@ func (r *clusterRun) appendEvents(ctx context.Context, events []store.Event) err
 		_, err := r.node.Append(actx, epoch+"/"+strconv.FormatInt(e.Seq, 10), e.JSON(), uint64(e.Seq-1))
 		cancel()
 		if errors.Is(err, cluster.ErrFenced) {
+			r.sending.Store(false)
 			r.appending.Store(false)
 			r.log.Error("cluster: fenced: another writer has appended; this node stops writing", "seq", e.Seq)
+			select {
+			case r.fenced <- struct{}{}: // run stops the checks, then decides again
+			default:
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("append seq %d: %w", e.Seq, err)
@@ -220,9 +231,18 @@ func (r *clusterRun) run(ctx context.Context) {
 		r.log.Error("cluster: this database cannot be this cluster's read model: start the node with an empty database", "err", err)
 		return
 	}
+	cursors, err := r.node.Cursors()
+	if err != nil {
+		r.log.Error("cluster: notification cursors", "err", err)
+		return
+	}
+	r.mu.Lock()
+	r.cursors = cursors
+	r.mu.Unlock()
 	r.open.Store(true)
-	wg.Add(1)
+	wg.Add(2)
 	go func() { defer wg.Done(); r.readLog(ctx) }()
+	go func() { defer wg.Done(); r.watchCursors(ctx, cursors) }()
 	lease, err := r.node.NewLease()
 	if err != nil {
 		r.log.Error("cluster: writer lease", "err", err)
@@ -232,7 +252,7 @@ func (r *clusterRun) run(ctx context.Context) {
 	r.lease = lease
 	r.mu.Unlock()
 	defer func() {
-		r.stopScheduler()
+		r.stepDown()
 		lease.Close()
 	}()
 	for {
@@ -240,18 +260,75 @@ func (r *clusterRun) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-lease.Changes():
+		case <-r.fenced:
+			r.stepDown() // then, if it still holds the lease, catch up and take over again
 		}
-		if lease.IsWriter() {
-			if !r.catchUp(ctx, lease) {
-				continue
-			}
-			r.appending.Store(true)
-			r.startScheduler()
-		} else {
-			r.appending.Store(false)
-			r.stopScheduler()
+		if !lease.IsWriter() {
+			r.stepDown()
+		} else if !r.appending.Load() || !r.Writing() {
+			r.takeOver(ctx, lease)
 		}
 	}
+}
+
+// takeOver makes this node the writer, once it holds the lease: it applies
+// the log to its end, appends writer.changed (from then on a deposed
+// writer's appends are fenced), rebuilds the engine's memory from its read
+// model (so open alerts stay the same alerts), reads the notification
+// cursors, and only then starts the checks and the notifications. Tried
+// again every 0.5 s while it holds the lease and something fails.
+func (r *clusterRun) takeOver(ctx context.Context, lease *cluster.Lease) {
+	for ctx.Err() == nil && lease.IsWriter() {
+		select {
+		case <-r.fenced: // an earlier attempt's: this one catches up anyway
+		default:
+		}
+		if !r.catchUp(ctx, lease) {
+			return
+		}
+		r.appending.Store(true)
+		err := r.beginTenure(ctx, lease.Term())
+		if err == nil {
+			r.startScheduler()
+			r.sending.Store(true)
+			if r.wake != nil {
+				r.wake() // the notifier goes on from the cursors just read
+			}
+			return
+		}
+		r.appending.Store(false)
+		r.log.Warn("cluster: take over as the writer; trying again", "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// beginTenure records the writer change and prepares the engine and the
+// notifier of this tenure.
+func (r *clusterRun) beginTenure(ctx context.Context, term uint64) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	seq, err := r.st.RecordWriterChange(ctx, r.node.Name(), term)
+	if err != nil {
+		return err
+	}
+	if err := r.st.RebuildMemory(ctx, r.targets); err != nil {
+		return err
+	}
+	if err := r.notifyCursors().Refresh(ctx); err != nil {
+		return err
+	}
+	r.log.Info("cluster: writer changed", "seq", seq, "term", term)
+	return nil
+}
+
+// stepDown stops what only the writer does: notifying, appending, checks.
+func (r *clusterRun) stepDown() {
+	r.sending.Store(false)
+	r.appending.Store(false)
+	r.stopScheduler()
 }
 
 func (r *clusterRun) startScheduler() {

@@ -56,12 +56,13 @@ type Node struct {
 	nc  *nats.Conn
 	js  jetstream.JetStream
 
-	mu     sync.Mutex
-	stream jetstream.Stream     // set by Open
-	kv     jetstream.KeyValue   // set by Open
-	epoch  string               // set by Open
-	shed   map[string]time.Time // when this node last stepped down as a stream's leader
-	closed bool
+	mu      sync.Mutex
+	stream  jetstream.Stream     // set by Open
+	kv      jetstream.KeyValue   // set by Open
+	cursors jetstream.KeyValue   // set by Open (cursors.go)
+	epoch   string               // set by Open
+	shed    map[string]time.Time // when this node last stepped down as a stream's leader
+	closed  bool
 }
 
 // ErrNotOpen is returned by the log's methods before Open has succeeded.
@@ -150,7 +151,10 @@ func serverOptions(cfg Config) (*server.Options, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cluster: listen: %w", err)
 		}
-		opts.Cluster = server.ClusterOpts{Name: ClusterName, Host: host, Port: port}
+		// NoAdvertise: routes go only to the configured peers (every node
+		// lists them all), never to addresses learnt from gossip, which
+		// may not be reachable from here (NAT, a proxy between nodes).
+		opts.Cluster = server.ClusterOpts{Name: ClusterName, Host: host, Port: port, NoAdvertise: true}
 		for _, p := range cfg.Peers {
 			if _, _, err := splitHostPort(p); err != nil {
 				return nil, fmt.Errorf("cluster: peer %q: %w", p, err)
@@ -199,8 +203,11 @@ func (n *Node) Open(ctx context.Context) error {
 		Bucket: LeaseBucket, TTL: n.cfg.LeaseTTL, Replicas: n.cfg.Replicas,
 		Storage: jetstream.FileStorage, History: 1,
 	}
+	ccfg := jetstream.KeyValueConfig{
+		Bucket: CursorBucket, Replicas: n.cfg.Replicas, Storage: jetstream.FileStorage, History: 1,
+	}
 	var stream jetstream.Stream
-	var kv jetstream.KeyValue
+	var kv, cursors jetstream.KeyValue
 	err := retry(ctx, func(ctx context.Context) error {
 		var err error
 		if stream == nil {
@@ -211,6 +218,9 @@ func (n *Node) Open(ctx context.Context) error {
 		if kv, err = n.js.CreateOrUpdateKeyValue(ctx, kcfg); err != nil {
 			return fmt.Errorf("bucket %s: %w", LeaseBucket, err)
 		}
+		if cursors, err = n.js.CreateOrUpdateKeyValue(ctx, ccfg); err != nil {
+			return fmt.Errorf("bucket %s: %w", CursorBucket, err)
+		}
 		return nil
 	})
 	if err != nil {
@@ -219,7 +229,7 @@ func (n *Node) Open(ctx context.Context) error {
 	info := stream.CachedInfo()
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.stream, n.kv = stream, kv
+	n.stream, n.kv, n.cursors = stream, kv, cursors
 	n.epoch = epochOf(info)
 	n.log.Info("cluster: event log open", "stream", StreamName, "epoch", n.epoch,
 		"first_seq", info.State.FirstSeq, "last_seq", info.State.LastSeq, "replicas", info.Config.Replicas)

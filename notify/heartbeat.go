@@ -40,7 +40,7 @@ func (c *channel) beat(ctx context.Context) {
 			c.log.Info("heartbeat resumes: SyncMon is healthy again", "host", c.host)
 		}
 		wasHealthy = ok
-		if ok {
+		if ok && (c.o.Gate == nil || c.o.Gate.Sending()) { // a cluster's sender only
 			if err := c.ping(ctx); err != nil {
 				if ctx.Err() != nil {
 					return

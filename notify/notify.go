@@ -66,10 +66,32 @@ type Options struct {
 	Now func() time.Time
 	// Health is consulted before every heartbeat ping; nil: always healthy.
 	Health Health
+	// Gate, when set (cluster mode), makes only one node send: see Gate.
+	Gate Gate
 	// TLSConfig verifies SMTP servers (email channels); nil: the system's
 	// trusted CAs. Its ServerName, when empty, is the channel's host.
 	TLSConfig *tls.Config
 }
+
+// Gate makes one node of a cluster send, and the others follow (cluster
+// mode; nil on a single node: it sends). Every node's channels work through
+// the same log. An event at or below Handled (what the sending node has
+// handled) is passed over without sending: what the channel knows of its
+// alert is updated as if it had sent it, so a node that later sends tells
+// an alert's resolution if the alert was told. An event after Handled is
+// sent only while Sending; otherwise the channel waits there. The sending
+// node reports each event it has handled with Done. So a new sender goes
+// on after the last event its predecessor reported: nothing is skipped,
+// and only what was delivered in the instant before its report can be
+// sent again (at least once, same idempotency key).
+type Gate interface {
+	Sending() bool
+	Handled(channel string) int64
+	Done(channel string, seq int64)
+}
+
+// errNotSending stops a channel at an event it may not send yet.
+var errNotSending = errors.New("notifications: another node sends")
 
 // Defaults for Options.
 const (
@@ -182,6 +204,17 @@ func (n *Notifier) Stop() {
 	n.wg.Wait()
 }
 
+// Wake makes every channel look at the log now (cluster mode: this node
+// became the sender, or the sender moved on).
+func (n *Notifier) Wake() {
+	for _, c := range n.chans {
+		select {
+		case c.wake <- struct{}{}:
+		default: // already due to look
+		}
+	}
+}
+
 func (n *Notifier) wake(ctx context.Context) {
 	poke := func(store.Event) bool {
 		for _, c := range n.chans {
@@ -292,7 +325,9 @@ func (c *channel) drain(ctx context.Context) error {
 				c.cursor.Store(e.Seq)
 				continue
 			}
-			if err := c.handle(ctx, e); err != nil {
+			if err := c.handle(ctx, e); errors.Is(err, errNotSending) {
+				break // the sender has not got this far: wait for it (Wake)
+			} else if err != nil {
 				return err
 			}
 			skipped = 0
@@ -303,11 +338,31 @@ func (c *channel) drain(ctx context.Context) error {
 				return err
 			}
 		}
-		if len(events) < batchSize {
+		if len(events) < batchSize || c.cursor.Load() < events[len(events)-1].Seq {
 			return nil
 		}
 	}
 }
+
+// done moves the channel's cursor past e (NotifyDone) and, on the sending
+// node of a cluster, reports it.
+func (c *channel) done(ctx context.Context, seq int64, change *store.NotifyChange) error {
+	if err := c.st.NotifyDone(ctx, c.cfg.Name, seq, change); err != nil {
+		return err
+	}
+	if g := c.o.Gate; g != nil && g.Sending() {
+		g.Done(c.cfg.Name, seq)
+	}
+	return nil
+}
+
+// passedOver: the sending node has handled e already (cluster mode).
+func (c *channel) passedOver(e store.Event) bool {
+	return c.o.Gate != nil && e.Seq <= c.o.Gate.Handled(c.cfg.Name)
+}
+
+// mayNotSend: this node is not the one that sends (cluster mode).
+func (c *channel) mayNotSend() bool { return c.o.Gate != nil && !c.o.Gate.Sending() }
 
 // concerns reports whether e is an alert event this channel's route takes:
 // its target (test alerts count as no target) and whether tests are wanted.
@@ -341,7 +396,14 @@ func (c *channel) handle(ctx context.Context, e store.Event) error {
 	send, told, forget := route(c.cfg, e.Type, a, known)
 	change := &store.NotifyChange{AlertID: a.ID, NotifyAlert: store.NotifyAlert{Seen: a.Severity, Told: known.Told}, Forget: forget}
 	if !send {
+		return c.done(ctx, e.Seq, change)
+	}
+	if c.passedOver(e) { // another node sent it (or gave it up)
+		change.Told = told
 		return c.st.NotifyDone(ctx, c.cfg.Name, e.Seq, change)
+	}
+	if c.mayNotSend() {
+		return errNotSending
 	}
 	d, err := c.st.NotifyPending(ctx, c.cfg.Name, e.Seq)
 	switch {
@@ -374,6 +436,9 @@ func (c *channel) handle(ctx context.Context, e store.Event) error {
 			}
 			continue
 		}
+		if c.mayNotSend() {
+			return errNotSending // no longer the sender: its successor takes over
+		}
 		err := c.deliver(ctx, e, key, body)
 		if ctx.Err() != nil {
 			return ctx.Err() // shutting down: this attempt does not count
@@ -381,7 +446,7 @@ func (c *channel) handle(ctx context.Context, e store.Event) error {
 		if err == nil {
 			c.delivered.Add(1)
 			change.Told = told
-			if err := c.st.NotifyDone(ctx, c.cfg.Name, e.Seq, change); err != nil {
+			if err := c.done(ctx, e.Seq, change); err != nil {
 				return err // delivered again after a restart: at least once
 			}
 			log.Info("notification sent", "type", e.Type, "attempts", d.Attempts+1)
@@ -413,7 +478,13 @@ func (c *channel) handle(ctx context.Context, e store.Event) error {
 func (c *channel) giveUp(ctx context.Context, log *slog.Logger, d store.NotifyDelivery, change *store.NotifyChange) error {
 	c.gaveUp.Add(1)
 	log.Error("notification given up", "type", d.EventType, "attempts", d.Attempts, "err", d.LastError)
-	return c.st.NotifyGiveUp(ctx, d, change)
+	if err := c.st.NotifyGiveUp(ctx, d, change); err != nil {
+		return err
+	}
+	if g := c.o.Gate; g != nil && g.Sending() {
+		g.Done(c.cfg.Name, d.Seq)
+	}
+	return nil
 }
 
 // IdempotencyKey is the key a receiver deduplicates deliveries by: the same

@@ -14,11 +14,16 @@
 
   var hooks = null; /* set by start: event(e, replayed), hello(e), reset(done(ok, head)) */
   var lastSeq = P.head;
+  var epoch = ''; /* names the log lastSeq belongs to (hello, reset); sent on every resume */
   var pingMs = 10000; /* the server's heartbeat cadence; hello and polls say the real one */
   var pollWait = 10; /* seconds a poll may be held; below any proxy idle timeout seen so far */
   var clientId = Math.random().toString(36).slice(2);
   var lastHeard = 0, gapHead = 0, gapSince = 0, conn = null, resetting = false, everDelivered = false, beats = 0;
   var started = P.now();
+
+  /* the query that resumes from lastSeq: with the log's epoch once known, so
+     that a seq of another log (a cluster's stream made anew) gets reset */
+  function resumeQuery() { return 'since=' + lastSeq + (epoch ? '&epoch=' + encodeURIComponent(epoch) : ''); }
 
   function pollMax() { return Math.max(1, Math.min(25, Math.floor(pingMs / 1000))); }
   function setPing(sec) {
@@ -41,6 +46,8 @@
     }
     if (e.type === 'hello') {
       P.checkVersion(e.version);
+      /* a hello of another log than ours follows a reset, which says so */
+      if (!epoch && typeof e.epoch === 'string') { epoch = e.epoch; }
       if (e.ping_seconds) { setPing(e.ping_seconds); }
       hooks.hello(e);
       return;
@@ -57,6 +64,7 @@
          reload the snapshot, then resume from its head */
       if (resetting) { return; }
       resetting = true;
+      if (typeof e.epoch === 'string') { epoch = e.epoch; }
       hooks.reset(function (ok, head) { if (ok) { lastSeq = head; } resetting = false; reconnect(); });
       return;
     }
@@ -90,7 +98,7 @@
   function openWS(c) {
     if (!window.WebSocket) { return false; }
     var ws, base = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host;
-    try { ws = new WebSocket(base + '/ws?since=' + lastSeq); } catch (e) { return false; }
+    try { ws = new WebSocket(base + '/ws?' + resumeQuery()); } catch (e) { return false; }
     ws.onmessage = function (m) { deliver(c, m.data); };
     ws.onclose = function (ev) {
       if (conn !== c) { return; }
@@ -102,7 +110,7 @@
   }
   function openSSE(c) {
     if (!window.EventSource) { return false; }
-    var es = new EventSource('/events?since=' + lastSeq);
+    var es = new EventSource('/events?' + resumeQuery());
     es.onmessage = function (m) { deliver(c, m.data); };
     /* EventSource would retry by itself, from the URL's since; we resume ourselves */
     es.onerror = function () { if (conn === c) { es.close(); lost(c); } };
@@ -115,7 +123,7 @@
       if (stopped || conn !== c) { return; }
       /* the first poll answers at once: proof that this path delivers */
       var wait = first ? 0 : pollWait, asked = P.now();
-      x = P.get('/poll?since=' + lastSeq + '&wait=' + wait + '&client=' + clientId, (wait + 10) * 1000, function (status, text) {
+      x = P.get('/poll?' + resumeQuery() + '&wait=' + wait + '&client=' + clientId, (wait + 10) * 1000, function (status, text) {
         if (stopped || conn !== c) { return; }
         if (status === 401) { P.reload(); return; } /* signed out or revoked: to sign-in */
         var r = null;
@@ -232,7 +240,7 @@
       connect(0);
     },
     state: function () {
-      return { seq: lastSeq, transport: conn && conn.delivered ? conn.name : '', used: used.slice(),
+      return { seq: lastSeq, epoch: epoch, transport: conn && conn.delivered ? conn.name : '', used: used.slice(),
         stale: isStale(), pingMs: pingMs, pollWait: pollWait, beats: beats };
     }
   };

@@ -25,6 +25,7 @@ type Event struct {
 	At     time.Time      `json:"at"`
 	Alert  *monitor.Alert `json:"alert,omitempty"`
 	Target *TargetState   `json:"target,omitempty"`
+	Writer *WriterChange  `json:"writer,omitempty"` // writer.changed (cluster mode, takeover.go)
 	// Unpersisted: the store could not record the event; it carries no
 	// seq and cannot be resumed (see outage.go).
 	Unpersisted bool `json:"unpersisted,omitempty"`
