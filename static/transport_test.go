@@ -2,6 +2,7 @@ package static
 
 import (
 	"encoding/json"
+	"os"
 	"os/exec"
 	"reflect"
 	"testing"
@@ -15,6 +16,9 @@ import (
 func TestResumeURLCarriesTheEpoch(t *testing.T) {
 	node, err := exec.LookPath("node")
 	if err != nil {
+		if os.Getenv("SYNCMON_REQUIRE_TOOLS") == "1" {
+			t.Fatal("node is not installed (SYNCMON_REQUIRE_TOOLS=1: make deps installs it)")
+		}
 		t.Skip("node is not installed")
 	}
 	out, err := exec.Command(node, "testdata/transport_resume.js", "transport.js").Output()
