@@ -173,7 +173,7 @@ func (s *Server) heartbeat() {
 		case <-t.C:
 			msg := pingMessage(s.store.Head())
 			for _, sess := range s.melodySessions() {
-				if c, ok := wsConnOf(sess); ok {
+				if c, ok := wsConnOf(sess); ok && c.greeted.Load() {
 					c.send(msg)
 				}
 			}

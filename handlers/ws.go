@@ -87,6 +87,9 @@ type wsConn struct {
 	sub    *store.Subscription
 	screen *screen
 	broken atomic.Bool // cut: nothing more is sent
+	// greeted: hello is on its way, so pings may follow. The heartbeat
+	// finds a conn as soon as it is set on the session, before hello.
+	greeted atomic.Bool
 
 	mu       sync.Mutex
 	inflight int      // handed to melody, not yet written
@@ -209,6 +212,7 @@ func (s *Server) wsConnect(sess *melody.Session) {
 	c.limit += len(backlog) // the backlog waits in the queue too, paced by the wire
 	c.mu.Unlock()
 	c.send(s.helloMessage(head, "ws"))
+	c.greeted.Store(true)
 	if reset {
 		c.send(resetMessage(head, s.store.Epoch()))
 	}

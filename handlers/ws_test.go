@@ -104,6 +104,27 @@ func TestWebSocketPingCadence(t *testing.T) {
 	}
 }
 
+// hello is the first message even when the heartbeat ticks while the
+// connection is being set up (the heartbeat finds a conn on its session
+// before its backlog is read and hello sent).
+func TestWebSocketHelloBeforeAnyPing(t *testing.T) {
+	ts := newTestServer(t, handlers.Options{PingInterval: time.Millisecond})
+	for i := range 50 {
+		testAlert(t, ts.Store, string(rune('a'+i%26)))
+	}
+	for i := range 40 {
+		c, _, err := dialWS(t, ts.URL, "?since=0", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := readWire(t, c, 5*time.Second)
+		c.Close()
+		if first.Type != "hello" {
+			t.Fatalf("connection %d: first message %+v, want hello", i, first)
+		}
+	}
+}
+
 func TestWebSocketForeignOriginRefused(t *testing.T) {
 	ts := newTestServer(t, handlers.Options{})
 	hdr := http.Header{"Origin": {"http://evil.example"}}
