@@ -380,14 +380,26 @@ func TestForwardedCommandWithoutWriterIsUnavailable(t *testing.T) {
 	admin := store.Actor{Name: "root"}
 	now := time.Now()
 	calls := map[string]func() error{
-		"ack":          func() error { _, err := c.node.Ack(ctx, admin, 1, ""); return err },
-		"test alert":   func() error { _, _, err := c.node.CreateTestAlert(ctx, admin, "x"); return err },
-		"create user":  func() error { _, err := c.node.CreateUser(ctx, admin, store.NewUser{Name: "eve", Role: "viewer", Password: "eve-password", Cost: bcrypt.MinCost}); return err },
-		"sign in":      func() error { _, _, err := c.node.StartSession(ctx, store.User{ID: 1, Name: "x"}, store.Lifetime{Max: time.Hour}, "", ""); return err },
-		"sign out":     func() error { _, err := c.node.EndSession(ctx, "whatever"); return err },
-		"kiosk token":  func() error { _, _, err := c.node.CreateKioskToken(ctx, admin, "Lobby"); return err },
-		"kiosk pair":   func() error { _, _, err := c.node.ExchangeKioskToken(ctx, "smk_x", store.Lifetime{Max: time.Hour}, "", ""); return err },
-		"silence":      func() error { _, err := c.node.CreateSilence(ctx, admin, monitor.Silence{Rule: "lag", Start: now, End: now.Add(time.Hour), Comment: "x"}); return err },
+		"ack":        func() error { _, err := c.node.Ack(ctx, admin, 1, ""); return err },
+		"test alert": func() error { _, _, err := c.node.CreateTestAlert(ctx, admin, "x"); return err },
+		"create user": func() error {
+			_, err := c.node.CreateUser(ctx, admin, store.NewUser{Name: "eve", Role: "viewer", Password: "eve-password", Cost: bcrypt.MinCost})
+			return err
+		},
+		"sign in": func() error {
+			_, _, err := c.node.StartSession(ctx, store.User{ID: 1, Name: "x"}, store.Lifetime{Max: time.Hour}, "", "")
+			return err
+		},
+		"sign out":    func() error { _, err := c.node.EndSession(ctx, "whatever"); return err },
+		"kiosk token": func() error { _, _, err := c.node.CreateKioskToken(ctx, admin, "Lobby"); return err },
+		"kiosk pair": func() error {
+			_, _, err := c.node.ExchangeKioskToken(ctx, "smk_x", store.Lifetime{Max: time.Hour}, "", "")
+			return err
+		},
+		"silence": func() error {
+			_, err := c.node.CreateSilence(ctx, admin, monitor.Silence{Rule: "lag", Start: now, End: now.Add(time.Hour), Comment: "x"})
+			return err
+		},
 		"expire":       func() error { return c.node.ExpireSilence(ctx, admin, 1) },
 		"remove user":  func() error { _, err := c.node.RemoveUser(ctx, admin, "eve"); return err },
 		"revoke kiosk": func() error { _, err := c.node.RevokeKioskToken(ctx, admin, 1); return err },
