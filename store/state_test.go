@@ -29,11 +29,16 @@ type stateCluster struct {
 	down     bool     // no writer answers
 }
 
-func newStateCluster(t *testing.T) *stateCluster {
+// newStateCluster wires the two stores; prep, if any, runs first on the
+// node's (what it made on its own before it joined).
+func newStateCluster(t *testing.T, prep ...func(node *store.Store)) *stateCluster {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	c := &stateCluster{writer: mustOpen(t, filepath.Join(dir, "writer.db")), node: mustOpen(t, filepath.Join(dir, "node.db"))}
+	for _, p := range prep {
+		p(c.node)
+	}
 	if err := c.node.AdoptEpoch(ctx, c.writer.Epoch()); err != nil {
 		t.Fatal(err)
 	}
@@ -422,5 +427,43 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not met within 5 s")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// An account a node made on its own (the command line, its first admin)
+// gives way to the log's: the same name under another id is replaced, the
+// same id is overwritten, and the node's own sessions of it end.
+func TestLogAccountsWinOverLocalOnes(t *testing.T) {
+	ctx := context.Background()
+	var localTok string
+	c := newStateCluster(t, func(node *store.Store) {
+		if _, err := node.CreateUser(ctx, store.Actor{Name: "cli"}, store.NewUser{Name: "spare", Role: store.RoleViewer, Password: "spare-password", Cost: bcrypt.MinCost}); err != nil {
+			t.Fatal(err)
+		}
+		u, err := node.CreateUser(ctx, store.Actor{Name: "cli"}, store.NewUser{Name: "ops", Role: store.RoleViewer, Password: "local-password", Cost: bcrypt.MinCost})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if localTok, _, err = node.StartSession(ctx, u, store.Lifetime{Max: time.Hour}, "", ""); err != nil {
+			t.Fatal(err)
+		}
+	})
+	// On the writer "ops" becomes id 1, which the node holds as "spare",
+	// while the node holds "ops" as id 2.
+	if _, err := c.writer.CreateUser(ctx, store.Actor{Name: "root"}, store.NewUser{Name: "ops", Role: store.RoleAdmin, Password: "log-password", Cost: bcrypt.MinCost}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.applyAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	u, err := c.node.Authenticate(ctx, "ops", "log-password")
+	if err != nil || u.Role != store.RoleAdmin {
+		t.Fatalf("ops on the node: %+v, %v; want the log's admin", u, err)
+	}
+	if _, err := c.node.Session(ctx, localTok); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the local ops's session: %v, want ErrNotFound", err)
+	}
+	if users, err := c.node.Users(ctx); err != nil || len(users) != 1 {
+		t.Fatalf("node's users %+v, %v; want only the log's ops", users, err)
 	}
 }
