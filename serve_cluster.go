@@ -129,8 +129,9 @@ func (r *clusterRun) serveCommands(ctx context.Context) {
 	_ = sub.Unsubscribe()
 }
 
-// errNotWriter refuses a local write on a node that is not the writer.
-var errNotWriter = errors.New("this node is not the cluster's writer")
+// errNotWriter refuses a local write on a node that is not the writer
+// (answered 503, like a command no writer answered).
+var errNotWriter = fmt.Errorf("this node is not the cluster's writer: %w", store.ErrUnavailable)
 
 // appendEvents is the store's commit hook: each event goes to the shared
 // log, fenced (the log must end just before its seq) and with an id made
@@ -142,7 +143,7 @@ func (r *clusterRun) appendEvents(ctx context.Context, events []store.Event) err
 	epoch := r.node.Epoch()
 	for _, e := range events {
 		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		_, err := r.node.Append(actx, epoch+"/"+strconv.FormatInt(e.Seq, 10), e.JSON(), uint64(e.Seq-1))
+		_, err := r.node.Append(actx, epoch+"/"+strconv.FormatInt(e.Seq, 10), e.LogJSON(), uint64(e.Seq-1))
 		cancel()
 		if errors.Is(err, cluster.ErrFenced) {
 			r.sending.Store(false)
@@ -154,7 +155,7 @@ func (r *clusterRun) appendEvents(ctx context.Context, events []store.Event) err
 			}
 		}
 		if err != nil {
-			return fmt.Errorf("append seq %d: %w", e.Seq, err)
+			return fmt.Errorf("append seq %d: %w: %w", e.Seq, store.ErrUnavailable, err)
 		}
 	}
 	return nil

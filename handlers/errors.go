@@ -10,7 +10,8 @@ import (
 )
 
 // handleError is the one place errors become responses: store.ErrNotFound →
-// 404, ErrConflict → 409, ErrInvalid → 422, an *echo.HTTPError as given,
+// 404, ErrConflict → 409, ErrInvalid → 422, ErrUnavailable (a cluster with
+// no writer) → 503, an *echo.HTTPError as given,
 // anything else → 500 "internal error" with the whole chain in the log only.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
@@ -32,6 +33,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		code, msg = http.StatusConflict, "the alert is not in a state that allows this"
 	case errors.Is(err, store.ErrInvalid):
 		code, msg = http.StatusUnprocessableEntity, "invalid input"
+	case errors.Is(err, store.ErrUnavailable):
+		code, msg = http.StatusServiceUnavailable, "no node of the cluster can take this change now (no writer): try again in a few seconds"
+		c.Response().Header().Set("Retry-After", "5")
 	}
 	if code >= 500 {
 		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)

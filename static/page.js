@@ -126,6 +126,12 @@
      moves between the problems and the folded healthy list. */
   var partTimer = null, partNames = {}, partAlerts = false;
   function eventChanged(e) {
+    /* cluster: accounts, sessions, kiosk tokens or silences changed; the
+       entry says nothing more, and only their own pages show them */
+    if (e && e.type === 'state.changed') {
+      if (name === 'silences' || name === 'users' || name === 'tokens' || name === 'audit') { scheduleRefresh(); }
+      return;
+    }
     var tn = e && e.target && e.target.name, an = e && e.alert && e.alert.target;
     if (name !== 'dashboard' || !byId('problems') || !window.DOMParser || (!tn && !e.alert)) { scheduleRefresh(); return; }
     if (tn) { partNames[tn] = true; }

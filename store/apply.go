@@ -35,7 +35,11 @@ func (s *Store) ApplyEvent(ctx context.Context, seq int64, body []byte) error {
 	if seq <= s.Head() {
 		return nil
 	}
-	err := s.write(ctx, func(w *writeTx) error {
+	st, err := decodeState(body)
+	if err != nil {
+		return fmt.Errorf("apply event %d: %w", seq, err)
+	}
+	err = s.write(ctx, func(w *writeTx) error {
 		w.applied = true
 		if head, err := headIn(ctx, w); err != nil {
 			return err
@@ -51,6 +55,11 @@ func (s *Store) ApplyEvent(ctx context.Context, seq int64, body []byte) error {
 		}
 		if e.Target != nil {
 			if err := w.applyTarget(ctx, *e.Target); err != nil {
+				return err
+			}
+		}
+		if st != nil {
+			if err := w.applyState(ctx, st); err != nil {
 				return err
 			}
 		}

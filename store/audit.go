@@ -77,10 +77,13 @@ func (s *Store) Audit(ctx context.Context, by Actor, action, subject, detail str
 // audit records an entry inside a write transaction, so that a change and
 // its audit entry commit together.
 func (w *writeTx) audit(ctx context.Context, by Actor, action, subject, detail string) error {
+	row := map[string]any{"at": formatTime(w.now), "actor": clip(by.Name, 100), "role": clip(by.Role, 20), "action": action,
+		"subject": clip(subject, maxAuditField), "address": clip(by.Address, 100), "detail": clip(detail, maxAuditField)}
 	if _, err := w.ExecContext(ctx, `INSERT INTO audit (at, actor, role, action, subject, address, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		formatTime(w.now), clip(by.Name, 100), clip(by.Role, 20), action, clip(subject, maxAuditField), clip(by.Address, 100), clip(detail, maxAuditField)); err != nil {
+		row["at"], row["actor"], row["role"], row["action"], row["subject"], row["address"], row["detail"]); err != nil {
 		return fmt.Errorf("record audit entry: %w", err)
 	}
+	w.addRow("audit", row) // cluster: goes with a state change, never alone (state.go)
 	return nil
 }
 

@@ -29,6 +29,9 @@ type Event struct {
 	// Unpersisted: the store could not record the event; it carries no
 	// seq and cannot be resumed (see outage.go).
 	Unpersisted bool `json:"unpersisted,omitempty"`
+	// State: the rows a state.changed event changed. Never on the wire:
+	// only the shared log's form (LogJSON) carries it (state.go).
+	State *StateChange `json:"-"`
 
 	raw []byte // the JSON above, encoded once for every subscriber
 }

@@ -10,19 +10,30 @@ import (
 )
 
 // This file forwards commands to the cluster's writer. On a node that is
-// not the writer, Ack, Unack and CreateTestAlert are sent (SetForwarder)
+// not the writer, Ack, Unack and CreateTestAlert, and the writes of
+// accounts, sessions, kiosk tokens and silences (forward_state.go) are sent (SetForwarder)
 // to the writer, which runs them on its store, so their events go into the
 // shared log; the answer comes back with the seq of the log the command
 // reached, and this node answers once it has applied that far, so a client
 // reads its own writes on any node.
 
-// Command is one forwarded command.
+// Command is one forwarded command. It never carries a secret a client
+// holds: the asking node sends hashes (forward_state.go).
 type Command struct {
-	Op      string `json:"op"` // "ack", "unack", "test_alert"
+	Op      string `json:"op"` // "ack", "unack", "test_alert", and the Op… of forward_state.go
 	By      Actor  `json:"by"`
 	ID      int64  `json:"id,omitempty"`
 	Comment string `json:"comment,omitempty"`
 	Message string `json:"message,omitempty"`
+
+	Name    string           `json:"name,omitempty"`    // user or kiosk name
+	Role    string           `json:"role,omitempty"`    // a new user's role
+	Hash    string           `json:"hash,omitempty"`    // a password's bcrypt hash, or a token's SHA-256
+	Replace string           `json:"replace,omitempty"` // SHA-256 of the session token to end
+	Session string           `json:"session,omitempty"` // SHA-256 of a new session's token
+	Life    *Lifetime        `json:"life,omitempty"`
+	Address string           `json:"address,omitempty"`
+	Silence *monitor.Silence `json:"silence,omitempty"`
 }
 
 // CommandResult is the writer's answer.
@@ -34,7 +45,19 @@ type CommandResult struct {
 	Err      string   `json:"error,omitempty"`
 	Kind     string   `json:"kind,omitempty"`
 	Problems []string `json:"problems,omitempty"`
+
+	Session     *Session         `json:"session,omitempty"`
+	User        *User            `json:"user,omitempty"`
+	UserVersion int64            `json:"user_version,omitempty"`
+	Token       *KioskToken      `json:"token,omitempty"`
+	Silence     *monitor.Silence `json:"silence,omitempty"`
+	Count       int              `json:"count,omitempty"`
 }
+
+// ErrUnavailable: the cluster cannot take a command now (no writer
+// answered, or the writer could not append to the log). Handlers answer
+// 503.
+var ErrUnavailable = errors.New("the cluster's writer cannot be reached")
 
 // Forwarding operations.
 const (
@@ -48,8 +71,8 @@ type forwarder struct {
 	forward func(context.Context, Command) (CommandResult, error)
 }
 
-// SetForwarder makes Ack, Unack and CreateTestAlert go to forward while
-// local() is false. Set it before serving.
+// SetForwarder makes commands (Ack, Unack, CreateTestAlert and the writes
+// of forward_state.go) go to forward while local() is false. Set it before serving.
 func (s *Store) SetForwarder(local func() bool, forward func(context.Context, Command) (CommandResult, error)) {
 	s.fwd.Store(&forwarder{local: local, forward: forward})
 }
@@ -78,7 +101,7 @@ func (s *Store) Execute(ctx context.Context, cmd Command) CommandResult {
 	case OpTestAlert:
 		res.Alert, res.Seq, err = s.CreateTestAlert(ctx, cmd.By, cmd.Message)
 	default:
-		err = fmt.Errorf("%w: unknown command %q", ErrInvalid, cmd.Op)
+		err = s.executeState(ctx, cmd, &res)
 	}
 	if err != nil {
 		res.Err = err.Error()
@@ -92,6 +115,8 @@ func (s *Store) Execute(ctx context.Context, cmd Command) CommandResult {
 			res.Kind = "conflict"
 		case errors.Is(err, ErrInvalid):
 			res.Kind = "invalid"
+		case errors.Is(err, ErrUnavailable):
+			res.Kind = "unavailable"
 		}
 	}
 	return res
@@ -102,9 +127,11 @@ func (s *Store) Execute(ctx context.Context, cmd Command) CommandResult {
 func (s *Store) forwardCmd(ctx context.Context, f *forwarder, cmd Command) (CommandResult, error) {
 	res, err := f.forward(ctx, cmd)
 	if err != nil {
-		return res, fmt.Errorf("%s: forward to the writer: %w", cmd.Op, err)
+		return res, fmt.Errorf("%s: forward to the writer: %w: %w", cmd.Op, ErrUnavailable, err)
 	}
 	switch res.Kind {
+	case "unavailable":
+		return res, fmt.Errorf("%s on the writer: %w", cmd.Op, ErrUnavailable)
 	case "not_found":
 		return res, fmt.Errorf("%s: %w", cmd.Op, ErrNotFound)
 	case "conflict":

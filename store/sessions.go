@@ -56,12 +56,8 @@ func hashToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// insertSession creates a session row and returns the client's token.
-func (w *writeTx) insertSession(ctx context.Context, kind string, userID, kioskID int64, life Lifetime, address string) (string, Session, error) {
-	token, hash, err := newToken("")
-	if err != nil {
-		return "", Session{}, err
-	}
+// insertSession creates a session row for the token whose SHA-256 is hash.
+func (w *writeTx) insertSession(ctx context.Context, kind string, userID, kioskID int64, hash string, life Lifetime, address string) (Session, error) {
 	var uid, kid any
 	if kind == SessionUser {
 		uid = userID
@@ -74,40 +70,75 @@ func (w *writeTx) insertSession(ctx context.Context, kind string, userID, kioskI
 		expires_at, idle_seconds, address) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		hash, kind, uid, kid, formatTime(w.now), formatTime(w.now), formatTime(sess.ExpiresAt), int64(life.Idle/time.Second), sess.Address)
 	if err != nil {
-		return "", Session{}, fmt.Errorf("create session: %w", err)
+		return Session{}, fmt.Errorf("create session: %w", err)
 	}
 	if sess.ID, err = res.LastInsertId(); err != nil {
-		return "", Session{}, fmt.Errorf("create session: %w", err)
+		return Session{}, fmt.Errorf("create session: %w", err)
 	}
-	return token, sess, nil
+	return sess, w.putRow(ctx, "sessions", sess.ID)
+}
+
+// endTokenSession ends the session whose token has this SHA-256, if any.
+func (w *writeTx) endTokenSession(ctx context.Context, hash string) error {
+	if hash == "" {
+		return nil
+	}
+	if _, err := w.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hash); err != nil {
+		return fmt.Errorf("end previous session: %w", err)
+	}
+	w.delRows("sessions", "token_hash", hash)
+	return nil
+}
+
+// hashOrEmpty is the SHA-256 of a token the client may not have.
+func hashOrEmpty(token string) string {
+	if token == "" {
+		return ""
+	}
+	return hashToken(token)
 }
 
 // StartSession signs a user in: a new session with a new token. replace is
 // the session token the browser held before, if any; that session ends in
 // the same transaction, so a token known before sign-in (fixation) or a
 // previous account's token is dead from now on. The login is audited.
+// In a cluster the token is drawn here and only its hash goes to the writer.
 func (s *Store) StartSession(ctx context.Context, u User, life Lifetime, address, replace string) (string, Session, error) {
-	var (
-		token string
-		sess  Session
-	)
+	token, hash, err := newToken("")
+	if err != nil {
+		return "", Session{}, err
+	}
+	var sess Session
+	if f := s.forwarding(); f != nil {
+		var res CommandResult
+		res, err = s.forwardCmd(ctx, f, Command{Op: OpStartSession, ID: u.ID, Name: u.Name, Session: hash,
+			Replace: hashOrEmpty(replace), Life: &life, Address: address})
+		if err == nil {
+			sess, err = res.session()
+		}
+	} else {
+		sess, err = s.startSession(ctx, u, hash, life, address, hashOrEmpty(replace))
+	}
+	if err != nil {
+		return "", Session{}, fmt.Errorf("start session for %s: %w", u.Name, err)
+	}
+	return token, sess, nil
+}
+
+func (s *Store) startSession(ctx context.Context, u User, hash string, life Lifetime, address, replaceHash string) (Session, error) {
+	var sess Session
 	err := s.write(ctx, func(w *writeTx) error {
-		if replace != "" {
-			if _, err := w.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hashToken(replace)); err != nil {
-				return fmt.Errorf("end previous session: %w", err)
-			}
+		if err := w.endTokenSession(ctx, replaceHash); err != nil {
+			return err
 		}
 		var err error
-		if token, sess, err = w.insertSession(ctx, SessionUser, u.ID, 0, life, address); err != nil {
+		if sess, err = w.insertSession(ctx, SessionUser, u.ID, 0, hash, life, address); err != nil {
 			return err
 		}
 		sess.Name, sess.Role = u.Name, u.Role
 		return w.audit(ctx, Actor{Name: u.Name, Address: address}, AuditLogin, "user "+u.Name, "")
 	})
-	if err != nil {
-		return "", Session{}, fmt.Errorf("start session for %s: %w", u.Name, err)
-	}
-	return token, sess, nil
+	return sess, err
 }
 
 const sessionColumns = `s.id, s.kind, COALESCE(s.user_id, 0), COALESCE(s.kiosk_id, 0), COALESCE(u.name, k.name, ''),
@@ -196,10 +227,29 @@ func (s *Store) SessionLive(ctx context.Context, id int64) (bool, error) {
 // EndSession ends the session that token names (sign-out) and returns it.
 // ErrNotFound when there was none.
 func (s *Store) EndSession(ctx context.Context, token string) (Session, error) {
+	var (
+		sess Session
+		err  error
+	)
+	if f := s.forwarding(); f != nil {
+		var res CommandResult
+		if res, err = s.forwardCmd(ctx, f, Command{Op: OpEndSession, Hash: hashToken(token)}); err == nil {
+			sess, err = res.session()
+		}
+	} else {
+		sess, err = s.endSession(ctx, hashToken(token))
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("end session: %w", err)
+	}
+	return sess, nil
+}
+
+func (s *Store) endSession(ctx context.Context, hash string) (Session, error) {
 	var sess Session
 	err := s.write(ctx, func(w *writeTx) error {
 		var err error
-		sess, err = scanSession(w.QueryRowContext(ctx, `SELECT `+sessionColumns+sessionFrom+`WHERE s.token_hash = ?`, hashToken(token)))
+		sess, err = scanSession(w.QueryRowContext(ctx, `SELECT `+sessionColumns+sessionFrom+`WHERE s.token_hash = ?`, hash))
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -209,20 +259,39 @@ func (s *Store) EndSession(ctx context.Context, token string) (Session, error) {
 		if _, err := w.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, sess.ID); err != nil {
 			return err
 		}
+		w.delRows("sessions", "id", sess.ID)
 		if sess.Kind == SessionUser {
 			return w.audit(ctx, Actor{Name: sess.Name}, AuditLogout, "user "+sess.Name, "")
 		}
 		return w.audit(ctx, Actor{Name: "kiosk:" + sess.Name}, AuditLogout, fmt.Sprintf("kiosk token %d (%s)", sess.KioskID, sess.Name), "")
 	})
-	if err != nil {
-		return Session{}, fmt.Errorf("end session: %w", err)
-	}
-	return sess, nil
+	return sess, err
 }
 
 // EndUserSessions ends every session of the named user (an admin signing
 // someone out everywhere) and returns the user and how many ended.
 func (s *Store) EndUserSessions(ctx context.Context, by Actor, name string) (User, int, error) {
+	var (
+		u   User
+		n   int
+		err error
+	)
+	if f := s.forwarding(); f != nil {
+		var res CommandResult
+		if res, err = s.forwardCmd(ctx, f, Command{Op: OpEndUserSessions, By: by, Name: name}); err == nil {
+			u, err = res.user()
+			n = res.Count
+		}
+	} else {
+		u, n, err = s.endUserSessions(ctx, by, name)
+	}
+	if err != nil {
+		return User{}, 0, fmt.Errorf("end sessions of %s: %w", name, err)
+	}
+	return u, n, nil
+}
+
+func (s *Store) endUserSessions(ctx context.Context, by Actor, name string) (User, int, error) {
 	var (
 		u User
 		n int64
@@ -237,12 +306,10 @@ func (s *Store) EndUserSessions(ctx context.Context, by Actor, name string) (Use
 			return err
 		}
 		n, _ = res.RowsAffected()
+		w.delRows("sessions", "user_id", u.ID)
 		return w.audit(ctx, by, AuditUserSessions, "user "+u.Name, fmt.Sprintf("%d sessions", n))
 	})
-	if err != nil {
-		return User{}, 0, fmt.Errorf("end sessions of %s: %w", name, err)
-	}
-	return u, int(n), nil
+	return u, int(n), err
 }
 
 // PruneSessions deletes sessions past their absolute end or idle too long,

@@ -90,12 +90,38 @@ func CheckSilence(in monitor.Silence) error {
 // CreateSilence records a maintenance window made by by (its Creator) and
 // marks the active alerts it covers now (each with an alert.updated event).
 func (s *Store) CreateSilence(ctx context.Context, by Actor, in monitor.Silence) (monitor.Silence, error) {
-	in.Creator = by.Name
-	in.Group = strings.ToUpper(strings.TrimSpace(in.Group))
-	in.Target, in.Rule, in.Comment = strings.TrimSpace(in.Target), strings.TrimSpace(in.Rule), strings.TrimSpace(in.Comment)
+	in = normalSilence(by, in)
 	if err := CheckSilence(in); err != nil {
 		return in, err
 	}
+	var err error
+	if f := s.forwarding(); f != nil {
+		var res CommandResult
+		if res, err = s.forwardCmd(ctx, f, Command{Op: OpCreateSilence, By: by, Silence: &in}); err == nil {
+			if res.Silence == nil {
+				err = fmt.Errorf("the writer's answer has no silence")
+			} else {
+				in = *res.Silence
+			}
+		}
+	} else {
+		in, err = s.createSilence(ctx, by, in)
+	}
+	if err != nil {
+		return in, fmt.Errorf("create silence: %w", err)
+	}
+	return in, nil
+}
+
+// normalSilence is in as it is kept: made by by, matchers trimmed.
+func normalSilence(by Actor, in monitor.Silence) monitor.Silence {
+	in.Creator = by.Name
+	in.Group = strings.ToUpper(strings.TrimSpace(in.Group))
+	in.Target, in.Rule, in.Comment = strings.TrimSpace(in.Target), strings.TrimSpace(in.Rule), strings.TrimSpace(in.Comment)
+	return in
+}
+
+func (s *Store) createSilence(ctx context.Context, by Actor, in monitor.Silence) (monitor.Silence, error) {
 	err := s.write(ctx, func(w *writeTx) error {
 		res, err := w.ExecContext(ctx, `INSERT INTO silences (target, grp, rule, starts_at, ends_at, comment, creator, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, in.Target, in.Group, in.Rule, formatTime(in.Start), formatTime(in.End),
@@ -106,20 +132,33 @@ func (s *Store) CreateSilence(ctx context.Context, by Actor, in monitor.Silence)
 		if in.ID, err = res.LastInsertId(); err != nil {
 			return fmt.Errorf("insert silence: %w", err)
 		}
+		if err := w.putRow(ctx, "silences", in.ID); err != nil {
+			return err
+		}
 		if err := w.audit(ctx, by, AuditSilence, silenceSubject(in.ID), silenceDetail(in)); err != nil {
 			return err
 		}
 		return w.resilence(ctx)
 	})
-	if err != nil {
-		return in, fmt.Errorf("create silence: %w", err)
-	}
-	return in, nil
+	return in, err
 }
 
 // ExpireSilence ends a silence now; the alerts it covered speak again.
 func (s *Store) ExpireSilence(ctx context.Context, by Actor, id int64) error {
-	err := s.write(ctx, func(w *writeTx) error {
+	var err error
+	if f := s.forwarding(); f != nil {
+		_, err = s.forwardCmd(ctx, f, Command{Op: OpExpireSilence, By: by, ID: id})
+	} else {
+		err = s.expireSilence(ctx, by, id)
+	}
+	if err != nil {
+		return fmt.Errorf("expire silence %d: %w", id, err)
+	}
+	return nil
+}
+
+func (s *Store) expireSilence(ctx context.Context, by Actor, id int64) error {
+	return s.write(ctx, func(w *writeTx) error {
 		res, err := w.ExecContext(ctx, `UPDATE silences SET ends_at = ? WHERE id = ? AND ends_at > ?`,
 			formatTime(w.now), id, formatTime(w.now))
 		if err != nil {
@@ -135,15 +174,14 @@ func (s *Store) ExpireSilence(ctx context.Context, by Actor, id int64) error {
 			}
 			return nil // already over
 		}
+		if err := w.putRow(ctx, "silences", id); err != nil {
+			return err
+		}
 		if err := w.audit(ctx, by, AuditSilenceExpire, silenceSubject(id), ""); err != nil {
 			return err
 		}
 		return w.resilence(ctx)
 	})
-	if err != nil {
-		return fmt.Errorf("expire silence %d: %w", id, err)
-	}
-	return nil
 }
 
 // Resilence brings every active alert's silenced mark up to date with the

@@ -255,8 +255,16 @@ func (s *Store) writeOr(ctx context.Context, fn func(w *writeTx) error, fallback
 	}
 	defer tx.Rollback()
 	w := &writeTx{Tx: tx, now: now}
+	if s.commitHook != nil {
+		w.state = &StateChange{} // cluster: the rows this write changes go into the log (state.go)
+	}
 	if err := fn(w); err != nil {
 		return err
+	}
+	if !w.applied && w.state.changes() {
+		if err := w.appendEvent(ctx, Event{Type: TypeStateChanged, State: w.state}); err != nil {
+			return err
+		}
 	}
 	if s.fault != nil {
 		if err := s.fault(); err != nil {
@@ -289,6 +297,10 @@ type writeTx struct {
 	applied bool
 	// onCommit, when set, runs after commit under the writer lock.
 	onCommit func()
+	// state, set when the store replicates state (cluster mode), collects
+	// the rows of accounts, sessions, tokens and silences this write
+	// changes; they go into the log as one state.changed event (state.go).
+	state *StateChange
 }
 
 // createFile creates the database file when it is missing. It is the only

@@ -137,18 +137,31 @@ func (s *Store) CreateUser(ctx context.Context, by Actor, in NewUser) (User, err
 		return User{}, err
 	}
 	var u User
-	err = s.write(ctx, func(w *writeTx) error {
+	if f := s.forwarding(); f != nil { // the writer gets the hash, never the password
+		var res CommandResult
+		if res, err = s.forwardCmd(ctx, f, Command{Op: OpCreateUser, By: by, Name: in.Name, Role: in.Role, Hash: hash}); err == nil {
+			u, err = res.user()
+		}
+	} else {
+		u, err = s.createUser(ctx, by, in.Name, in.Role, hash)
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("create user %s: %w", in.Name, err)
+	}
+	return u, nil
+}
+
+func (s *Store) createUser(ctx context.Context, by Actor, name, role, hash string) (User, error) {
+	var u User
+	err := s.write(ctx, func(w *writeTx) error {
 		var err error
-		u, err = w.insertUser(ctx, in.Name, in.Role, hash)
+		u, err = w.insertUser(ctx, name, role, hash)
 		if err != nil {
 			return err
 		}
 		return w.audit(ctx, by, AuditUserCreate, "user "+u.Name, "role "+u.Role)
 	})
-	if err != nil {
-		return User{}, fmt.Errorf("create user %s: %w", in.Name, err)
-	}
-	return u, nil
+	return u, err
 }
 
 func (w *writeTx) insertUser(ctx context.Context, name, role, hash string) (User, error) {
@@ -167,6 +180,9 @@ func (w *writeTx) insertUser(ctx context.Context, name, role, hash string) (User
 	}
 	id, err := res.LastInsertId()
 	if err != nil {
+		return User{}, err
+	}
+	if err := w.putRow(ctx, "users", id); err != nil {
 		return User{}, err
 	}
 	return User{ID: id, Name: name, Role: role, Version: 1, CreatedAt: w.now, UpdatedAt: w.now}, nil
@@ -217,29 +233,60 @@ func (s *Store) SetPassword(ctx context.Context, by Actor, name, password string
 	if err != nil {
 		return err
 	}
-	err = s.write(ctx, func(w *writeTx) error {
-		res, err := w.ExecContext(ctx, `UPDATE users SET password_hash = ?, version = version + 1, updated_at = ? WHERE name = ?`,
-			hash, formatTime(w.now), name)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		if _, err := w.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?)`, name); err != nil {
-			return err
-		}
-		return w.audit(ctx, by, AuditUserPassword, "user "+name, "password changed; sessions ended")
-	})
+	if f := s.forwarding(); f != nil {
+		_, err = s.forwardCmd(ctx, f, Command{Op: OpSetPassword, By: by, Name: name, Hash: hash})
+	} else {
+		err = s.setPassword(ctx, by, name, hash)
+	}
 	if err != nil {
 		return fmt.Errorf("set password of %s: %w", name, err)
 	}
 	return nil
 }
 
+func (s *Store) setPassword(ctx context.Context, by Actor, name, hash string) error {
+	return s.write(ctx, func(w *writeTx) error {
+		u, err := userByName(ctx, w, name)
+		if err != nil {
+			return err
+		}
+		if _, err := w.ExecContext(ctx, `UPDATE users SET password_hash = ?, version = version + 1, updated_at = ? WHERE id = ?`,
+			hash, formatTime(w.now), u.ID); err != nil {
+			return err
+		}
+		if err := w.putRow(ctx, "users", u.ID); err != nil {
+			return err
+		}
+		if _, err := w.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
+			return err
+		}
+		w.delRows("sessions", "user_id", u.ID)
+		return w.audit(ctx, by, AuditUserPassword, "user "+name, "password changed; sessions ended")
+	})
+}
+
 // RemoveUser deletes an account and (by cascade) its sessions. The last
 // admin cannot be removed (ErrConflict): nobody could act any more.
 func (s *Store) RemoveUser(ctx context.Context, by Actor, name string) (User, error) {
+	var (
+		u   User
+		err error
+	)
+	if f := s.forwarding(); f != nil {
+		var res CommandResult
+		if res, err = s.forwardCmd(ctx, f, Command{Op: OpRemoveUser, By: by, Name: name}); err == nil {
+			u, err = res.user()
+		}
+	} else {
+		u, err = s.removeUser(ctx, by, name)
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("remove user %s: %w", name, err)
+	}
+	return u, nil
+}
+
+func (s *Store) removeUser(ctx context.Context, by Actor, name string) (User, error) {
 	var u User
 	err := s.write(ctx, func(w *writeTx) error {
 		var err error
@@ -258,12 +305,10 @@ func (s *Store) RemoveUser(ctx context.Context, by Actor, name string) (User, er
 		if _, err := w.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, u.ID); err != nil {
 			return err
 		}
+		w.delRows("users", "id", u.ID)
 		return w.audit(ctx, by, AuditUserRemove, "user "+u.Name, "role "+u.Role)
 	})
-	if err != nil {
-		return User{}, fmt.Errorf("remove user %s: %w", name, err)
-	}
-	return u, nil
+	return u, err
 }
 
 // User returns one account by name (without regard to case).
