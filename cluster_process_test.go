@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -30,33 +29,18 @@ type clusterNode struct {
 	exited     chan struct{}
 }
 
+// loopbackPorts is n free loopback ports.
 func loopbackPorts(t *testing.T, n int) []int {
 	t.Helper()
-	var ports []int
-	var ls []net.Listener
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	for _, l := range ls {
-		l.Close()
-	}
-	return ports
+	return testutil.FreePorts(t, n)
 }
 
-// startClusterNodes builds the binary once and starts n nodes, each with its
+// startClusterNodes builds the binary (once per test run) and starts n nodes, each with its
 // own config, database and JetStream directory, on loopback ports.
 func startClusterNodes(t *testing.T, n int) []*clusterNode {
 	t.Helper()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "syncmon")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testutil.Build(t, ".", "")
 	if n == 0 { // one node without cluster: (for comparisons)
 		return []*clusterNode{startNode(t, bin, dir, "single", "", loopbackPorts(t, 1)[0])}
 	}

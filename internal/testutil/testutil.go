@@ -1,6 +1,8 @@
 // Package testutil holds what the tests of several packages share: a
-// condition polled until a deadline, and a log buffer that goroutines write
-// and tests read and wait on. Only tests import it.
+// condition polled until a deadline, a log buffer that goroutines write
+// and tests read and wait on, the syncmon binary built once and run as a
+// child process, free loopback ports, and a tmpfs to fill. Only tests
+// import it.
 package testutil
 
 import (
@@ -58,6 +60,13 @@ func (b *Buffer) Contains(s string) bool { return strings.Contains(b.String(), s
 // was written, when nothing matches within the given time.
 func (b *Buffer) WaitFor(tb testing.TB, re *regexp.Regexp, within time.Duration) string {
 	tb.Helper()
+	return b.waitFor(tb, re, 0, within, nil)
+}
+
+// waitFor is WaitFor on what was written from byte from on; it fails tb
+// at once when gone is closed first (the writer, a process, has exited).
+func (b *Buffer) waitFor(tb testing.TB, re *regexp.Regexp, from int, within time.Duration, gone <-chan struct{}) string {
+	tb.Helper()
 	b.mu.Lock()
 	if b.changed == nil {
 		b.changed = make(chan struct{}, 1)
@@ -66,7 +75,7 @@ func (b *Buffer) WaitFor(tb testing.TB, re *regexp.Regexp, within time.Duration)
 	b.mu.Unlock()
 	deadline := time.After(within)
 	for {
-		if m := re.FindStringSubmatch(b.String()); m != nil {
+		if m := re.FindStringSubmatch(b.String()[from:]); m != nil {
 			if len(m) > 1 {
 				return m[1]
 			}
@@ -74,6 +83,11 @@ func (b *Buffer) WaitFor(tb testing.TB, re *regexp.Regexp, within time.Duration)
 		}
 		select {
 		case <-changed:
+		case <-gone:
+			if m := re.FindStringSubmatch(b.String()[from:]); m != nil {
+				continue // written just before the end
+			}
+			tb.Fatalf("the writer ended before the log matched %s:\n%s", re, b.String())
 		case <-deadline:
 			tb.Fatalf("log never matched %s within %v:\n%s", re, within, b.String())
 		}
