@@ -25,7 +25,7 @@ const inflightNone = "OGG-25166"
 // OGG-25166 is no open transaction (an empty, non-nil slice).
 func ParseInflightTransactions(body []byte, now time.Time) ([]monitor.Transaction, error) {
 	const what = "inflight transactions"
-	env, err := depthRead(body, what)
+	env, err := parseEnvelope(body, what)
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +35,7 @@ func ParseInflightTransactions(body []byte, now time.Time) ([]monitor.Transactio
 				return []monitor.Transaction{}, nil
 			}
 		}
-		return nil, depthNoResponse(what, env)
+		return nil, noResponse(what, env)
 	}
 	var resp struct {
 		Txns *[]struct {
