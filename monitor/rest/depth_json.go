@@ -70,16 +70,16 @@ func depthMessages(raw []json.RawMessage) []monitor.EventMessage {
 			continue
 		}
 		e := monitor.EventMessage{
-			Severity: depthSeverity(depthStr(m.Severity)),
-			Code:     cleanSnippet(depthStr(m.Code), 20),
-			Process:  depthProcess(depthStr(m.Process)),
-			Message:  cleanSnippet(depthStr(m.Title), depthMaxText),
+			Severity: depthSeverity(str(m.Severity)),
+			Code:     cleanSnippet(str(m.Code), 20),
+			Process:  depthProcess(str(m.Process)),
+			Message:  cleanSnippet(str(m.Title), depthMaxText),
 		}
 		if id, ok := m.ID.int(); ok {
 			e.ID = id
 		}
 		if e.Message == "" {
-			e.Message = cleanSnippet(depthStr(m.Text), depthMaxText)
+			e.Message = cleanSnippet(str(m.Text), depthMaxText)
 		}
 		if e.Code == "" {
 			e.Code = depthCodeRE.FindString(e.Message)
@@ -87,7 +87,7 @@ func depthMessages(raw []json.RawMessage) []monitor.EventMessage {
 		if e.Process == "" {
 			e.Process = depthGroupIn(e.Message)
 		}
-		if t, ok := depthTime(depthStr(m.Issued), time.UTC); ok {
+		if t, ok := depthTime(str(m.Issued), time.UTC); ok {
 			e.At = t
 		}
 		out = append(out, e)
@@ -111,22 +111,9 @@ func depthGroupIn(s string) string {
 	return ""
 }
 
-func depthStr(v any) string {
-	s, _ := v.(string)
-	return s
-}
-
-// depthSeverity maps severities to INFO, WARNING, ERROR ("GGInfo" → INFO).
-func depthSeverity(s string) string {
-	u := strings.TrimPrefix(strings.ToUpper(cleanSnippet(s, 20)), "GG")
-	switch u {
-	case "WARN":
-		return "WARNING"
-	case "FATAL", "SEVERE":
-		return "ERROR"
-	}
-	return u
-}
+// depthSeverity maps severities to INFO, WARNING, ERROR ("GGInfo" → INFO),
+// as restSeverity does, on at most 20 runes of one line.
+func depthSeverity(s string) string { return restSeverity(cleanSnippet(s, 20)) }
 
 // depthProcess upper-cases a process name; "MGR" is the Manager.
 func depthProcess(s string) string {

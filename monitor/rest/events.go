@@ -65,18 +65,18 @@ func ParseStatusChanges(body []byte, now time.Time) ([]monitor.StatusChange, err
 			return nil, &monitor.ParseError{What: what, Reason: fmt.Sprintf("entry %d is not an object", i)}
 		}
 		id, ok := c.ID.int()
-		proc := depthProcess(depthStr(c.Process))
+		proc := depthProcess(str(c.Process))
 		if !ok || id < 0 || proc == "" {
 			return nil, &monitor.ParseError{What: what, Reason: fmt.Sprintf("entry %d has no identifier or process", i)}
 		}
 		sc := monitor.StatusChange{
 			ID:        id,
 			Process:   proc,
-			Type:      cleanSnippet(depthStr(c.Type), 64),
-			OGGStatus: cleanSnippet(depthStr(c.Status), 64),
+			Type:      cleanSnippet(str(c.Type), 64),
+			OGGStatus: cleanSnippet(str(c.Status), 64),
 		}
 		sc.Status = depthStateStatus(sc.OGGStatus)
-		if t, ok := depthTime(depthStr(c.Date), time.UTC); ok {
+		if t, ok := depthTime(str(c.Date), time.UTC); ok {
 			sc.At = t
 		}
 		out = append(out, sc)
