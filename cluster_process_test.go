@@ -124,17 +124,7 @@ func (c *clusterNode) status() (handlers.ClusterStatus, error) {
 // waitUntil polls cond every 200 ms until it holds or within passes.
 func waitUntil(t *testing.T, within time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	last := ""
-	for time.Now().Before(deadline) {
-		ok, why := cond()
-		if ok {
-			return
-		}
-		last = why
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Fatalf("%s: not within %s; last: %s", what, within, last)
+	testutil.Poll(t, within, 200*time.Millisecond, what, cond)
 }
 
 // agreedWriter waits until every node in nodes names the same writer, one

@@ -220,13 +220,7 @@ func apiAlerts(t *testing.T, base, state string) []wireAlert {
 // eventually polls cond every 200 ms until it holds or within passes.
 func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %s: %s", within, what)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	testutil.Poll(t, within, 200*time.Millisecond, what, func() (bool, string) { return cond(), "" })
 }
 
 func findAlert(alerts []wireAlert, rule, group string) *wireAlert {

@@ -78,18 +78,7 @@ func openAll(t *testing.T, ctx context.Context, nodes []*cluster.Node) {
 // waitFor polls cond until it holds or the timeout passes.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) time.Duration {
 	t.Helper()
-	began := time.Now()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(timeout)
-	for !cond() {
-		select {
-		case <-deadline:
-			t.Fatalf("%s: not within %s", what, timeout)
-		case <-tick.C:
-		}
-	}
-	return time.Since(began)
+	return testutil.Poll(t, timeout, 20*time.Millisecond, what, func() (bool, string) { return cond(), "" })
 }
 
 // readN reads n entries from a node, from seq from.

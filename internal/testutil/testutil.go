@@ -14,16 +14,33 @@ import (
 	"time"
 )
 
-// Eventually polls cond until it holds, and fails tb, saying what it waited
-// for, when it does not within the given time.
+// Eventually polls cond every 5 ms until it holds, and fails tb, saying
+// what it waited for, when it does not within the given time.
 func Eventually(tb testing.TB, within time.Duration, what string, cond func() bool) {
 	tb.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
+	Poll(tb, within, 5*time.Millisecond, what, func() (bool, string) { return cond(), "" })
+}
+
+// Poll polls cond every interval until it holds and returns how long that
+// took. It fails tb, saying what it waited for and the last reason cond
+// gave, when cond does not hold within the given time. A longer interval
+// suits a cond that is costly (an HTTP request to a child process).
+func Poll(tb testing.TB, within, every time.Duration, what string, cond func() (ok bool, why string)) time.Duration {
+	tb.Helper()
+	began := time.Now()
+	deadline := began.Add(within)
+	for {
+		ok, why := cond()
+		if ok {
+			return time.Since(began)
+		}
 		if time.Now().After(deadline) {
+			if why != "" {
+				tb.Fatalf("%s: not within %v; last: %s", what, within, why)
+			}
 			tb.Fatalf("%s: not within %v", what, within)
 		}
-		time.Sleep(5 * time.Millisecond) // a poll interval, not a settle delay
+		time.Sleep(every) // a poll interval, not a settle delay
 	}
 }
 
