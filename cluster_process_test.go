@@ -26,7 +26,8 @@ type clusterNode struct {
 	name, base string
 	cmd        *exec.Cmd
 	logs       *testutil.Buffer
-	exited     chan struct{}
+	exited     <-chan struct{}
+	proc       *testutil.Process
 }
 
 // loopbackPorts is n free loopback ports.
@@ -87,24 +88,23 @@ targets: [{name: demo, kind: simulator, schedule: "@every 1s"}]
 	}
 	cmd := exec.Command(bin, "serve", "--config", cfgPath)
 	cmd.Env = append(os.Environ(), "SYNCMON_ADMIN_PASSWORD=cluster-test-pw")
-	c := &clusterNode{name: name, base: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, logs: &testutil.Buffer{}, exited: make(chan struct{})}
-	cmd.Stderr = c.logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { cmd.Wait(); close(c.exited) }()
-	t.Cleanup(func() { c.kill(t) })
+	c := &clusterNode{name: name, base: fmt.Sprintf("http://127.0.0.1:%d", port)}
+	c.start(t, cmd)
 	return c
+}
+
+// start runs cmd as this node's process (killed at cleanup), its log in a
+// new buffer.
+func (c *clusterNode) start(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	cmd.Stdout = io.Discard
+	c.proc = testutil.Start(t, cmd, nil)
+	c.cmd, c.logs, c.exited = cmd, c.proc.Logs, c.proc.Exited()
 }
 
 // kill is kill -9, waiting (bounded) for the process to be gone.
 func (c *clusterNode) kill(t *testing.T) {
-	_ = c.cmd.Process.Kill()
-	select {
-	case <-c.exited:
-	case <-time.After(10 * time.Second):
-		t.Errorf("%s did not exit after SIGKILL", c.name)
-	}
+	c.proc.Kill(t)
 }
 
 func (c *clusterNode) status() (handlers.ClusterStatus, error) {
@@ -455,14 +455,7 @@ func (c *clusterNode) restart(t *testing.T) {
 	t.Helper()
 	cmd := exec.Command(c.cmd.Path, c.cmd.Args[1:]...)
 	cmd.Env = c.cmd.Env
-	c.logs = &testutil.Buffer{}
-	cmd.Stderr = c.logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	c.cmd, c.exited = cmd, make(chan struct{})
-	exited := c.exited
-	go func() { cmd.Wait(); close(exited) }()
+	c.start(t, cmd)
 }
 
 // makeTestAlerts makes n test alerts on node on, with par requests at a
