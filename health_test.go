@@ -69,12 +69,7 @@ func (r *pingReceiver) waitPings(t *testing.T, n int, within time.Duration) {
 func TestHeartbeatStopsWhileStoreFails(t *testing.T) {
 	const interval = 400 * time.Millisecond
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "syncmon.db")
-	st, err := store.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st, path := openHealthStore(t)
 	cfg := config.Default()
 	cfg.Targets[0].Schedule = "@every 1s"
 	checks, err := buildChecks(cfg)
@@ -145,6 +140,18 @@ func TestHeartbeatStopsWhileStoreFails(t *testing.T) {
 	}
 }
 
+// openHealthStore opens a real database file, closed at cleanup.
+func openHealthStore(t *testing.T) (*store.Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "syncmon.db")
+	st, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st, path
+}
+
 // lockDatabase holds the database's write lock from another connection,
 // as another process would, until the test rolls the transaction back.
 func lockDatabase(t *testing.T, path string) *sql.Tx {
@@ -213,12 +220,7 @@ func (r *spyRecorder) trouble() bool {
 // wires them, on a real database and a real HTTP server.
 func TestHealthViewsAgreeOnStallAndStoreFault(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "syncmon.db")
-	st, err := store.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st, path := openHealthStore(t)
 	var wedged atomic.Bool
 	release := make(chan struct{})
 	target := monitor.Target{Name: "demo", Kind: monitor.KindSimulator, Schedule: "@every 1s", Timeout: time.Second,
