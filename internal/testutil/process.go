@@ -67,6 +67,8 @@ type Process struct {
 // Start starts cmd with its stderr, and its stdout unless set, appended to
 // logs (a new Buffer when nil; a restarted process may share its
 // predecessor's). The process is killed at cleanup if still running.
+// Unless cmd sets WaitDelay, output written by a grandchild after the
+// process exited may be cut off after 2 s.
 func Start(tb testing.TB, cmd *exec.Cmd, logs *Buffer) *Process {
 	tb.Helper()
 	if logs == nil {
@@ -76,6 +78,12 @@ func Start(tb testing.TB, cmd *exec.Cmd, logs *Buffer) *Process {
 	cmd.Stderr = logs
 	if cmd.Stdout == nil {
 		cmd.Stdout = logs
+	}
+	if cmd.WaitDelay == 0 {
+		// A grandchild left running (a collector's script) may hold the
+		// output pipe open: once the process itself has exited, Wait
+		// returns after this long rather than waiting for the grandchild.
+		cmd.WaitDelay = 2 * time.Second
 	}
 	if err := cmd.Start(); err != nil {
 		tb.Fatalf("start %s: %v", cmd.Path, err)

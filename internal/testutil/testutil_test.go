@@ -68,7 +68,7 @@ func TestListeningFailsWhenTheProcessExits(t *testing.T) {
 func TestListeningReturnsTheAddressOfThisRun(t *testing.T) {
 	logs := &Buffer{}
 	logs.Write([]byte("msg=listening addr=127.0.0.1:1\n")) // a previous run's
-	p := Start(t, exec.Command("sh", "-c", "echo msg=listening addr=127.0.0.1:2; sleep 30"), logs)
+	p := Start(t, exec.Command("sh", "-c", "echo msg=listening addr=127.0.0.1:2; sleep 30; echo not reached"), logs)
 	if got := p.Listening(t, 10*time.Second); got != "127.0.0.1:2" {
 		t.Fatalf("got %s, want this run's 127.0.0.1:2", got)
 	}
