@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -27,25 +26,14 @@ type clusterNode struct {
 	name, base string
 	cmd        *exec.Cmd
 	logs       *testutil.Buffer
-	exited     chan struct{}
+	exited     <-chan struct{}
+	proc       *testutil.Process
 }
 
+// loopbackPorts is n free loopback ports.
 func loopbackPorts(t *testing.T, n int) []int {
 	t.Helper()
-	var ports []int
-	var ls []net.Listener
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	for _, l := range ls {
-		l.Close()
-	}
-	return ports
+	return testutil.FreePorts(t, n)
 }
 
 // clusterOpts varies a test cluster.
@@ -55,7 +43,7 @@ type clusterOpts struct {
 	peers  func(i int, routes []string) []string // node i's peers, given every node's route address; nil: all of them
 }
 
-// startClusterNodes builds the binary once and starts n nodes, each with its
+// startClusterNodes builds the binary (once per test run) and starts n nodes, each with its
 // own config, database and JetStream directory, on loopback ports.
 func startClusterNodes(t *testing.T, n int) []*clusterNode {
 	return startClusterWith(t, n, clusterOpts{})
@@ -64,10 +52,7 @@ func startClusterNodes(t *testing.T, n int) []*clusterNode {
 func startClusterWith(t *testing.T, n int, o clusterOpts) []*clusterNode {
 	t.Helper()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "syncmon")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testutil.Build(t, ".", "")
 	if n == 0 { // one node without cluster: (for comparisons)
 		return []*clusterNode{startNodeWith(t, bin, dir, "single", "", loopbackPorts(t, 1)[0], o)}
 	}
@@ -132,24 +117,23 @@ auth: {anonymous_viewer: true}
 	if o.env != nil {
 		cmd.Env = append(cmd.Env, o.env(name, nd)...)
 	}
-	c := &clusterNode{name: name, base: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, logs: &testutil.Buffer{}, exited: make(chan struct{})}
-	cmd.Stderr = c.logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { cmd.Wait(); close(c.exited) }()
-	t.Cleanup(func() { c.kill(t) })
+	c := &clusterNode{name: name, base: fmt.Sprintf("http://127.0.0.1:%d", port)}
+	c.start(t, cmd)
 	return c
+}
+
+// start runs cmd as this node's process (killed at cleanup), its log in a
+// new buffer.
+func (c *clusterNode) start(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	cmd.Stdout = io.Discard
+	c.proc = testutil.Start(t, cmd, nil)
+	c.cmd, c.logs, c.exited = cmd, c.proc.Logs, c.proc.Exited()
 }
 
 // kill is kill -9, waiting (bounded) for the process to be gone.
 func (c *clusterNode) kill(t *testing.T) {
-	_ = c.cmd.Process.Kill()
-	select {
-	case <-c.exited:
-	case <-time.After(10 * time.Second):
-		t.Errorf("%s did not exit after SIGKILL", c.name)
-	}
+	c.proc.Kill(t)
 }
 
 func (c *clusterNode) status() (handlers.ClusterStatus, error) {
@@ -169,17 +153,7 @@ func (c *clusterNode) status() (handlers.ClusterStatus, error) {
 // waitUntil polls cond every 200 ms until it holds or within passes.
 func waitUntil(t *testing.T, within time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	last := ""
-	for time.Now().Before(deadline) {
-		ok, why := cond()
-		if ok {
-			return
-		}
-		last = why
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Fatalf("%s: not within %s; last: %s", what, within, last)
+	testutil.Poll(t, within, 200*time.Millisecond, what, cond)
 }
 
 // agreedWriter waits until every node in nodes names the same writer, one
@@ -510,14 +484,7 @@ func (c *clusterNode) restart(t *testing.T) {
 	t.Helper()
 	cmd := exec.Command(c.cmd.Path, c.cmd.Args[1:]...)
 	cmd.Env = c.cmd.Env
-	c.logs = &testutil.Buffer{}
-	cmd.Stderr = c.logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	c.cmd, c.exited = cmd, make(chan struct{})
-	exited := c.exited
-	go func() { cmd.Wait(); close(exited) }()
+	c.start(t, cmd)
 }
 
 // makeTestAlerts makes n test alerts on node on, with par requests at a

@@ -7,7 +7,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/syncmon/syncmon/internal/testutil"
 	"io"
 	"net/http"
 	"os"
@@ -15,52 +14,12 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/syncmon/syncmon/internal/testutil"
 )
-
-var (
-	faultBinOnce sync.Once
-	faultBin     string
-	faultBinErr  error
-)
-
-// binary builds syncmon once per test run.
-func binary(t *testing.T) string {
-	t.Helper()
-	faultBinOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "syncmon-fault-bin-")
-		if err != nil {
-			faultBinErr = err
-			return
-		}
-		faultBin = filepath.Join(dir, "syncmon")
-		out, err := exec.Command("go", "build", "-o", faultBin, ".").CombinedOutput()
-		if err != nil {
-			faultBinErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if faultBinErr != nil {
-		t.Fatal(faultBinErr)
-	}
-	return faultBin
-}
-
-// requireTool skips (or, under SYNCMON_REQUIRE_TOOLS=1, fails) a test that
-// needs what this machine cannot do (mount, chattr).
-func requireTool(t *testing.T, what string, err error) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	if os.Getenv("SYNCMON_REQUIRE_TOOLS") == "1" {
-		t.Fatalf("%s: %v (SYNCMON_REQUIRE_TOOLS=1)", what, err)
-	}
-	t.Skipf("skipped: %s is not possible here: %v", what, err)
-}
 
 // fakeOGG is a GGSCI stand-in whose INFO ALL answer is the file state.
 type fakeOGG struct {
@@ -98,14 +57,12 @@ func (f *fakeOGG) target(extra string) string {
 
 // binServer is one running syncmon process.
 type binServer struct {
-	cmd  *exec.Cmd
+	*testutil.Process
 	base string
-	logs *testutil.Buffer
-	done chan error
 }
 
 // startBinary runs `syncmon serve --config` with body (anonymous viewing on,
-// a 1 s ping) and the extra environment.
+// a 1 s ping) and the extra environment; it is stopped by SIGTERM at cleanup.
 func startBinary(t *testing.T, db, body string, env ...string) *binServer {
 	t.Helper()
 	cfg := filepath.Join(t.TempDir(), "syncmon.yaml")
@@ -113,39 +70,13 @@ func startBinary(t *testing.T, db, body string, env ...string) *binServer {
 	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s := &binServer{logs: &testutil.Buffer{}, done: make(chan error, 1)}
-	s.cmd = exec.Command(binary(t), "serve", "--config", cfg)
-	s.cmd.Env = append(os.Environ(), append([]string{"SYNCMON_ADMIN_PASSWORD=fault drill password"}, env...)...)
-	s.cmd.Stdout, s.cmd.Stderr = io.Discard, s.logs
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { s.done <- s.cmd.Wait() }()
-	t.Cleanup(func() { s.stop(t) })
-	s.base = "http://" + s.logs.WaitFor(t, listeningRE, 20*time.Second)
+	cmd := exec.Command(testutil.Build(t, ".", ""), "serve", "--config", cfg)
+	cmd.Env = append(os.Environ(), append([]string{"SYNCMON_ADMIN_PASSWORD=fault drill password"}, env...)...)
+	cmd.Stdout = io.Discard
+	s := &binServer{Process: testutil.Start(t, cmd, nil)}
+	t.Cleanup(func() { _ = s.Stop(t, 20*time.Second) })
+	s.base = "http://" + s.Listening(t, 20*time.Second)
 	return s
-}
-
-func (s *binServer) stop(t *testing.T) {
-	_ = s.cmd.Process.Signal(syscall.SIGCONT)
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(20 * time.Second):
-		_ = s.cmd.Process.Kill()
-		t.Errorf("syncmon did not stop within 20 s on SIGTERM; log:\n%s", s.logs.String())
-	}
-}
-
-// alive reports whether the process has not exited.
-func (s *binServer) alive() bool {
-	select {
-	case err := <-s.done:
-		s.done <- err
-		return false
-	default:
-		return true
-	}
 }
 
 // wireAlert is an alert as events and /api/alerts carry it.
@@ -289,13 +220,7 @@ func apiAlerts(t *testing.T, base, state string) []wireAlert {
 // eventually polls cond every 200 ms until it holds or within passes.
 func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %s: %s", within, what)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	testutil.Poll(t, within, 200*time.Millisecond, what, func() (bool, string) { return cond(), "" })
 }
 
 func findAlert(alerts []wireAlert, rule, group string) *wireAlert {
@@ -308,4 +233,4 @@ func findAlert(alerts []wireAlert, rule, group string) *wireAlert {
 }
 
 // checked: the server logged no failure to record yet and has run.
-func (s *binServer) checked() bool { return s.alive() }
+func (s *binServer) checked() bool { return s.Alive() }

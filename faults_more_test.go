@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syncmon/syncmon/internal/testutil"
 	"github.com/syncmon/syncmon/monitor"
 )
 
@@ -41,7 +42,7 @@ func TestFaultDatabaseReadOnly(t *testing.T) {
 	sc := dialScreen(t, srv.base, "")
 	sc.wait(t, 0, 20*time.Second, "hello", func(e wireEvent) bool { return e.Type == "hello" })
 	files := []string{db, db + "-wal"}
-	requireTool(t, "chattr +i", chattr(t, "+i", files...))
+	testutil.RequireTool(t, "chattr +i", chattr(t, "+i", files...))
 	t.Cleanup(func() { _ = chattr(t, "-i", files...) })
 
 	_, from := sc.wait(t, 0, 30*time.Second, "a syncmon/store alert", isAlert("alert.opened", monitor.RuleSyncMon, monitor.ComponentStore, true))
@@ -87,13 +88,13 @@ func TestFaultDatabaseDeletedOrReplaced(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, 15*time.Second, "the log to say the file was replaced", func() bool {
-		return strings.Contains(srv.logs.String(), "was replaced under the running server")
+		return strings.Contains(srv.Logs.String(), "was replaced under the running server")
 	})
 	if findAlert(apiAlerts(t, srv.base, "active"), monitor.RuleSyncMon, monitor.ComponentStore) == nil {
 		t.Fatal("the store alert resolved while the file is still not SyncMon's")
 	}
-	if !srv.alive() {
-		t.Fatalf("syncmon exited:\n%s", srv.logs.String())
+	if !srv.Alive() {
+		t.Fatalf("syncmon exited:\n%s", srv.Logs.String())
 	}
 	assertSeqsIncrease(t, sc)
 }
@@ -112,7 +113,7 @@ func TestFaultSIGSTOP(t *testing.T) {
 	sc.wait(t, 0, 20*time.Second, "hello", func(e wireEvent) bool { return e.Type == "hello" })
 	sc.wait(t, 0, 20*time.Second, "a ping", func(e wireEvent) bool { return e.Type == "ping" })
 
-	if err := srv.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+	if err := srv.Cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
 	stopped := time.Now()
@@ -133,7 +134,7 @@ func TestFaultSIGSTOP(t *testing.T) {
 	}
 	sc.conn.Close() // the screen's watchdog fired: it drops the silent line
 	ogg.set(t, infoAbended)
-	if err := srv.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+	if err := srv.Cmd.Process.Signal(syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
 	sc2 := dialScreen(t, srv.base, "?since="+strconv.FormatInt(last, 10))
@@ -194,7 +195,7 @@ func TestFaultHugeOGGOutput(t *testing.T) {
 		return e.Type == "alert.opened" && e.Alert != nil && e.Alert.Target == "east"
 	})
 	t.Logf("alert: %s", e.Alert.Message)
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", srv.cmd.Process.Pid))
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", srv.Cmd.Process.Pid))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +232,7 @@ func TestFaultErrLogBecomesDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, 20*time.Second, "the log to name the errlog problem", func() bool {
-		return strings.Contains(srv.logs.String(), "ggserr.log")
+		return strings.Contains(srv.Logs.String(), "ggserr.log")
 	})
 	ogg.set(t, infoAbended)
 	sc.wait(t, 0, 10*time.Second, "the ABEND after the errlog became a directory", isAlert("alert.opened", monitor.RuleProcessStatus, "REP1", false))
@@ -240,7 +241,7 @@ func TestFaultErrLogBecomesDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !srv.alive() {
-		t.Fatalf("healthz %d, alive %v", resp.StatusCode, srv.alive())
+	if resp.StatusCode != 200 || !srv.Alive() {
+		t.Fatalf("healthz %d, alive %v", resp.StatusCode, srv.Alive())
 	}
 }

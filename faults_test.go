@@ -5,50 +5,14 @@ package main
 // in trouble (the syncmon alert), and lose nothing once the fault is gone.
 
 import (
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/syncmon/syncmon/internal/testutil"
 	"github.com/syncmon/syncmon/monitor"
 )
-
-// mountTmpfs mounts a tmpfs of size at a new directory, unmounted at cleanup.
-func mountTmpfs(t *testing.T, size string) string {
-	t.Helper()
-	dir := t.TempDir()
-	out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput()
-	if err != nil {
-		err = errors.New(string(out))
-	}
-	requireTool(t, "mount -t tmpfs", err)
-	t.Cleanup(func() { _ = exec.Command("umount", "-l", dir).Run() })
-	return dir
-}
-
-// fill writes to dir until the filesystem is full; the file is returned so
-// that the test can free the space again.
-func fill(t *testing.T, dir string) string {
-	t.Helper()
-	p := filepath.Join(dir, "filler")
-	f, err := os.Create(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	buf := make([]byte, 64<<10)
-	for {
-		if _, err := f.Write(buf); err != nil {
-			if errors.Is(err, syscall.ENOSPC) {
-				return p
-			}
-			t.Fatal(err)
-		}
-	}
-}
 
 // The "done when": the database on a full filesystem, a REPLICAT
 // abends; a connected screen is told within 5 s (unpersisted), alongside a
@@ -56,19 +20,19 @@ func fill(t *testing.T, dir string) string {
 // /api/alerts with its opening time, and the store alert resolves.
 func TestFaultDiskFull(t *testing.T) {
 	t.Parallel()
-	dir := mountTmpfs(t, "8m")
+	dir := testutil.MountTmpfs(t, "8m")
 	ogg := newFakeOGG(t)
 	srv := startBinary(t, filepath.Join(dir, "syncmon.db"), ogg.target(""))
 	sc := dialScreen(t, srv.base, "")
 	sc.wait(t, 0, 20*time.Second, "hello", func(e wireEvent) bool { return e.Type == "hello" })
 	eventually(t, 20*time.Second, "the first check recorded", func() bool {
-		return srv.logs.Contains("listening") && len(apiAlerts(t, srv.base, "active")) == 0 && srv.checked()
+		return srv.Logs.Contains("listening") && len(apiAlerts(t, srv.base, "active")) == 0 && srv.checked()
 	})
 
-	filler := fill(t, dir)
+	filler := testutil.FillDisk(t, dir, "filler")
 	_, from := sc.wait(t, 0, 30*time.Second, "a syncmon/store alert", isAlert("alert.opened", monitor.RuleSyncMon, monitor.ComponentStore, true))
 	// Keep the disk full: the database may have freed pages meanwhile.
-	fill2 := fill(t, dir)
+	fill2 := testutil.FillDisk(t, dir, "filler2")
 	abendAt := time.Now()
 	ogg.set(t, infoAbended)
 	e, _ := sc.wait(t, from, 5*time.Second, "the ABEND, unpersisted", isAlert("alert.opened", monitor.RuleProcessStatus, "REP1", true))

@@ -3,16 +3,21 @@ package main
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"github.com/syncmon/syncmon/config"
+	"github.com/syncmon/syncmon/handlers"
+	"github.com/syncmon/syncmon/internal/testutil"
 	"github.com/syncmon/syncmon/monitor"
 	"github.com/syncmon/syncmon/notify"
 	"github.com/syncmon/syncmon/store"
@@ -58,26 +63,20 @@ func (r *pingReceiver) waitPings(t *testing.T, n int, within time.Duration) {
 // The heartbeat channel pings every interval while SyncMon is healthy and
 // stops within 2 intervals of the store failing; here the failure is real:
 // another process holds the database's write lock (SQLite "database is
-// locked" past the busy timeout), so both the store's Ping and the
-// scheduler's recording of checks fail. Pings resume once it lets go.
+// locked" past the busy timeout), so both the self-monitor's ping and the
+// scheduler's recording of checks fail. Pings resume once it lets go and
+// the store's hold on its newest failure (storeHold) has passed.
 func TestHeartbeatStopsWhileStoreFails(t *testing.T) {
 	const interval = 400 * time.Millisecond
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "syncmon.db")
-	st, err := store.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st, path := openHealthStore(t)
 	cfg := config.Default()
 	cfg.Targets[0].Schedule = "@every 1s"
 	checks, err := buildChecks(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hl := newHealth(st, st.Ping, checks, time.Now)
-	hl.pingTimeout = interval / 2
-	sched, err := monitor.NewScheduler(checks, hl, slog.New(slog.DiscardHandler), time.Now)
+	sched, err := monitor.NewScheduler(checks, st, slog.New(slog.DiscardHandler), time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,13 +85,18 @@ func TestHeartbeatStopsWhileStoreFails(t *testing.T) {
 	}
 	sched.Start()
 	defer sched.Stop(ctx)
+	self := newSelfWatch(st, sched, true, time.Now, slog.New(slog.DiscardHandler))
+	self.Interval, self.StoreTimeout = interval/4, interval/2
+	selfCtx, stopSelf := context.WithCancel(ctx)
+	defer stopSelf()
+	go self.Run(selfCtx)
 
 	rcv := &pingReceiver{got: make(chan struct{}, 1)}
 	srv := httptest.NewServer(rcv)
 	defer srv.Close()
 	hb := config.NotificationDefaults()
 	hb.Name, hb.Kind, hb.URL, hb.Interval, hb.Timeout = "watchdog", config.NotifyHeartbeat, monitor.Secret(srv.URL+"/ping/uuid"), interval, time.Second
-	n := notify.New(st, []config.Notification{hb}, notify.Options{Health: hl})
+	n := notify.New(st, []config.Notification{hb}, notify.Options{Health: self})
 	if err := n.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -106,24 +110,12 @@ func TestHeartbeatStopsWhileStoreFails(t *testing.T) {
 		}
 	}
 
-	lock, err := sql.Open("sqlite3", "file:"+path+"?_txlock=exclusive&_busy_timeout=100")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lock.Close()
-	tx, err := lock.Begin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec(`INSERT INTO health (id, at) VALUES (1, 'x') ON CONFLICT (id) DO UPDATE SET at = 'x'`); err != nil {
-		t.Fatal(err)
-	}
+	tx := lockDatabase(t, path)
 	failedAt := time.Now()
-	if ok, reason := hl.Healthy(); ok {
-		t.Fatal("healthy with the database locked by another process")
-	} else if reason == "" {
-		t.Error("unhealthy without a reason")
-	}
+	testutil.Eventually(t, 2*interval, "unhealthy with the database locked by another process", func() bool {
+		ok, reason := self.Healthy()
+		return !ok && reason != ""
+	})
 	// Absence over 5 intervals: no ping later than 2 intervals after the failure.
 	quiet := time.After(5 * interval)
 	for waiting := true; waiting; {
@@ -142,53 +134,200 @@ func TestHeartbeatStopsWhileStoreFails(t *testing.T) {
 	if err := tx.Rollback(); err != nil {
 		t.Fatal(err)
 	}
-	rcv.waitPings(t, stopped+2, 4*interval+3*time.Second) // +a check's recording to clear the failure
+	rcv.waitPings(t, stopped+2, storeHold+4*interval+3*time.Second)
 	if s := n.Stats()[0]; s.Delivered < uint64(stopped+1) || s.Kind != config.NotifyHeartbeat {
 		t.Errorf("stats %+v, want at least %d delivered", s, stopped+1)
 	}
 }
 
-// A scheduler that stops finishing checks is trouble too, as is a check
-// whose recording failed; a good recording clears it.
-func TestHealthStalledAndRecordFailures(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
-	var pingErr error
-	rec := &fakeRecorder{}
-	h := newHealth(rec, func(context.Context) error { return pingErr }, []monitor.Check{{Target: monitor.Target{Schedule: "@every 10s", Timeout: 5 * time.Second}}}, clock)
-	if h.stallAfter != 35*time.Second {
-		t.Fatalf("stallAfter %s, want 3 periods + timeout = 35s", h.stallAfter)
+// openHealthStore opens a real database file, closed at cleanup.
+func openHealthStore(t *testing.T) (*store.Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "syncmon.db")
+	st, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if ok, why := h.Healthy(); !ok {
-		t.Fatalf("unhealthy at start: %s", why)
+	t.Cleanup(func() { st.Close() })
+	return st, path
+}
+
+// lockDatabase holds the database's write lock from another connection,
+// as another process would, until the test rolls the transaction back.
+func lockDatabase(t *testing.T, path string) *sql.Tx {
+	t.Helper()
+	lock, err := sql.Open("sqlite3", "file:"+path+"?_txlock=exclusive&_busy_timeout=100")
+	if err != nil {
+		t.Fatal(err)
 	}
-	now = now.Add(36 * time.Second)
-	if ok, _ := h.Healthy(); ok {
-		t.Fatal("healthy after 36s without a finished check, want stalled")
+	t.Cleanup(func() { lock.Close() })
+	tx, err := lock.Begin()
+	if err != nil {
+		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = tx.Rollback() })
+	if _, err := tx.Exec(`INSERT INTO health (id, at) VALUES (1, 'x') ON CONFLICT (id) DO UPDATE SET at = 'x'`); err != nil {
+		t.Fatal(err)
+	}
+	return tx
+}
+
+// healthViews is what each outside view says of SyncMon's health after
+// one look of the self-monitor.
+type healthViews struct {
+	healthy bool    // SelfWatch.Healthy: what the heartbeat channel follows
+	readyz  int     // GET /readyz's status
+	gauge   float64 // syncmon_healthy
+	alerted bool    // the look found store or checks trouble: a syncmon alert opens
+	reason  string
+}
+
+// agree reports whether every view tells the same story.
+func (v healthViews) agree() bool {
+	return v.healthy == (v.readyz == http.StatusOK) && v.healthy == (v.gauge == 1) && v.healthy == !v.alerted
+}
+
+// spyRecorder keeps the findings of the self-monitor's last look on their
+// way to the store: the syncmon alerts are a function of them.
+type spyRecorder struct {
+	monitor.SelfRecorder
+	mu   sync.Mutex
+	last []monitor.Finding
+}
+
+func (r *spyRecorder) RecordSelf(ctx context.Context, fs []monitor.Finding) error {
+	r.mu.Lock()
+	r.last = fs
+	r.mu.Unlock()
+	return r.SelfRecorder.RecordSelf(ctx, fs)
+}
+
+func (r *spyRecorder) trouble() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, f := range r.last {
+		if f.Group == monitor.ComponentStore || f.Group == monitor.ComponentCheck {
+			return true
+		}
+	}
+	return false
+}
+
+// The heartbeat channel, /readyz, syncmon_healthy and the syncmon alerts
+// have one judge, and so agree after every look: while the scheduler
+// stalls (its only collector wedged), once it runs again, and while the
+// store cannot write (another process holds its lock). Wired as serve
+// wires them, on a real database and a real HTTP server.
+func TestHealthViewsAgreeOnStallAndStoreFault(t *testing.T) {
 	ctx := context.Background()
-	_ = h.Record(ctx, monitor.Target{}, monitor.Observation{})
-	if ok, why := h.Healthy(); !ok {
-		t.Fatalf("unhealthy after a check: %s", why)
+	st, path := openHealthStore(t)
+	var wedged atomic.Bool
+	release := make(chan struct{})
+	target := monitor.Target{Name: "demo", Kind: monitor.KindSimulator, Schedule: "@every 1s", Timeout: time.Second,
+		Thresholds: monitor.DefaultThresholds(), Policy: monitor.DefaultPolicy()}
+	collect := monitor.CollectorFunc(func(context.Context) ([]monitor.Process, error) {
+		if wedged.Load() {
+			<-release // a collector that ignores its deadline: the check never finishes
+		}
+		return []monitor.Process{{Program: "MANAGER", Status: monitor.StatusRunning}}, nil
+	})
+	if err := st.SyncTargets(ctx, []string{"demo"}); err != nil {
+		t.Fatal(err)
 	}
-	rec.err = errors.New("commit: database or disk is full")
-	_ = h.Record(ctx, monitor.Target{}, monitor.Observation{})
-	if ok, why := h.Healthy(); ok || why == "" {
-		t.Fatalf("healthy=%v (%q) after a failed recording, want trouble", ok, why)
+	log := slog.New(slog.DiscardHandler)
+	sched, err := monitor.NewScheduler([]monitor.Check{{Target: target, Collector: collect}}, st, log, time.Now)
+	if err != nil {
+		t.Fatal(err)
 	}
-	rec.err = nil
-	_ = h.Record(ctx, monitor.Target{}, monitor.Observation{})
-	pingErr = errors.New("ping database: disk I/O error")
-	if ok, _ := h.Healthy(); ok {
-		t.Fatal("healthy while the store's ping fails")
+	sched.Start()
+	defer sched.Stop(ctx)
+	defer close(release) // before Stop: the wedged checks finish
+
+	self := newSelfWatch(st, sched, true, time.Now, log)
+	spy := &spyRecorder{SelfRecorder: self.Rec}
+	self.Rec = spy
+	metrics := handlers.NewMetrics()
+	if err := metrics.Register(healthGauge(self)); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := handlers.New(handlers.Options{Store: st, Log: log, Version: "test", Metrics: metrics,
+		Ready: readyUnlessUnhealthy(self, func(context.Context) error { return nil })})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	defer srv.Close()
+
+	look := func() healthViews {
+		t.Helper()
+		self.Look(ctx)
+		v := healthViews{alerted: spy.trouble()}
+		v.healthy, v.reason = self.Healthy()
+		v.readyz = httpStatus(t, hs.URL+"/readyz")
+		v.gauge = gaugeValue(t, hs.URL+"/metrics", "syncmon_healthy")
+		if !v.agree() {
+			t.Fatalf("the health views disagree: %+v", v)
+		}
+		return v
+	}
+	lookUntil := func(what string, healthy bool) healthViews {
+		t.Helper()
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			if v := look(); v.healthy == healthy {
+				return v
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within 15 s", what)
+			}
+			time.Sleep(200 * time.Millisecond) // between looks, as Run's ticker
+		}
+	}
+
+	testutil.Eventually(t, 5*time.Second, "a first check finished", func() bool { return !sched.Health().LastFinished.IsZero() })
+	lookUntil("healthy at start", true)
+
+	wedged.Store(true)
+	if v := lookUntil("the stall seen", false); !strings.Contains(v.reason, "checks") {
+		t.Errorf("reason %q, want the checks named", v.reason)
+	}
+	wedged.Store(false)
+	release <- struct{}{} // one wedged check finishes
+	lookUntil("healthy once checks finish again", true)
+
+	lockDatabase(t, path)
+	if v := lookUntil("the store fault seen", false); !strings.Contains(v.reason, "store") {
+		t.Errorf("reason %q, want the store named", v.reason)
 	}
 }
 
-type fakeRecorder struct{ err error }
-
-func (r *fakeRecorder) Record(context.Context, monitor.Target, monitor.Observation) error {
-	return r.err
+func httpStatus(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
-func (r *fakeRecorder) RecordLog(context.Context, monitor.Target, []monitor.LogEntry) error {
-	return r.err
+
+// gaugeValue reads one gauge from a Prometheus text exposition.
+func gaugeValue(t *testing.T, url, name string) float64 {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("parse %s: %v", url, err)
+	}
+	f, ok := families[name]
+	if !ok || len(f.GetMetric()) != 1 {
+		t.Fatalf("%s: no single %s", url, name)
+	}
+	return f.GetMetric()[0].GetGauge().GetValue()
 }

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -37,37 +36,18 @@ func TestShutdownDuringStreamThenRestartLosesNothing(t *testing.T) {
 // The same with the real binary stopped by a real SIGTERM.
 func TestSIGTERMDuringStreamThenRestartLosesNothing(t *testing.T) {
 	t.Parallel()
-	bin := filepath.Join(t.TempDir(), "syncmon")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testutil.Build(t, ".", "")
 	shutdownDuringStream(t, func(t *testing.T, db string) (string, func()) {
-		cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--database", db)
-		logs := &testutil.Buffer{}
-		cmd.Stderr = logs
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
-		t.Cleanup(func() { cmd.Process.Kill() })
-		addr := logs.WaitFor(t, listeningRE, 20*time.Second)
+		p := testutil.Start(t, exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--database", db), nil)
+		addr := p.Listening(t, 20*time.Second)
 		var once sync.Once
 		return "http://" + addr, func() {
 			once.Do(func() {
-				if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-					t.Errorf("SIGTERM: %v", err)
+				if err := p.Stop(t, 20*time.Second); err != nil {
+					t.Errorf("after SIGTERM the server exited with %v, want 0", err)
 				}
-				select {
-				case err := <-exited:
-					if err != nil {
-						t.Errorf("after SIGTERM the server exited with %v, want 0", err)
-					}
-				case <-time.After(20 * time.Second):
-					t.Error("the server did not stop within 20 s of SIGTERM")
-				}
-				if !strings.Contains(logs.String(), "msg=stopped") {
-					t.Errorf("no clean stop in the log:\n%s", logs.String())
+				if !p.Logs.Contains("msg=stopped") {
+					t.Errorf("no clean stop in the log:\n%s", p.Logs.String())
 				}
 			})
 		}

@@ -158,11 +158,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	// health sees every check's recording: the heartbeat channel pings
-	// only while the store takes writes and checks keep finishing.
-	hl := newHealth(st, st.Ping, checks, clock)
 	newSched := func() (*monitor.Scheduler, error) {
-		sched, err := monitor.NewScheduler(checks, hl, log, clock)
+		sched, err := monitor.NewScheduler(checks, st, log, clock)
 		if err != nil {
 			return nil, err
 		}
@@ -183,10 +180,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		defer clu.Close()
 	}
+	// The self-monitor is the one judge of SyncMon's own health (health.go):
+	// its syncmon alerts, the heartbeat channel, /readyz and syncmon_healthy.
+	self := newSelfWatch(st, sched, cfg.Cluster == nil, clock, log)
 	// Notifications follow the event log (the outbox) from each channel's
 	// cursor; deferred after st.Close, so stopped (cancel + wait) before it.
 	// In a cluster only the writer sends (serve_cluster_notify.go).
-	nopts := notify.Options{Log: log, PublicURL: cfg.PublicURL, Health: hl}
+	nopts := notify.Options{Log: log, PublicURL: cfg.PublicURL, Health: self}
 	if clu != nil {
 		nopts.Gate = clu.Gate()
 	}
@@ -198,6 +198,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer notifier.Stop()
+	self.GaveUp = gaveUp(notifier.Stats)
+	if err := metrics.Register(healthGauge(self)); err != nil {
+		return fmt.Errorf("register syncmon_healthy: %w", err)
+	}
 
 	ready := func(context.Context) error {
 		if !sched.Running() {
@@ -209,6 +213,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if clu != nil {
 		ready, clusterStatus = clu.Ready, clu.Status
 	}
+	ready = readyUnlessUnhealthy(self, ready)
 	srv, err := handlers.New(handlers.Options{
 		Cluster: clusterStatus,
 		Metrics: metrics, Notifications: notifier.Stats, WarmSpeech: true,
@@ -263,10 +268,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		housekeeping(houseCtx, st, cfg.Retention, writes, log)
 	}()
-	// The self-monitor watches this node's store, scheduler, channels and
-	// clock. In a cluster it follows the tenure's scheduler, records on the
-	// writer and tells a non-writer's own screens (serve_cluster_self.go).
-	self := newSelfWatch(st, sched.Health, notifier, clock, log)
+	// In a cluster the self-monitor follows the tenure's scheduler, records
+	// on the writer and tells a non-writer's own screens
+	// (serve_cluster_self.go).
 	if clu != nil {
 		self.Checks, self.Rec = clu.ChecksHealth, clu.SelfRecorder()
 	}
@@ -376,51 +380,4 @@ func loadTLS(cfg config.Config) (*tls.Config, error) {
 		return nil, fmt.Errorf("load tls_cert %s and tls_key %s: %w", cfg.TLSCert, cfg.TLSKey, err)
 	}
 	return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}, nil
-}
-
-// storeHold is how long after its newest failed write the store still
-// counts as failing: on a nearly full disk writes fail and succeed by turns.
-const storeHold = 15 * time.Second
-
-// newSelfWatch is the self-monitor (SyncMon's own trouble as syncmon
-// alerts): the store's writes and file, the scheduler, the notification
-// channels, the wall clock. Its Healthy is what an outside watcher (the
-// heartbeat channel) should follow.
-func newSelfWatch(st *store.Store, checks func() monitor.SchedulerHealth, n *notify.Notifier, clock func() time.Time, log *slog.Logger) *monitor.SelfWatch {
-	return &monitor.SelfWatch{
-		Rec: st, Now: clock, Log: log, Checks: checks, GaveUp: gaveUp(n.Stats),
-		Store: func(ctx context.Context) error {
-			if err := st.Ping(ctx); err != nil {
-				return err
-			}
-			if err, at := st.WriteFailure(); err != nil && time.Since(at) < storeHold {
-				return err
-			}
-			return st.CheckFile()
-		},
-	}
-}
-
-// gaveUp lists the channels that gave up on an event and have delivered
-// none since.
-func gaveUp(stats func() []notify.ChannelStats) func() []string {
-	type mark struct{ gaveUp, delivered uint64 }
-	seen := map[string]mark{}
-	bad := map[string]bool{}
-	return func() []string {
-		var out []string
-		for _, c := range stats() {
-			m := seen[c.Name]
-			if c.GaveUp > m.gaveUp {
-				bad[c.Name] = true
-			} else if c.Delivered > m.delivered {
-				bad[c.Name] = false
-			}
-			seen[c.Name] = mark{c.GaveUp, c.Delivered}
-			if bad[c.Name] {
-				out = append(out, c.Name)
-			}
-		}
-		return out
-	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"strconv"
 	"sync"
@@ -13,26 +12,8 @@ import (
 	"time"
 
 	"github.com/syncmon/syncmon/cluster"
+	"github.com/syncmon/syncmon/internal/testutil"
 )
-
-// freePorts asks the OS for n free loopback ports.
-func freePorts(t *testing.T, n int) []int {
-	t.Helper()
-	var ports []int
-	var ls []net.Listener
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	for _, l := range ls {
-		l.Close()
-	}
-	return ports
-}
 
 func testLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
@@ -41,7 +22,7 @@ func testLogger() *slog.Logger {
 // configs is one Config per node of an n-node cluster on loopback.
 func configs(t *testing.T, n int) []cluster.Config {
 	t.Helper()
-	ports := freePorts(t, n)
+	ports := testutil.FreePorts(t, n)
 	var peers []string
 	for _, p := range ports {
 		peers = append(peers, "127.0.0.1:"+strconv.Itoa(p))
@@ -97,18 +78,7 @@ func openAll(t *testing.T, ctx context.Context, nodes []*cluster.Node) {
 // waitFor polls cond until it holds or the timeout passes.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) time.Duration {
 	t.Helper()
-	began := time.Now()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(timeout)
-	for !cond() {
-		select {
-		case <-deadline:
-			t.Fatalf("%s: not within %s", what, timeout)
-		case <-tick.C:
-		}
-	}
-	return time.Since(began)
+	return testutil.Poll(t, timeout, 20*time.Millisecond, what, func() (bool, string) { return cond(), "" })
 }
 
 // readN reads n entries from a node, from seq from.

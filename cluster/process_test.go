@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/syncmon/syncmon/cluster"
+	"github.com/syncmon/syncmon/internal/testutil"
 )
 
 // TestMain doubles as a cluster node when SYNCMON_CLUSTER_NODE is set, so
@@ -140,7 +141,7 @@ func TestKill9Failover(t *testing.T) {
 	}
 	const rounds = 3
 	cfgs := configs(t, 3)
-	ports := freePorts(t, 3)
+	ports := testutil.FreePorts(t, 3)
 	clients := make([]string, 3)
 	out := make(chan line, 10000)
 	began := time.Now()

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -62,30 +61,10 @@ func newProc(t *testing.T) *proc {
 		password: "correct horse battery e2e"}
 }
 
-var (
-	buildMu sync.Mutex
-	builds  = map[string]string{} // release: binary
-)
-
 // syncmonBinary builds the syncmon binary of release once per test run.
 func syncmonBinary(t *testing.T, release string) string {
 	t.Helper()
-	buildMu.Lock()
-	defer buildMu.Unlock()
-	if p, ok := builds[release]; ok {
-		return p
-	}
-	dir, err := os.MkdirTemp("", "syncmon-bin-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(dir, "syncmon")
-	out, err := exec.Command("go", "build", "-ldflags", "-X main.buildVersion="+release, "-o", p, "..").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	builds[release] = p
-	return p
+	return testutil.Build(t, "..", release)
 }
 
 // config is the file the binary runs with: the rig's heartbeat, speech
@@ -127,8 +106,6 @@ func (a *proc) config(t *testing.T) string {
 	return b.String()
 }
 
-var listeningRE = regexp.MustCompile(`msg=listening addr=(\S+)`)
-
 func (a *proc) start(t *testing.T) {
 	t.Helper()
 	a.mu.Lock()
@@ -146,53 +123,20 @@ func (a *proc) start(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(a.config(t)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	mark := len(a.logs.String())
 	cmd := exec.Command(syncmonBinary(t, a.version), "serve", "--config", cfg, "--listen", a.addr)
 	cmd.Env = append(os.Environ(), "SYNCMON_ADMIN_PASSWORD="+a.password)
-	cmd.Stdout, cmd.Stderr = &a.logs, &a.logs
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlive the test binary
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start syncmon: %v", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	p := testutil.Start(t, cmd, &a.logs)
 	var once sync.Once
 	a.stop = func(t *testing.T) {
 		once.Do(func() {
-			cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case err := <-exited:
-				if err != nil {
-					t.Errorf("syncmon exited after SIGTERM: %v", err)
-				}
-			case <-time.After(20 * time.Second):
-				cmd.Process.Kill()
-				<-exited
-				t.Errorf("syncmon did not stop within 20 s of SIGTERM")
+			if err := p.Stop(t, 20*time.Second); err != nil {
+				t.Errorf("syncmon exited after SIGTERM: %v", err)
 			}
 		})
 	}
-	a.kill = func() {
-		once.Do(func() {
-			cmd.Process.Kill()
-			<-exited
-		})
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if m := listeningRE.FindStringSubmatch(a.logs.String()[mark:]); m != nil {
-			a.addr = m[1] // a restart comes back on the same port
-			return
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("syncmon exited (%v):\n%s", err, a.logs.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("syncmon not listening within 30 s:\n%s", a.logs.String())
-		}
-	}
+	a.kill = func() { once.Do(func() { p.Kill(t) }) }
+	a.addr = p.Listening(t, 30*time.Second) // a restart comes back on the same port
 }
 
 // startProc starts a proc configured by configure and stops it at cleanup.

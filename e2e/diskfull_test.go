@@ -1,56 +1,16 @@
 package e2e
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/syncmon/syncmon/internal/testutil"
 	"github.com/syncmon/syncmon/monitor"
 )
-
-// mountTmpfs mounts a tmpfs of size at a new directory, unmounted at
-// cleanup. Where mounting is impossible (not root, no CAP_SYS_ADMIN) the
-// test is skipped, or fails under SYNCMON_REQUIRE_TOOLS=1.
-func mountTmpfs(t *testing.T, size string) string {
-	t.Helper()
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		msg := fmt.Sprintf("mount -t tmpfs is not possible here: %v: %s", err, out)
-		if os.Getenv("SYNCMON_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("%s (SYNCMON_REQUIRE_TOOLS=1)", msg)
-		}
-		t.Skip("skipped: " + msg)
-	}
-	t.Cleanup(func() { _ = exec.Command("umount", "-l", dir).Run() })
-	return dir
-}
-
-// fillDisk writes to dir until the filesystem is full and returns the file,
-// so that the test can free the space again.
-func fillDisk(t *testing.T, dir, name string) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	f, err := os.Create(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	buf := make([]byte, 64<<10)
-	for {
-		if _, err := f.Write(buf); err != nil {
-			if errors.Is(err, syscall.ENOSPC) {
-				return p
-			}
-			t.Fatal(err)
-		}
-	}
-}
 
 // pageAlertJS finds, in the page's alerts, the one of rule and group.
 func pageAlertJS(rule, group string) string {
@@ -76,13 +36,13 @@ type pageAlert struct {
 func TestDiskFullAbendShownAndSpokenInBrowser(t *testing.T) {
 	needTools(t)
 	t.Parallel()
-	dir := mountTmpfs(t, "8m")
+	dir := testutil.MountTmpfs(t, "8m")
 	// speech_repeat long: every utterance the test counts is an announcement.
 	a := startPage(t, func(a *proc) { a.db, a.repeat = filepath.Join(dir, "syncmon.db"), time.Hour })
 	p := openIn(t, newProfile(t), a.url("/"), pageOpts{lang: "en", scripts: []string{stub(voicesBoth, "")}})
 	p.waitFor(t, 10*time.Second, "the page's repeat check runs", `window.syncmon.state().checks > 0`)
 
-	filler := fillDisk(t, dir, "filler")
+	filler := testutil.FillDisk(t, dir, "filler")
 	storeJS := pageAlertJS(monitor.RuleSyncMon, monitor.ComponentStore)
 	p.waitFor(t, 30*time.Second, "the syncmon/store alert reached the page", storeJS+` !== null`)
 	store := eval[pageAlert](t, p, storeJS)
@@ -92,7 +52,7 @@ func TestDiskFullAbendShownAndSpokenInBrowser(t *testing.T) {
 	p.waitSpoken(t, 10*time.Second, store.Speech.En, 1)
 	p.waitFor(t, 5*time.Second, "the not-being-recorded banner", `!document.getElementById('unrecorded').hidden`)
 	// Keep the disk full: the database may have freed pages meanwhile.
-	filler2 := fillDisk(t, dir, "filler2")
+	filler2 := testutil.FillDisk(t, dir, "filler2")
 
 	abendAt := time.Now()
 	a.set(t, "prod-east", rep1Abended()...)

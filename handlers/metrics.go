@@ -58,6 +58,10 @@ func NewMetrics() *Metrics {
 	return m
 }
 
+// Register adds a collector of the caller's (SyncMon's own health) to
+// what /metrics serves.
+func (m *Metrics) Register(c prometheus.Collector) error { return m.reg.Register(c) }
+
 // ObserveCheck records one finished check (monitor.Scheduler.OnCheck).
 func (m *Metrics) ObserveCheck(obs monitor.Observation, took time.Duration) {
 	m.checkDuration.WithLabelValues(obs.Target).Observe(took.Seconds())

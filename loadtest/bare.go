@@ -5,12 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
-	"runtime"
-	"runtime/debug"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -51,18 +46,7 @@ func serveBare() error {
 	hs := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
 	go hs.Serve(ln)
 	fmt.Printf("listening %s\n", ln.Addr())
-	sig := make(chan os.Signal, 4)
-	signal.Notify(sig, syscall.SIGUSR1, syscall.SIGTERM, os.Interrupt)
-	for s := range sig {
-		if s != syscall.SIGUSR1 {
-			break
-		}
-		runtime.GC()
-		debug.FreeOSMemory()
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		fmt.Printf("mem %d %d %d\n", ms.HeapInuse, ms.StackInuse, runtime.NumGoroutine())
-	}
+	reportMemoryUntilStopped(nil)
 	_ = m.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -162,28 +162,40 @@ func serve(path, cpuProfile, memProfile string) error {
 	go hs.Serve(ln)
 	fmt.Printf("listening %s\n", ln.Addr())
 
-	sig := make(chan os.Signal, 4)
-	signal.Notify(sig, syscall.SIGUSR1, syscall.SIGTERM, os.Interrupt)
-	for s := range sig {
-		if s != syscall.SIGUSR1 {
-			break
-		}
-		runtime.GC()
-		debug.FreeOSMemory()
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
+	reportMemoryUntilStopped(func() {
 		if memProfile != "" { // overwritten each time: the last one has every client
 			if f, err := os.Create(memProfile); err == nil {
 				pprof.Lookup("heap").WriteTo(f, 0)
 				f.Close()
 			}
 		}
-		fmt.Printf("mem %d %d %d\n", ms.HeapInuse, ms.StackInuse, runtime.NumGoroutine())
-	}
+	})
 	srv.Close()
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	return hs.Shutdown(sctx)
+}
+
+// reportMemoryUntilStopped waits for SIGTERM or an interrupt. On every
+// SIGUSR1 it collects garbage, calls also (nil: nothing) and prints
+// "mem HEAPINUSE STACKINUSE GOROUTINES" for the driver.
+func reportMemoryUntilStopped(also func()) {
+	sig := make(chan os.Signal, 4)
+	signal.Notify(sig, syscall.SIGUSR1, syscall.SIGTERM, os.Interrupt)
+	defer signal.Stop(sig)
+	for s := range sig {
+		if s != syscall.SIGUSR1 {
+			return
+		}
+		runtime.GC()
+		debug.FreeOSMemory()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		if also != nil {
+			also()
+		}
+		fmt.Printf("mem %d %d %d\n", ms.HeapInuse, ms.StackInuse, runtime.NumGoroutine())
+	}
 }
 
 // child is the server process as the driver sees it.

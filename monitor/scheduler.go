@@ -96,12 +96,13 @@ type Scheduler struct {
 	// OnCheck, when set, is told of every finished check (metrics).
 	OnCheck func(obs Observation, took time.Duration)
 
-	period time.Duration // the shortest schedule's
-	health sync.Mutex    // guards the fields below (Health)
-	start  time.Time
-	last   time.Time
-	failed map[string]bool // by target: the last check failed
-	count  int
+	period  time.Duration // the shortest schedule's
+	timeout time.Duration // the longest check timeout
+	health  sync.Mutex    // guards the fields below (Health)
+	start   time.Time
+	last    time.Time
+	failed  map[string]bool // by target: the last check failed
+	count   int
 }
 
 // Health reports when checks last finished and which targets fail, for the
@@ -109,7 +110,7 @@ type Scheduler struct {
 func (s *Scheduler) Health() SchedulerHealth {
 	s.health.Lock()
 	defer s.health.Unlock()
-	h := SchedulerHealth{Started: s.start, LastFinished: s.last, Period: s.period, Targets: s.count}
+	h := SchedulerHealth{Started: s.start, LastFinished: s.last, Period: s.period, Timeout: s.timeout, Targets: s.count}
 	for t, bad := range s.failed {
 		if bad {
 			h.Failing = append(h.Failing, t)
@@ -140,6 +141,11 @@ func NewScheduler(checks []Check, rec Recorder, log *slog.Logger, now func() tim
 		if p, err := ParseSchedule(c.Target.Schedule); err == nil && p > 0 && (s.period == 0 || p < s.period) {
 			s.period = p
 		}
+		timeout := c.Target.Timeout
+		if timeout <= 0 {
+			timeout = DefaultCheckTimeout
+		}
+		s.timeout = max(s.timeout, timeout)
 		j := s.job(c)
 		if _, err := s.cron.AddJob(c.Target.Schedule, j); err != nil {
 			cancel()

@@ -51,8 +51,10 @@ type SelfRecorder interface {
 type SelfWatch struct {
 	Rec SelfRecorder
 	// Store reports the database's write health: nil when writes succeed.
-	// It is called every look and may try a write (a ping).
-	Store func(ctx context.Context) error
+	// It is called every look and may try a write (a ping), with a deadline
+	// of StoreTimeout (3 s when zero): a write that waits longer fails.
+	Store        func(ctx context.Context) error
+	StoreTimeout time.Duration
 	// Checks reports the scheduler's view (see Scheduler.Health).
 	Checks func() SchedulerHealth
 	// GaveUp lists the notification channels that gave up on an event and
@@ -64,13 +66,14 @@ type SelfWatch struct {
 	Interval time.Duration // between looks; 2 s when zero
 	Log      *slog.Logger
 
-	mu       sync.Mutex
-	healthy  bool
-	reason   string
-	prevWall time.Time // wall reading at the last look, monotonic stripped
-	prevMono time.Time // time.Now at the last look (monotonic)
-	jumpAt   time.Time // monotonic time of the last jump
-	jump     time.Duration
+	mu         sync.Mutex
+	healthy    bool
+	reason     string
+	storeSince time.Time // when the store check in progress began; zero when none
+	prevWall   time.Time // wall reading at the last look, monotonic stripped
+	prevMono   time.Time // time.Now at the last look (monotonic)
+	jumpAt     time.Time // monotonic time of the last jump
+	jump       time.Duration
 }
 
 // SchedulerHealth is what the scheduler says of its checks.
@@ -78,16 +81,25 @@ type SchedulerHealth struct {
 	Started      time.Time     // when Start ran (monotonic); zero before
 	LastFinished time.Time     // when the newest check finished (monotonic)
 	Period       time.Duration // the shortest schedule's period
+	Timeout      time.Duration // the longest check timeout
 	Targets      int
 	Failing      []string // targets whose last check failed
 }
 
 // Healthy reports whether SyncMon can do its job: its store writes and its
-// checks run. The reason says what is wrong when not. For the heartbeat
-// notifier: an outside watcher should hear nothing while this is false.
+// checks run. The reason says what is wrong when not. It is the verdict of
+// the last look, the one behind the syncmon/store and syncmon/checks
+// alerts, so that everything told outside agrees with them: the heartbeat
+// channel (an outside watcher hears nothing while this is false), /readyz
+// and the syncmon_healthy metric read it. Before the first look it is true.
 func (w *SelfWatch) Healthy() (bool, string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	// A store check that waits (behind a write stuck on a lock) is a store
+	// that cannot write: say so now, not when the look ends.
+	if d := w.storeTimeout(); !w.storeSince.IsZero() && time.Since(w.storeSince) > d {
+		return false, fmt.Sprintf("store: no write within %s", d)
+	}
 	if w.prevMono.IsZero() {
 		return true, "not looked yet"
 	}
@@ -129,7 +141,7 @@ func (w *SelfWatch) Findings(ctx context.Context, mono time.Time) []Finding {
 	var out []Finding
 	healthy, reasons := true, []string{}
 	if w.Store != nil {
-		if err := w.Store(ctx); err != nil {
+		if err := w.storeHealth(ctx); err != nil {
 			healthy = false
 			reasons = append(reasons, "store: "+err.Error())
 			out = append(out, selfFinding(ComponentStore, SeverityCritical,
@@ -190,8 +202,32 @@ func (w *SelfWatch) Findings(ctx context.Context, mono time.Time) []Finding {
 	return out
 }
 
+// storeHealth runs the Store check with its deadline, noting while it runs.
+func (w *SelfWatch) storeHealth(ctx context.Context) error {
+	w.mu.Lock()
+	w.storeSince = time.Now()
+	w.mu.Unlock()
+	defer func() {
+		w.mu.Lock()
+		w.storeSince = time.Time{}
+		w.mu.Unlock()
+	}()
+	ctx, cancel := context.WithTimeout(ctx, w.storeTimeout())
+	defer cancel()
+	return w.Store(ctx)
+}
+
+func (w *SelfWatch) storeTimeout() time.Duration {
+	if w.StoreTimeout <= 0 {
+		return 3 * time.Second
+	}
+	return w.StoreTimeout
+}
+
 // checksFinding judges the scheduler: stalled (no check finished for 3
-// periods) or every target failing. ok: nothing wrong.
+// of the shortest periods plus the longest check timeout, so that one slow
+// target timing out is not taken for a stall) or every target failing.
+// ok: nothing wrong.
 func checksFinding(h SchedulerHealth, mono time.Time) (f Finding, stalled, ok bool) {
 	if h.Started.IsZero() || h.Targets == 0 {
 		return Finding{}, false, true
@@ -201,7 +237,7 @@ func checksFinding(h SchedulerHealth, mono time.Time) (f Finding, stalled, ok bo
 		if last.IsZero() {
 			last = h.Started
 		}
-		if idle := mono.Sub(last); idle > 3*h.Period {
+		if idle := mono.Sub(last); idle > 3*h.Period+h.Timeout {
 			return selfFinding(ComponentCheck, SeverityCritical,
 				fmt.Sprintf("SyncMon's checks have stalled: none finished for %s", idle.Round(time.Second)),
 				Speech{En: "SyncMon checks have stalled.", Ko: "SyncMon 점검이 멈췄습니다."}), true, false

@@ -3,6 +3,7 @@ package monitor_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -120,5 +121,47 @@ func TestStepSelfOpensAtOnceAndResolvesAtOnce(t *testing.T) {
 	trs = monitor.StepSelf([]monitor.Alert{a}, nil, nil, now)
 	if len(trs) != 1 || trs[0].Type != monitor.AlertResolved {
 		t.Fatalf("resolve: %+v", trs)
+	}
+}
+
+// One slow target timing out is not a stall: the stall threshold is 3 of
+// the shortest periods plus the longest check timeout.
+func TestSelfWatchStallWaitsForTheLongestTimeout(t *testing.T) {
+	start := time.Now()
+	h := monitor.SchedulerHealth{Started: start, LastFinished: start, Period: time.Second, Timeout: 10 * time.Second, Targets: 1}
+	w := &monitor.SelfWatch{Checks: func() monitor.SchedulerHealth { return h }}
+	if got := groups(w.Findings(context.Background(), start.Add(12*time.Second))); len(got) != 0 {
+		t.Fatalf("12 s idle with a 10 s timeout: %v", got)
+	}
+	if _, ok := groups(w.Findings(context.Background(), start.Add(14*time.Second)))[monitor.ComponentCheck]; !ok {
+		t.Fatal("no checks finding after 3 periods + the timeout")
+	}
+}
+
+// A store check stuck past StoreTimeout (a write waiting behind a lock,
+// deaf to its context) makes SyncMon unhealthy at once, before the look ends.
+func TestSelfWatchStuckStoreIsUnhealthyBeforeTheLookEnds(t *testing.T) {
+	release := make(chan struct{})
+	w := &monitor.SelfWatch{StoreTimeout: 20 * time.Millisecond, Store: func(context.Context) error {
+		<-release
+		return nil
+	}}
+	done := make(chan struct{})
+	go func() { defer close(done); w.Findings(context.Background(), time.Now()) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ok, why := w.Healthy()
+		if !ok && strings.Contains(why, "no write within") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Healthy = %v %q with the store check stuck, want unhealthy", ok, why)
+		}
+		time.Sleep(5 * time.Millisecond) // a poll interval
+	}
+	close(release)
+	<-done
+	if ok, why := w.Healthy(); !ok {
+		t.Fatalf("unhealthy after the store check succeeded: %s", why)
 	}
 }

@@ -3,7 +3,6 @@ package errlog_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,12 +11,8 @@ import (
 
 	"github.com/syncmon/syncmon/monitor"
 	"github.com/syncmon/syncmon/monitor/errlog"
+	"github.com/syncmon/syncmon/monitor/internal/golden"
 )
-
-// updateDepth rewrites the classifier's golden files:
-//
-//	go test ./monitor/errlog/ -run TestClassifyGolden -update-depth
-var updateDepth = flag.Bool("update-depth", false, "rewrite testdata/depth/*.golden.json")
 
 // classifiedLine is one line of a golden file.
 type classifiedLine struct {
@@ -63,27 +58,7 @@ func TestClassifyGolden(t *testing.T) {
 				}
 				got = append(got, cl)
 			}
-			var buf bytes.Buffer
-			enc := json.NewEncoder(&buf)
-			enc.SetEscapeHTML(false)
-			enc.SetIndent("", "  ")
-			if err := enc.Encode(got); err != nil {
-				t.Fatal(err)
-			}
-			golden := strings.TrimSuffix(in, filepath.Ext(in)) + ".golden.json"
-			if *updateDepth {
-				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("read golden: %v (run go test -update-depth to create it)", err)
-			}
-			if !bytes.Equal(buf.Bytes(), want) {
-				t.Errorf("%s differs (run go test -update-depth, then review)\ngot:\n%s", golden, buf.Bytes())
-			}
+			golden.Check(t, strings.TrimSuffix(in, filepath.Ext(in))+".golden.json", got)
 		})
 	}
 }

@@ -19,7 +19,8 @@ import (
 // A GGSCI ERROR line in a STATS reply is an *Error; output with neither
 // reply is a *monitor.ParseError.
 func ParseActivity(out []byte, now time.Time) ([]monitor.Activity, error) {
-	if err := depthCheckSize(out, "activity"); err != nil {
+	r, err := readText(out, "activity")
+	if err != nil {
 		return nil, err
 	}
 	stats, serr := ParseStats(bytes.NewReader(out))
@@ -27,7 +28,7 @@ func ParseActivity(out []byte, now time.Time) ([]monitor.Activity, error) {
 	if errors.As(serr, &ge) {
 		return nil, serr
 	}
-	pos, order := readPositions(out)
+	pos, order := readPositions(r)
 	if serr != nil && len(order) == 0 {
 		return nil, &monitor.ParseError{What: "activity", Reason: "neither a STATS nor a STATUS reply"}
 	}
@@ -101,7 +102,7 @@ func statsTotals(s Stats) (ops, discards *int64, since *time.Time) {
 }
 
 // readPositions finds each STATUS reply's read position, by "PROGRAM GROUP".
-func readPositions(out []byte) (map[string]string, []string) {
+func readPositions(r *reply) (map[string]string, []string) {
 	pos := map[string]string{}
 	var order []string
 	cur, reading := "", false
@@ -116,12 +117,11 @@ func readPositions(out []byte) (map[string]string, []string) {
 		}
 		cur, reading, thread, seq, rba = "", false, "", "", ""
 	}
-	for _, line := range depthSplitLines(out) {
-		if rest, prompt := depthStripPrompt(line); prompt {
+	for l := range r.lines() {
+		if l.prompt {
 			flush()
-			line = rest
 		}
-		t := strings.TrimSpace(line)
+		t := l.trim
 		if program, group, ok := parseSendingRequest(t, "STATUS"); ok {
 			flush()
 			cur, reading = program+" "+group, true

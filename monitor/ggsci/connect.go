@@ -55,17 +55,18 @@ func (s *observing) connect(c monitor.Connect) error {
 // failure why the deployment could not be reached; both empty when it
 // connected. An answer without an ERROR line whose prompt still says
 // "(not connected)" is a refusal too.
-func parseConnectReply(reply []byte) (refusal, failure string) {
-	for _, l := range depthSplitLines(reply) {
-		rest, _ := depthStripPrompt(l)
-		if msg, ok := depthErrorText(strings.TrimSpace(rest)); ok {
+func parseConnectReply(out []byte) (refusal, failure string) {
+	r := &reply{what: "connect", data: strings.ToValidUTF8(string(out), "\uFFFD")}
+	for l := range r.lines() {
+		if l.isErr {
+			msg := l.errMsg
 			if loginRefusal(msg) {
 				return depthClip(msg, 300), ""
 			}
 			return "", depthClip(msg, 300)
 		}
 	}
-	if last := lastLine(reply); strings.Contains(last, "(not connected)") {
+	if last := lastLine(out); strings.Contains(last, "(not connected)") {
 		return "the Admin Client is still not connected after CONNECT", ""
 	}
 	return "", ""

@@ -1,10 +1,8 @@
 package ggsci_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,12 +11,8 @@ import (
 
 	"github.com/syncmon/syncmon/monitor"
 	"github.com/syncmon/syncmon/monitor/ggsci"
+	"github.com/syncmon/syncmon/monitor/internal/golden"
 )
-
-// updateDepth rewrites the golden files of the issue-15 parsers:
-//
-//	go test ./monitor/ggsci/ -run TestDepthGolden -update-depth
-var updateDepth = flag.Bool("update-depth", false, "rewrite testdata/depth/**/*.golden.json")
 
 // depthNow is the clock every golden file was written with.
 var depthNow = time.Date(2024, 5, 14, 12, 0, 0, 0, time.UTC)
@@ -60,30 +54,6 @@ func depthInputs(tb testing.TB, dir string) []string {
 	return out
 }
 
-func depthGolden(tb testing.TB, path string, got any) {
-	tb.Helper()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(got); err != nil {
-		tb.Fatalf("marshal %s: %v", path, err)
-	}
-	if *updateDepth {
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			tb.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatalf("read golden %s: %v (run go test -update-depth to create it)", path, err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		tb.Errorf("%s differs (run go test -update-depth, then review the diff)\ngot:\n%s\nwant:\n%s", path, buf.Bytes(), want)
-	}
-}
-
 func TestDepthGolden(t *testing.T) {
 	for dir, parse := range depthParsers {
 		for _, in := range depthInputs(t, dir) {
@@ -105,7 +75,7 @@ func TestDepthGolden(t *testing.T) {
 						t.Errorf("error %v matches no monitor error", err)
 					}
 				}
-				depthGolden(t, strings.TrimSuffix(in, filepath.Ext(in))+".golden.json", r)
+				golden.Check(t, strings.TrimSuffix(in, filepath.Ext(in))+".golden.json", r)
 			})
 		}
 	}

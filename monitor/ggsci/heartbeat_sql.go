@@ -95,13 +95,14 @@ var heartbeatErrRE = regexp.MustCompile(`\b(ORA-\d{5}|SP2-\d{4})\b`)
 // keeps the signature of the other parsers.
 func ParseHeartbeatSQL(out []byte, now time.Time) ([]monitor.Heartbeat, error) {
 	const what = "heartbeat query"
-	if err := depthCheckSize(out, what); err != nil {
+	r, err := readText(out, what)
+	if err != nil {
 		return nil, err
 	}
 	hbs := []monitor.Heartbeat{}
 	rows, want, ended := 0, int64(-1), false
-	for n, line := range depthSplitLines(out) {
-		t := strings.TrimSpace(line)
+	for l := range r.lines() {
+		t := l.trim
 		if m := heartbeatErrRE.FindString(t); m != "" && !strings.HasPrefix(t, "GGLAG|") {
 			return nil, &HeartbeatSQLError{Code: m, Message: depthClip(t, 300)}
 		}
@@ -111,11 +112,11 @@ func ParseHeartbeatSQL(out []byte, now time.Time) ([]monitor.Heartbeat, error) {
 		case strings.HasPrefix(t, "GGLAG|"):
 			f := strings.Split(t, "|")
 			if len(f) != 10 {
-				return nil, &monitor.ParseError{What: what, Line: n + 1, Reason: fmt.Sprintf("row has %d fields, want 10", len(f))}
+				return nil, &monitor.ParseError{What: what, Line: l.n, Reason: fmt.Sprintf("row has %d fields, want 10", len(f))}
 			}
 			count, ok := depthInt(f[1])
 			if !ok || (want >= 0 && count != want) {
-				return nil, &monitor.ParseError{What: what, Line: n + 1, Reason: "unreadable row count " + strconv.Quote(depthClip(f[1], 20))}
+				return nil, &monitor.ParseError{What: what, Line: l.n, Reason: "unreadable row count " + strconv.Quote(depthClip(f[1], 20))}
 			}
 			want = count
 			rows++
@@ -132,7 +133,7 @@ func ParseHeartbeatSQL(out []byte, now time.Time) ([]monitor.Heartbeat, error) {
 				lag, err1 := heartbeatNumber(dir.lag)
 				age, err2 := heartbeatNumber(dir.age)
 				if err := errors.Join(err1, err2); err != nil {
-					return nil, &monitor.ParseError{What: what, Line: n + 1, Reason: dir.name + ": " + err.Error()}
+					return nil, &monitor.ParseError{What: what, Line: l.n, Reason: dir.name + ": " + err.Error()}
 				}
 				hbs = append(hbs, monitor.Heartbeat{
 					Direction: dir.name, From: dir.from, To: dir.to,

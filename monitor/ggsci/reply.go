@@ -1,6 +1,7 @@
 package ggsci
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"iter"
@@ -51,6 +52,18 @@ func readReply(r io.Reader, what string) (*reply, error) {
 		return nil, &monitor.ParseError{What: what, Reason: fmt.Sprintf("output larger than %d bytes", maxOutput)}
 	}
 	return &reply{what: what, data: b.String()}, nil
+}
+
+// readText is readReply for the parsers whose texts are shown as they
+// came (SHOWCH, SHOWTRANS, STATUS positions, CONNECT, the heartbeat
+// query): invalid UTF-8 is replaced.
+func readText(out []byte, what string) (*reply, error) {
+	r, err := readReply(bytes.NewReader(out), what)
+	if err != nil {
+		return nil, err
+	}
+	r.data = strings.ToValidUTF8(r.data, "\uFFFD")
+	return r, nil
 }
 
 // replyLine is one line of a reply.

@@ -52,7 +52,8 @@ var showchHeader = regexp.MustCompile(`(?i)^(EXTRACT|REPLICAT)\s+(\S+)\s+(?:Last
 // *monitor.ParseError.
 func ParseShowCh(out []byte, now time.Time) ([]ShowCh, error) {
 	const what = "showch"
-	if err := depthCheckSize(out, what); err != nil {
+	r, err := readText(out, what)
+	if err != nil {
 		return nil, err
 	}
 	var (
@@ -89,14 +90,14 @@ func ParseShowCh(out []byte, now time.Time) ([]ShowCh, error) {
 		}
 		rec = nil
 	}
-	for n, line := range depthSplitLines(out) {
-		if rest, prompt := depthStripPrompt(line); prompt {
+	for l := range r.lines() {
+		t := l.trim
+		if l.prompt {
 			closeRec()
 			cur = -1
-			line = rest
 		}
-		t := strings.TrimSpace(line)
-		if msg, ok := depthErrorText(t); ok {
+		if l.isErr {
+			msg := depthClip(l.errMsg, 500)
 			closeRec()
 			if p, g, ok := depthGroupNamed(msg); ok {
 				fail(reply(p, g), msg)
@@ -119,7 +120,7 @@ func ParseShowCh(out []byte, now time.Time) ([]ShowCh, error) {
 		if strings.HasPrefix(t, "Recovery Checkpoint") {
 			closeRec()
 			rec = &monitor.Recovery{Process: replies[cur].Group}
-			recLine, hasTime = n+1, false
+			recLine, hasTime = l.n, false
 			continue
 		}
 		if rec == nil {

@@ -47,7 +47,8 @@ type ShowTrans struct {
 // *monitor.ParseError.
 func ParseShowTrans(out []byte, now time.Time) ([]ShowTrans, error) {
 	const what = "showtrans"
-	if err := depthCheckSize(out, what); err != nil {
+	r, err := readText(out, what)
+	if err != nil {
 		return nil, err
 	}
 	var (
@@ -95,14 +96,14 @@ func ParseShowTrans(out []byte, now time.Time) ([]ShowTrans, error) {
 		}
 		tx = nil
 	}
-	for n, line := range depthSplitLines(out) {
-		if rest, prompt := depthStripPrompt(line); prompt {
+	for l := range r.lines() {
+		t := l.trim
+		if l.prompt {
 			closeTx()
 			cur = -1
-			line = rest
 		}
-		t := strings.TrimSpace(line)
-		if msg, ok := depthErrorText(t); ok {
+		if l.isErr {
+			msg := depthClip(l.errMsg, 500)
 			closeTx()
 			if _, g, ok := depthGroupNamed(msg); ok {
 				fail(reply(g), msg)
@@ -122,7 +123,7 @@ func ParseShowTrans(out []byte, now time.Time) ([]ShowTrans, error) {
 		}
 		if len(t) >= 20 && strings.Trim(t, "-") == "" {
 			closeTx()
-			tx, txLine, txErr = &monitor.Transaction{}, n+1, ""
+			tx, txLine, txErr = &monitor.Transaction{}, l.n, ""
 			continue
 		}
 		if tx == nil {
@@ -151,7 +152,7 @@ func ParseShowTrans(out []byte, now time.Time) ([]ShowTrans, error) {
 				st, err = time.ParseInLocation("2006-01-02 15:04:05", value, now.Location())
 			}
 			if err != nil {
-				txErr = fmt.Sprintf("line %d: unreadable Start Time %q", n+1, depthClip(value, 40))
+				txErr = fmt.Sprintf("line %d: unreadable Start Time %q", l.n, depthClip(value, 40))
 				continue
 			}
 			age := depthAge(now, st)

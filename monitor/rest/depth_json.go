@@ -3,8 +3,6 @@ package rest
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"math"
 	"regexp"
 	"strconv"
@@ -14,11 +12,12 @@ import (
 	"github.com/syncmon/syncmon/monitor"
 )
 
-// Shared helpers of the issue-14 parsers (deployments.go, paths.go,
-// heartbeat.go, inflight.go, events.go). They repeat, under depth* names,
-// what rest_parse.go does for the first-wave parsers (readEnvelope,
-// notJSON, flexInt …), so that both files could land in this package
-// independently. TODO(dedupe): fold the two sets together once merged.
+// Helpers of the issue-14 parsers (deployments.go, paths.go, heartbeat.go,
+// inflight.go, events.go). They read the envelope, and describe bodies
+// that are not one, with parse.go's parseEnvelope, notJSON and noResponse.
+// The depth* value readers are kept apart from parse.go's on purpose: they
+// are more lenient (numeric strings, "1,234", several time layouts) and
+// the first-wave goldens pin the stricter readings.
 //
 // Every body is the standard envelope
 //
@@ -28,39 +27,16 @@ import (
 // 401) are a *monitor.ParseError that says what the body looked like; so is
 // JSON of the wrong shape. No parser panics on any input.
 
-// depthEnvelope is the standard response with its parts left raw.
-type depthEnvelope struct {
-	Messages []json.RawMessage
-	Response json.RawMessage
-}
-
-// depthRead decodes the envelope of body.
-func depthRead(body []byte, what string) (depthEnvelope, error) {
-	var raw struct {
-		Messages json.RawMessage `json:"messages"`
-		Response json.RawMessage `json:"response"`
-	}
-	if err := json.Unmarshal(body, &raw); err != nil {
-		return depthEnvelope{}, depthNotJSON(what, body, err)
-	}
-	env := depthEnvelope{Response: raw.Response}
-	if hasValue(raw.Messages) {
-		// A messages field of the wrong shape is ignored: the payload matters.
-		_ = json.Unmarshal(raw.Messages, &env.Messages)
-	}
-	return env, nil
-}
-
 // depthResponse decodes body's response into v, which must be a pointer to
 // a struct. A body without a response, or whose response is not an object,
 // is an error.
-func depthResponse(body []byte, what string, v any) (depthEnvelope, error) {
-	env, err := depthRead(body, what)
+func depthResponse(body []byte, what string, v any) (envelope, error) {
+	env, err := parseEnvelope(body, what)
 	if err != nil {
 		return env, err
 	}
 	if !hasValue(env.Response) {
-		return env, depthNoResponse(what, env)
+		return env, noResponse(what, env)
 	}
 	if t := bytes.TrimSpace(env.Response); len(t) == 0 || t[0] != '{' {
 		return env, &monitor.ParseError{What: what, Reason: "response is not an object"}
@@ -69,53 +45,6 @@ func depthResponse(body []byte, what string, v any) (depthEnvelope, error) {
 		return env, &monitor.ParseError{What: what, Reason: "unexpected response shape: " + cleanSnippet(err.Error(), 160)}
 	}
 	return env, nil
-}
-
-// depthNotJSON describes a body that is not JSON: empty, HTML, a raw HTTP
-// response, truncated, or garbage.
-func depthNotJSON(what string, b []byte, err error) error {
-	t := bytes.TrimSpace(b)
-	var syn *json.SyntaxError
-	switch {
-	case len(t) == 0:
-		return &monitor.ParseError{What: what, Reason: "empty body where JSON was expected"}
-	case t[0] == '<':
-		reason := "HTML where JSON was expected"
-		if m := htmlTitle.FindSubmatch(t); m != nil {
-			if title := cleanSnippet(string(m[1]), 80); title != "" {
-				reason += fmt.Sprintf(" (%q)", title)
-			}
-		}
-		return &monitor.ParseError{What: what, Reason: reason}
-	case bytes.HasPrefix(t, []byte("HTTP/")):
-		line, _, _ := bytes.Cut(t, []byte("\n"))
-		return &monitor.ParseError{What: what, Reason: fmt.Sprintf("raw HTTP response where JSON was expected (%q)", cleanSnippet(string(line), 80))}
-	case errors.As(err, &syn) && strings.Contains(err.Error(), "end of JSON input"):
-		return &monitor.ParseError{What: what, Reason: fmt.Sprintf("truncated JSON (body ends after %d bytes)", len(b))}
-	case errors.As(err, &syn):
-		return &monitor.ParseError{What: what, Reason: fmt.Sprintf("invalid JSON at byte %d", syn.Offset)}
-	default:
-		return &monitor.ParseError{What: what, Reason: "body is not a response envelope: " + cleanSnippet(err.Error(), 160)}
-	}
-}
-
-// depthNoResponse describes a body that carries only messages (an error
-// body such as a 404's).
-func depthNoResponse(what string, env depthEnvelope) error {
-	reason := "body has no response"
-	msgs := depthMessages(env.Messages)
-	for i, m := range msgs {
-		if i == 3 {
-			reason += fmt.Sprintf("; and %d more", len(msgs)-i)
-			break
-		}
-		sep := "; "
-		if i == 0 {
-			sep = ": "
-		}
-		reason += sep + strings.TrimSpace(m.Code+" "+cleanSnippet(m.Message, 200))
-	}
-	return &monitor.ParseError{What: what, Reason: reason}
 }
 
 // depthMaxText bounds any one text field taken from a body.
@@ -141,16 +70,16 @@ func depthMessages(raw []json.RawMessage) []monitor.EventMessage {
 			continue
 		}
 		e := monitor.EventMessage{
-			Severity: depthSeverity(depthStr(m.Severity)),
-			Code:     cleanSnippet(depthStr(m.Code), 20),
-			Process:  depthProcess(depthStr(m.Process)),
-			Message:  cleanSnippet(depthStr(m.Title), depthMaxText),
+			Severity: depthSeverity(str(m.Severity)),
+			Code:     cleanSnippet(str(m.Code), 20),
+			Process:  depthProcess(str(m.Process)),
+			Message:  cleanSnippet(str(m.Title), depthMaxText),
 		}
 		if id, ok := m.ID.int(); ok {
 			e.ID = id
 		}
 		if e.Message == "" {
-			e.Message = cleanSnippet(depthStr(m.Text), depthMaxText)
+			e.Message = cleanSnippet(str(m.Text), depthMaxText)
 		}
 		if e.Code == "" {
 			e.Code = depthCodeRE.FindString(e.Message)
@@ -158,7 +87,7 @@ func depthMessages(raw []json.RawMessage) []monitor.EventMessage {
 		if e.Process == "" {
 			e.Process = depthGroupIn(e.Message)
 		}
-		if t, ok := depthTime(depthStr(m.Issued), time.UTC); ok {
+		if t, ok := depthTime(str(m.Issued), time.UTC); ok {
 			e.At = t
 		}
 		out = append(out, e)
@@ -182,22 +111,9 @@ func depthGroupIn(s string) string {
 	return ""
 }
 
-func depthStr(v any) string {
-	s, _ := v.(string)
-	return s
-}
-
-// depthSeverity maps severities to INFO, WARNING, ERROR ("GGInfo" → INFO).
-func depthSeverity(s string) string {
-	u := strings.TrimPrefix(strings.ToUpper(cleanSnippet(s, 20)), "GG")
-	switch u {
-	case "WARN":
-		return "WARNING"
-	case "FATAL", "SEVERE":
-		return "ERROR"
-	}
-	return u
-}
+// depthSeverity maps severities to INFO, WARNING, ERROR ("GGInfo" → INFO),
+// as restSeverity does, on at most 20 runes of one line.
+func depthSeverity(s string) string { return restSeverity(cleanSnippet(s, 20)) }
 
 // depthProcess upper-cases a process name; "MGR" is the Manager.
 func depthProcess(s string) string {

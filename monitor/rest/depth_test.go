@@ -1,10 +1,8 @@
 package rest_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -13,13 +11,9 @@ import (
 	"time"
 
 	"github.com/syncmon/syncmon/monitor"
+	"github.com/syncmon/syncmon/monitor/internal/golden"
 	"github.com/syncmon/syncmon/monitor/rest"
 )
-
-// updateDepth rewrites the golden files of the issue-14 parsers:
-//
-//	go test ./monitor/rest/ -run TestDepthGolden -update-depth
-var updateDepth = flag.Bool("update-depth", false, "rewrite testdata/depth/**/*.golden.json")
 
 // depthNow is the clock every golden file was written with.
 var depthNow = time.Date(2024, 5, 14, 12, 0, 0, 0, time.UTC)
@@ -78,34 +72,6 @@ func depthFixture(tb testing.TB, name string) []byte {
 	return b
 }
 
-func depthGolden(tb testing.TB, path string, got any) {
-	tb.Helper()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // keep "EXT1 ==> REP1" readable
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(got); err != nil {
-		tb.Fatalf("marshal %s: %v", path, err)
-	}
-	b := buf.Bytes()
-	if *updateDepth {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			tb.Fatal(err)
-		}
-		if err := os.WriteFile(path, b, 0o644); err != nil {
-			tb.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatalf("read golden %s: %v (run go test -update-depth to create it)", path, err)
-	}
-	if !bytes.Equal(b, want) {
-		tb.Errorf("%s differs (run go test -update-depth, then review the diff)\ngot:\n%s\nwant:\n%s", path, b, want)
-	}
-}
-
 func TestDepthGolden(t *testing.T) {
 	for _, p := range depthParsers() {
 		for _, fx := range append(append([]string{}, p.fixtures...), depthBadBodies...) {
@@ -128,7 +94,7 @@ func TestDepthGolden(t *testing.T) {
 					t.Errorf("fixture %s: %v", fx, err)
 				}
 				base := strings.TrimSuffix(fx, filepath.Ext(fx))
-				depthGolden(t, filepath.Join("testdata", "depth", p.name, base+".golden.json"), r)
+				golden.Check(t, filepath.Join("testdata", "depth", p.name, base+".golden.json"), r)
 			})
 		}
 	}

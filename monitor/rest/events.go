@@ -65,18 +65,18 @@ func ParseStatusChanges(body []byte, now time.Time) ([]monitor.StatusChange, err
 			return nil, &monitor.ParseError{What: what, Reason: fmt.Sprintf("entry %d is not an object", i)}
 		}
 		id, ok := c.ID.int()
-		proc := depthProcess(depthStr(c.Process))
+		proc := depthProcess(str(c.Process))
 		if !ok || id < 0 || proc == "" {
 			return nil, &monitor.ParseError{What: what, Reason: fmt.Sprintf("entry %d has no identifier or process", i)}
 		}
 		sc := monitor.StatusChange{
 			ID:        id,
 			Process:   proc,
-			Type:      cleanSnippet(depthStr(c.Type), 64),
-			OGGStatus: cleanSnippet(depthStr(c.Status), 64),
+			Type:      cleanSnippet(str(c.Type), 64),
+			OGGStatus: cleanSnippet(str(c.Status), 64),
 		}
 		sc.Status = depthStateStatus(sc.OGGStatus)
-		if t, ok := depthTime(depthStr(c.Date), time.UTC); ok {
+		if t, ok := depthTime(str(c.Date), time.UTC); ok {
 			sc.At = t
 		}
 		out = append(out, sc)
@@ -94,7 +94,7 @@ func ParseStatusChanges(body []byte, now time.Time) ([]monitor.StatusChange, err
 // response carries no messages of this kind: an empty, non-nil slice.
 func ParseEventMessages(body []byte, now time.Time) ([]monitor.EventMessage, error) {
 	const what = "event messages"
-	env, err := depthRead(body, what)
+	env, err := parseEnvelope(body, what)
 	if err != nil {
 		return nil, err
 	}
@@ -139,12 +139,12 @@ func EventsAfter[T monitor.StatusChange | monitor.EventMessage](entries []T, las
 // of keys, the response itself when it is an array, or the response as the
 // only entry when it is one object (the documentation examples).
 func depthEntries(body []byte, what string, keys ...string) ([]json.RawMessage, error) {
-	env, err := depthRead(body, what)
+	env, err := parseEnvelope(body, what)
 	if err != nil {
 		return nil, err
 	}
 	if !hasValue(env.Response) {
-		return nil, depthNoResponse(what, env)
+		return nil, noResponse(what, env)
 	}
 	t := bytes.TrimSpace(env.Response)
 	var list []json.RawMessage

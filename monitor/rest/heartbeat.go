@@ -52,16 +52,16 @@ func ParseHeartbeats(body []byte, now time.Time) ([]monitor.Heartbeat, error) {
 		case h.LagSeconds.ok && h.AgeSeconds.ok:
 			hb = monitor.Heartbeat{
 				Direction:  monitor.HeartbeatIncoming,
-				From:       cleanSnippet(depthStr(h.Source), 128),
-				To:         cleanSnippet(depthStr(h.Target), 128),
-				Path:       cleanSnippet(depthStr(h.Path), 512),
+				From:       cleanSnippet(str(h.Source), 128),
+				To:         cleanSnippet(str(h.Target), 128),
+				Path:       cleanSnippet(str(h.Path), 512),
 				LagSeconds: h.LagSeconds.v,
 				AgeSeconds: h.AgeSeconds.v,
 			}
 		case h.LagMillis.ok && h.AgeMillis.ok:
 			hb = monitor.Heartbeat{
 				Direction:  monitor.HeartbeatOutgoing,
-				Path:       cleanSnippet(depthStr(h.Name), 512),
+				Path:       cleanSnippet(str(h.Name), 512),
 				LagSeconds: h.LagMillis.v / 1000,
 				AgeSeconds: h.AgeMillis.v / 1000,
 			}

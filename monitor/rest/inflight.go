@@ -25,7 +25,7 @@ const inflightNone = "OGG-25166"
 // OGG-25166 is no open transaction (an empty, non-nil slice).
 func ParseInflightTransactions(body []byte, now time.Time) ([]monitor.Transaction, error) {
 	const what = "inflight transactions"
-	env, err := depthRead(body, what)
+	env, err := parseEnvelope(body, what)
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +35,7 @@ func ParseInflightTransactions(body []byte, now time.Time) ([]monitor.Transactio
 				return []monitor.Transaction{}, nil
 			}
 		}
-		return nil, depthNoResponse(what, env)
+		return nil, noResponse(what, env)
 	}
 	var resp struct {
 		Txns *[]struct {
@@ -55,20 +55,20 @@ func ParseInflightTransactions(body []byte, now time.Time) ([]monitor.Transactio
 	}
 	out := make([]monitor.Transaction, 0, len(*resp.Txns))
 	for i, t := range *resp.Txns {
-		xid := cleanSnippet(depthStr(t.XID), 64)
+		xid := cleanSnippet(str(t.XID), 64)
 		if xid == "" {
 			return nil, &monitor.ParseError{What: what, Reason: fmt.Sprintf("transaction %d has no xid", i)}
 		}
 		tx := monitor.Transaction{
-			Process: strings.ToUpper(cleanSnippet(depthStr(t.Extract), 64)),
+			Process: strings.ToUpper(cleanSnippet(str(t.Extract), 64)),
 			XID:     xid,
 			Items:   t.Items.ptr(),
-			Status:  cleanSnippet(depthStr(t.Status), 64),
+			Status:  cleanSnippet(str(t.Status), 64),
 		}
 		if th, ok := t.RedoThread.int(); ok && th > 0 && th < 1<<16 {
 			tx.RedoThread = int(th)
 		}
-		if st, ok := depthTime(depthStr(t.StartTime), now.Location()); ok {
+		if st, ok := depthTime(str(t.StartTime), now.Location()); ok {
 			age := depthAge(now, st)
 			tx.StartedAt, tx.AgeSeconds = &st, &age
 		}

@@ -166,19 +166,24 @@ type envelope struct {
 	Response json.RawMessage
 }
 
-// readEnvelope reads r whole and decodes the envelope. Non-JSON bodies are
-// described (empty, HTML, truncated) in the ParseError.
+// readEnvelope reads r whole and decodes the envelope (parseEnvelope).
 func readEnvelope(r io.Reader, what string) (envelope, error) {
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return envelope{}, fmt.Errorf("%s: read: %w", what, err)
 	}
+	return parseEnvelope(b, what)
+}
+
+// parseEnvelope decodes the envelope of body. A body that is not JSON is a
+// ParseError that says what it looked like (notJSON).
+func parseEnvelope(body []byte, what string) (envelope, error) {
 	var raw struct {
 		Messages json.RawMessage `json:"messages"`
 		Response json.RawMessage `json:"response"`
 	}
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return envelope{}, notJSON(what, b, err)
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return envelope{}, notJSON(what, body, err)
 	}
 	env := envelope{Response: raw.Response}
 	if hasValue(raw.Messages) {
@@ -198,10 +203,12 @@ func hasValue(raw json.RawMessage) bool {
 var htmlTitle = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
 
 // notJSON turns a JSON decoding failure into a ParseError that says what
-// the body looked like.
+// the body looked like: empty, HTML (with its title), a raw HTTP response,
+// truncated, invalid, or JSON that is not an envelope.
 func notJSON(what string, b []byte, err error) error {
 	t := bytes.TrimSpace(b)
 	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
 	switch {
 	case len(t) == 0:
 		return &monitor.ParseError{What: what, Reason: "empty body where JSON was expected"}
@@ -213,12 +220,17 @@ func notJSON(what string, b []byte, err error) error {
 			}
 		}
 		return &monitor.ParseError{What: what, Reason: reason}
-	case errors.As(err, &syn) && syn.Offset >= int64(len(b)) && strings.Contains(syn.Error(), "end of JSON input"):
+	case bytes.HasPrefix(t, []byte("HTTP/")):
+		line, _, _ := bytes.Cut(t, []byte("\n"))
+		return &monitor.ParseError{What: what, Reason: fmt.Sprintf("raw HTTP response where JSON was expected (%q)", cleanSnippet(string(line), 80))}
+	case errors.As(err, &syn) && strings.Contains(syn.Error(), "end of JSON input"):
 		return &monitor.ParseError{What: what, Reason: fmt.Sprintf("truncated JSON (body ends after %d bytes)", len(b))}
 	case errors.As(err, &syn):
-		return &monitor.ParseError{What: what, Reason: fmt.Sprintf("invalid JSON at byte %d: %v", syn.Offset, err)}
+		return &monitor.ParseError{What: what, Reason: fmt.Sprintf("invalid JSON at byte %d: %s", syn.Offset, cleanSnippet(err.Error(), 160))}
+	case errors.As(err, &typ):
+		return &monitor.ParseError{What: what, Reason: "body is not a response envelope but a JSON " + typ.Value}
 	default:
-		return &monitor.ParseError{What: what, Reason: "unexpected JSON: " + err.Error()}
+		return &monitor.ParseError{What: what, Reason: "body is not a response envelope: " + cleanSnippet(err.Error(), 160)}
 	}
 }
 

@@ -59,12 +59,12 @@ func ParsePathDetail(body []byte, now time.Time) (monitor.Path, error) {
 	if _, err := depthResponse(body, what, &p); err != nil {
 		return monitor.Path{}, err
 	}
-	s := depthStr(p.Status)
+	s := str(p.Status)
 	if strings.TrimSpace(s) == "" {
 		return monitor.Path{}, &monitor.ParseError{What: what, Reason: "response has no status"}
 	}
 	return monitor.Path{
-		Name:   cleanSnippet(depthStr(p.Name), 256),
+		Name:   cleanSnippet(str(p.Name), 256),
 		Status: depthStatus(s),
 		Source: depthURI(p.Source),
 		Target: depthURI(p.Target),
@@ -77,7 +77,7 @@ func depthURI(v any) string {
 	case string:
 		return cleanSnippet(e, 512)
 	case map[string]any:
-		return cleanSnippet(depthStr(e["uri"]), 512)
+		return cleanSnippet(str(e["uri"]), 512)
 	}
 	return ""
 }
@@ -111,10 +111,10 @@ func ParsePathInfo(body []byte, now time.Time) (PathInfo, error) {
 	out := PathInfo{
 		LagSeconds:              in.Lag.ptr(),
 		SinceLagReportedSeconds: in.SinceLagReported.ptr(),
-		SourceExtract:           strings.ToUpper(cleanSnippet(depthStr(in.SourceExtract), 64)),
+		SourceExtract:           strings.ToUpper(cleanSnippet(str(in.SourceExtract), 64)),
 		ProcessID:               in.ProcessID.ptr(),
 	}
-	if t, ok := depthTime(depthStr(in.LastStarted), time.UTC); ok {
+	if t, ok := depthTime(str(in.LastStarted), time.UTC); ok {
 		out.LastStarted = &t
 	}
 	return out, nil

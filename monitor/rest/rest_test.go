@@ -139,7 +139,8 @@ func TestParseStatusQuirks(t *testing.T) {
 		{"status not a string", `{"response":{"status":3}}`, monitor.Process{}, "parse rest status: response has no status"},
 		{"response not an object", `{"response":[1]}`, monitor.Process{}, "response is not a status object"},
 		{"empty", ``, monitor.Process{}, "empty body"},
-		{"top level array", `[]`, monitor.Process{}, "unexpected JSON"},
+		{"top level array", `[]`, monitor.Process{}, "body is not a response envelope but a JSON array"},
+		{"raw HTTP", "HTTP/1.1 401 Unauthorized\r\n\r\n", monitor.Process{}, `raw HTTP response where JSON was expected ("HTTP/1.1 401 Unauthorized")`},
 		{"garbage", `lag=3`, monitor.Process{}, "invalid JSON at byte 1"},
 	}
 	for _, tc := range tests {

@@ -19,16 +19,20 @@ import (
 // packages calls Check rather than declaring its own.
 var update = flag.Bool("update", false, "rewrite testdata/**/*.golden.json files")
 
-// Check marshals got as indented JSON and compares it with the file at path,
-// or rewrites that file when -update is set. A missing golden file is a
+// Check marshals got as indented JSON (with <, > and & as they are, so that
+// "EXT1 ==> REP1" stays readable) and compares it with the file at path, or
+// rewrites that file when -update is set. A missing golden file is a
 // failure that says how to create it.
 func Check(tb testing.TB, path string, got any) {
 	tb.Helper()
-	b, err := json.MarshalIndent(got, "", "  ")
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(got); err != nil {
 		tb.Fatalf("marshal %s: %v", path, err)
 	}
-	b = append(b, '\n')
+	b := buf.Bytes()
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			tb.Fatalf("update %s: %v", path, err)
