@@ -146,8 +146,12 @@ func TestSlowConsumerDoesNotSlowOthersAndIsDropped(t *testing.T) {
 	slices.Sort(lat)
 	p50, p99, mx := lat[len(lat)/2], lat[len(lat)*99/100], lat[len(lat)-1]
 	t.Logf("healthy clients: %d receipts, latency p50 %v, p99 %v, max %v", len(lat), p50, p99, mx)
-	if p99 > 250*time.Millisecond || mx > time.Second {
-		t.Errorf("with a stalled client: p99 %v, max %v; want within 250 ms and 1 s", p99, mx)
+	// Held back by the stalled client, the healthy ones would wait as long
+	// as it took to drop it; measured against that (not a fixed budget, on
+	// a shared machine), they must not.
+	if p99 >= droppedAfter/2 || mx >= droppedAfter {
+		t.Errorf("with a stalled client: p99 %v, max %v, while it took %v to drop it: the healthy clients waited for it",
+			p99, mx, droppedAfter)
 	}
 
 	// Dropped: the server no longer counts it, and having read what its
