@@ -33,6 +33,7 @@ func main() {
 	list := flag.String("targets", "10,100,500,1000", "comma-separated numbers of targets")
 	duration := flag.Duration("duration", 2*time.Minute, "how long each N runs")
 	every := flag.Duration("every", 10*time.Second, "check interval")
+	keep = flag.Bool("keep", false, "keep each run's database and print its path")
 	flag.Parse()
 	fmt.Println("| targets | CPU (share of one core) | RSS | DB growth per hour | check jitter p50 / p99 / max | checks | load average |")
 	fmt.Println("|---|---|---|---|---|---|---|")
@@ -47,12 +48,18 @@ func main() {
 	}
 }
 
+var keep *bool
+
 func run(n int, duration, every time.Duration) error {
 	dir, err := os.MkdirTemp("", "scale-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	if *keep {
+		defer fmt.Fprintf(os.Stderr, "kept %s\n", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
 	path := filepath.Join(dir, "syncmon.db")
 	ctx := context.Background()
 	st, err := store.Open(ctx, path)
