@@ -74,7 +74,7 @@ func (s *Server) dashboard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "dashboard.html", page)
+	return s.renderRevalidated(c, "dashboard.html", page)
 }
 
 // fragments answers GET /fragments?alerts=1&target=NAME… with the parts of

@@ -2,10 +2,14 @@ package handlers
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"html/template"
 	"io/fs"
+	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -144,6 +148,53 @@ func (s *Server) render(c echo.Context, code int, name string, data any) error {
 	}
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 	return c.HTMLBlob(code, buf.Bytes())
+}
+
+// renderRevalidated renders a page that screens fetch again and again (the
+// dashboard, the kiosk: the no-JS meta refresh, the JS page's periodic
+// refresh) with a strong validator: the ETag is a hash of the body, so
+// it changes exactly when what the page shows does (the user, language,
+// CSRF token and every value rendered are in the body). A request whose
+// If-None-Match names it gets 304 and no body. "private, no-cache": the
+// browser may keep the page but must ask each time, and no shared cache
+// keeps it; "no-store" would make the browser keep nothing to revalidate.
+func (s *Server) renderRevalidated(c echo.Context, name string, data any) error {
+	t, ok := s.pages.byName[name]
+	if !ok {
+		return fmt.Errorf("render: no template %s", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	return revalidated(c, buf.Bytes())
+}
+
+// revalidated answers with body and its ETag, or 304 when the client has it.
+func revalidated(c echo.Context, body []byte) error {
+	sum := sha256.Sum256(body)
+	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	h := c.Response().Header()
+	h.Set(echo.HeaderCacheControl, "private, no-cache")
+	h.Set("ETag", etag)
+	h.Add(echo.HeaderVary, "Cookie")
+	h.Add(echo.HeaderVary, "Accept-Language")
+	if inm := c.Request().Header.Get("If-None-Match"); inm != "" && etagMatch(inm, etag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	return c.HTMLBlob(http.StatusOK, body)
+}
+
+// etagMatch reports whether an If-None-Match list names etag (a weak
+// "W/" form of it too, as RFC 9110 compares for If-None-Match).
+func etagMatch(list, etag string) bool {
+	for _, v := range strings.Split(list, ",") {
+		v = strings.TrimPrefix(strings.TrimSpace(v), "W/")
+		if v == etag || v == "*" {
+			return true
+		}
+	}
+	return false
 }
 
 // Page data: one typed struct per template.

@@ -87,13 +87,18 @@
   function show(el, on) { if (el) { if (on) { el.removeAttribute('hidden'); } else { el.setAttribute('hidden', ''); } } }
 
   /* ---- page refresh: swap <main> with the server's rendering --------- */
-  var refreshTimer = null, afterSwap = [];
+  /* The dashboard and the kiosk carry an ETag and "private, no-cache": the
+     browser asks again with If-None-Match, an unchanged page comes back as
+     a 304 (no body on the wire) that XHR shows as its cached 200, and the
+     same text is not swapped in again. */
+  var refreshTimer = null, afterSwap = [], lastHtml = '';
   function scheduleRefresh() {
     if (refreshTimer) { return; }
     refreshTimer = setTimeout(function () {
       refreshTimer = null;
       get(location.pathname + location.search, 10000, function (status, html) {
-        if (status !== 200 || !window.DOMParser) { return; }
+        if (status !== 200 || !window.DOMParser || html === lastHtml) { return; }
+        lastHtml = html;
         var doc = new DOMParser().parseFromString(html, 'text/html');
         /* a page of another kind came back (the sign-in form: the session
            ended): go there properly instead of pasting it in */
@@ -127,6 +132,9 @@
   var partTimer = null, partNames = {}, partAlerts = false;
   function eventChanged(e) {
     var tn = e && e.target && e.target.name, an = e && e.alert && e.alert.target;
+    /* a compacted target.status replayed after a long drop: the target's
+       latest status follows in the same replay */
+    if (e && e.type === 'target.superseded') { return; }
     if (name !== 'dashboard' || !byId('problems') || !window.DOMParser || (!tn && !e.alert)) { scheduleRefresh(); return; }
     if (tn) { partNames[tn] = true; }
     if (e.alert) { partAlerts = true; if (an) { partNames[an] = true; } }

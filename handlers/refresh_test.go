@@ -1,0 +1,62 @@
+package handlers_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"strings"
+	"testing"
+
+	"github.com/syncmon/syncmon/handlers"
+	"github.com/syncmon/syncmon/store"
+)
+
+// TestRefreshOfAnUnchangedPageIs304: the no-JS meta refresh and the JS
+// page's periodic refresh ask again with the ETag they hold; an unchanged
+// dashboard or kiosk costs them a 304 and no body, a changed one the page.
+func TestRefreshOfAnUnchangedPageIs304(t *testing.T) {
+	ts := newTestServer(t, handlers.Options{})
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	get := func(path, etag string) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, ts.URL+path, nil)
+		if etag != "" {
+			req.Header.Set("If-None-Match", etag)
+		}
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res, string(b)
+	}
+	for _, path := range []string{"/", "/kiosk"} {
+		t.Run(path, func(t *testing.T) {
+			first, body := get(path, "")
+			etag := first.Header.Get("ETag")
+			if first.StatusCode != http.StatusOK || etag == "" || !strings.Contains(body, "<main") {
+				t.Fatalf("first GET: got %d, ETag %q; want 200 with an ETag and the page", first.StatusCode, etag)
+			}
+			if cc := first.Header.Get("Cache-Control"); cc != "private, no-cache" {
+				t.Errorf("Cache-Control: got %q, want %q (no-store leaves nothing to revalidate)", cc, "private, no-cache")
+			}
+			if v := strings.Join(first.Header.Values("Vary"), ","); !strings.Contains(v, "Cookie") {
+				t.Errorf("Vary: got %q, want it to name Cookie", v)
+			}
+			again, body := get(path, etag)
+			if again.StatusCode != http.StatusNotModified || body != "" {
+				t.Fatalf("GET with If-None-Match %s: got %d and %d bytes, want 304 and none", etag, again.StatusCode, len(body))
+			}
+			if _, _, err := ts.Store.CreateTestAlert(context.Background(), store.Actor{Name: "t"}, "refresh "+path); err != nil {
+				t.Fatal(err)
+			}
+			changed, body := get(path, etag)
+			if changed.StatusCode != http.StatusOK || changed.Header.Get("ETag") == etag || !strings.Contains(body, "refresh "+path) {
+				t.Fatalf("after an alert: got %d, ETag %q (was %s); want 200, a new ETag and the alert", changed.StatusCode, changed.Header.Get("ETag"), etag)
+			}
+		})
+	}
+}
