@@ -10,6 +10,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"flag"
 	"fmt"
 	"log"
@@ -34,6 +35,7 @@ func main() {
 	duration := flag.Duration("duration", 2*time.Minute, "how long each N runs")
 	every := flag.Duration("every", 10*time.Second, "check interval")
 	keep = flag.Bool("keep", false, "keep each run's database and print its path")
+	events = flag.Bool("events", false, "print the events recorded by type (per hour, bytes each), then compact every superseded target.status as the prune does after an hour, and print them again")
 	flag.Parse()
 	fmt.Println("| targets | CPU (share of one core) | RSS | DB growth per hour | check jitter p50 / p99 / max | checks | load average |")
 	fmt.Println("|---|---|---|---|---|---|---|")
@@ -48,7 +50,7 @@ func main() {
 	}
 }
 
-var keep *bool
+var keep, events *bool
 
 func run(n int, duration, every time.Duration) error {
 	dir, err := os.MkdirTemp("", "scale-")
@@ -114,6 +116,11 @@ func run(n int, duration, every time.Duration) error {
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	_ = sched.Stop(sctx)
+	if *events {
+		if err := eventReport(ctx, st, path, time.Since(t0)+warm); err != nil {
+			return err
+		}
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	slices.Sort(jitter)
@@ -161,4 +168,41 @@ func rssKiB() int64 {
 		}
 	}
 	return 0
+}
+
+// eventReport prints the event log by type, then compacts every superseded
+// target.status (Retention.Superseded of a nanosecond) and prints it again:
+// what the log holds per hour before and after the prune's compaction.
+func eventReport(ctx context.Context, st *store.Store, path string, over time.Duration) error {
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	print := func(when string) error {
+		rows, err := db.QueryContext(ctx, `SELECT type, COUNT(*), AVG(LENGTH(body)) FROM events GROUP BY type ORDER BY type`)
+		if err != nil {
+			return fmt.Errorf("event report: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				typ  string
+				n    int64
+				size float64
+			)
+			if err := rows.Scan(&typ, &n, &size); err != nil {
+				return fmt.Errorf("event report: %w", err)
+			}
+			fmt.Fprintf(os.Stderr, "%s: %s %d events (%.0f per hour), %.0f B of body each\n", when, typ, n, float64(n)/over.Hours(), size)
+		}
+		return rows.Err()
+	}
+	if err := print("recorded"); err != nil {
+		return err
+	}
+	if _, err := st.Prune(ctx, store.Retention{Superseded: time.Nanosecond}); err != nil {
+		return err
+	}
+	return print("compacted")
 }
