@@ -1,7 +1,9 @@
 package handlers_test
 
 import (
+	"compress/gzip"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -58,5 +60,37 @@ func TestRefreshOfAnUnchangedPageIs304(t *testing.T) {
 				t.Fatalf("after an alert: got %d, ETag %q (was %s); want 200, a new ETag and the alert", changed.StatusCode, changed.Header.Get("ETag"), etag)
 			}
 		})
+	}
+}
+
+// TestAPIStateIsGzipped: /api/state carries every target; a client that
+// takes gzip gets it compressed, one that does not gets plain JSON.
+func TestAPIStateIsGzipped(t *testing.T) {
+	ts := fleetServer(t, 20)
+	for _, enc := range []string{"gzip", ""} {
+		req, _ := http.NewRequest(http.MethodGet, ts.URL+"/api/state", nil)
+		if enc != "" {
+			req.Header.Set("Accept-Encoding", enc)
+		}
+		res, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r io.Reader = res.Body
+		if enc == "gzip" {
+			if got := res.Header.Get("Content-Encoding"); got != "gzip" {
+				t.Fatalf("Content-Encoding: got %q, want gzip", got)
+			}
+			if r, err = gzip.NewReader(res.Body); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var st struct {
+			Targets []struct{ Name string } `json:"targets"`
+		}
+		if err := json.NewDecoder(r).Decode(&st); err != nil || len(st.Targets) != 20 {
+			t.Fatalf("Accept-Encoding %q: got %d targets, %v; want 20", enc, len(st.Targets), err)
+		}
+		res.Body.Close()
 	}
 }
