@@ -66,6 +66,25 @@ func TestFragmentReadsTheNamedTargets(t *testing.T) {
 	}
 }
 
+func TestFragmentOfTheProblems(t *testing.T) {
+	ts := fleetServer(t, 15)
+	sick := monitor.Target{Name: "sim-0009", Kind: monitor.KindSimulator, Thresholds: monitor.DefaultThresholds(), Policy: monitor.DefaultPolicy()}
+	obs := monitor.Observation{Target: sick.Name, Kind: sick.Kind, ObservedAt: time.Now(), Processes: []monitor.Process{
+		{Program: "MANAGER", Status: monitor.StatusRunning}, {Program: "REPLICAT", Group: "REP1", Status: monitor.StatusAbended}}}
+	if err := ts.Store.Record(context.Background(), sick, obs); err != nil {
+		t.Fatal(err)
+	}
+	body := fetchPart(t, ts.URL+"/fragments?alerts=1&problems=1")
+	for _, want := range []string{`id="alerts-section"`, `<div id="problems" data-fold="1">`, `<section class="target sev-crit" data-target="sim-0009"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("problems fragment: %s missing from\n%s", want, body)
+		}
+	}
+	if got := strings.Count(body, "data-target="); got != 1 {
+		t.Errorf("problems fragment: got %d targets, want 1 (the healthy 14 change only by events)", got)
+	}
+}
+
 // BenchmarkFragment is what the server spends on one event's fragment
 // (the alert table and one target) as the fleet grows. Before the
 // fragment read only its targets, it read the whole state.

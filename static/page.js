@@ -154,12 +154,19 @@
     }
     if (q.length) { getParts(q.join('&')); }
   }
+  /* the body of a /fragments answer, or null (and a reload) when a whole
+     page came back instead: the sign-in form, the session ended */
+  function parseParts(html) {
+    var doc = new DOMParser().parseFromString('<!DOCTYPE html><html><body>' + html + '</body></html>', 'text/html');
+    if (!doc.body || doc.body.getAttribute('data-page') || doc.querySelector('body[data-page]')) { reload(); return null; }
+    return doc.body;
+  }
   function getParts(query) {
     get('/fragments?' + query, 10000, function (status, html) {
       if (status !== 200) { scheduleRefresh(); return; }
-      var doc = new DOMParser().parseFromString('<!DOCTYPE html><html><body>' + html + '</body></html>', 'text/html');
-      if (!doc.body || doc.body.getAttribute('data-page') || doc.querySelector('body[data-page]')) { reload(); return; }
-      var parts = doc.body.children, missing = false;
+      var got = parseParts(html);
+      if (!got) { return; }
+      var parts = got.children, missing = false;
       for (var i = 0; i < parts.length; i++) {
         var el = document.importNode(parts[i], true);
         if (el.id === 'alerts-section') {
@@ -174,6 +181,42 @@
       for (var k = 0; k < afterSwap.length; k++) { afterSwap[k](); }
     });
   }
+  /* ---- periodic refresh (every ui.page_refresh) -----------------------
+     A safety net for what is not an event: lag figures, check times. A
+     folded dashboard asks only for the alerts and the targets with a
+     problem (what it shows open); its healthy lines change by events, and
+     every tenth time the whole page comes as before. Anything else: the
+     whole page (revalidated: an unchanged one is a 304). */
+  var ticks = 0, lastProblems = '';
+  function periodic() {
+    ticks++;
+    var cur = byId('problems');
+    if (name !== 'dashboard' || !cur || cur.getAttribute('data-fold') !== '1' || !window.DOMParser || ticks % 10 === 0) { scheduleRefresh(); return; }
+    get('/fragments?alerts=1&problems=1', 10000, function (status, html) {
+      if (status !== 200) { scheduleRefresh(); return; }
+      if (html === lastProblems) { return; }
+      var got = parseParts(html);
+      if (!got) { return; }
+      var fresh = got.querySelector('#problems'), alerts = got.querySelector('#alerts-section');
+      cur = byId('problems');
+      if (!fresh || !cur) { scheduleRefresh(); return; }
+      var sick = {}, list = fresh.querySelectorAll('[data-target]'), i;
+      for (i = 0; i < list.length; i++) { sick[list[i].getAttribute('data-target')] = true; }
+      /* a target left the problems and this page missed the event: the whole page */
+      list = cur.querySelectorAll('[data-target]');
+      for (i = 0; i < list.length; i++) { if (!sick[list[i].getAttribute('data-target')]) { scheduleRefresh(); return; } }
+      lastProblems = html;
+      /* a target now among the problems leaves the healthy list */
+      list = document.querySelectorAll('#healthy li[data-target]');
+      for (i = 0; i < list.length; i++) { if (sick[list[i].getAttribute('data-target')]) { list[i].parentNode.removeChild(list[i]); } }
+      cur.parentNode.replaceChild(document.importNode(fresh, true), cur);
+      var ca = byId('alerts-section');
+      if (alerts && ca) { ca.parentNode.replaceChild(document.importNode(alerts, true), ca); }
+      countHealthy();
+      for (i = 0; i < afterSwap.length; i++) { afterSwap[i](); }
+    });
+  }
+
   function targetEl(tn) {
     var all = document.querySelectorAll('[data-target]');
     for (var i = 0; i < all.length; i++) { if (all[i].getAttribute('data-target') === tn) { return all[i]; } }
@@ -203,7 +246,8 @@
     repeatSec: parseInt(attr('speech-repeat'), 10) || 60,
     attr: attr, label: label, now: now, recall: recall, remember: remember,
     reload: reload, checkVersion: checkVersion, get: get, preload: preload, byId: byId, show: show,
-    scheduleRefresh: scheduleRefresh, eventChanged: eventChanged,
+    scheduleRefresh: scheduleRefresh, eventChanged: eventChanged, periodic: periodic,
+    refreshMs: 1000 * (parseInt(attr('refresh'), 10) || 30),
     /* f runs after each refresh replaced <main> */
     afterSwap: function (f) { afterSwap.push(f); }
   };

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/syncmon/syncmon/monitor"
@@ -49,7 +50,11 @@ type Partial struct {
 // and the active alerts, without reading the rest of the fleet, so what a
 // screen's fragment costs does not grow with the fleet. Head is read first,
 // as in State.
-func (s *Store) PartialState(ctx context.Context, names []string) (Partial, error) {
+//
+// With problems, it also reads every target that may be one: unreachable,
+// or named by an active alert. What that costs grows with what is wrong,
+// not with the fleet.
+func (s *Store) PartialState(ctx context.Context, names []string, problems bool) (Partial, error) {
 	p := Partial{Head: s.Head()}
 	tx, err := s.rdb.BeginTx(ctx, nil)
 	if err != nil {
@@ -59,10 +64,34 @@ func (s *Store) PartialState(ctx context.Context, names []string) (Partial, erro
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM targets`).Scan(&p.Count); err != nil {
 		return p, fmt.Errorf("count targets: %w", err)
 	}
-	if p.Targets, err = targetsNamed(ctx, tx, names); err != nil {
+	if p.Alerts, err = queryAlerts(ctx, tx, `WHERE state IN ('open', 'acked') ORDER BY id DESC LIMIT 1000`); err != nil {
 		return p, err
 	}
-	if p.Alerts, err = queryAlerts(ctx, tx, `WHERE state IN ('open', 'acked') ORDER BY id DESC LIMIT 1000`); err != nil {
+	if problems {
+		names = slices.Clone(names)
+		for _, a := range p.Alerts {
+			names = append(names, a.Target)
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT name FROM targets WHERE NOT reachable`)
+		if err != nil {
+			return p, fmt.Errorf("read unreachable targets: %w", err)
+		}
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				rows.Close()
+				return p, fmt.Errorf("read unreachable targets: %w", err)
+			}
+			names = append(names, n)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return p, fmt.Errorf("read unreachable targets: %w", err)
+		}
+		slices.Sort(names)
+		names = slices.Compact(names)
+	}
+	if p.Targets, err = targetsNamed(ctx, tx, names); err != nil {
 		return p, err
 	}
 	return p, nil
