@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -170,19 +171,38 @@ func (s *Server) renderRevalidated(c echo.Context, name string, data any) error 
 	return revalidated(c, buf.Bytes())
 }
 
-// revalidated answers with body and its ETag, or 304 when the client has it.
+// revalidated answers with body and its ETag, or 304 when the client has
+// it; gzip-compressed when the client takes it (its own ETag: another
+// representation of the same page).
 func revalidated(c echo.Context, body []byte) error {
 	sum := sha256.Sum256(body)
+	zipped := strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip")
 	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	if zipped {
+		etag = `"` + hex.EncodeToString(sum[:16]) + `-gz"`
+	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderCacheControl, "private, no-cache")
 	h.Set("ETag", etag)
 	h.Add(echo.HeaderVary, "Cookie")
 	h.Add(echo.HeaderVary, "Accept-Language")
+	h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
 	if inm := c.Request().Header.Get("If-None-Match"); inm != "" && etagMatch(inm, etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
-	return c.HTMLBlob(http.StatusOK, body)
+	if !zipped {
+		return c.HTMLBlob(http.StatusOK, body)
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(body); err != nil {
+		return fmt.Errorf("compress page: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return fmt.Errorf("compress page: %w", err)
+	}
+	h.Set(echo.HeaderContentEncoding, "gzip")
+	return c.Blob(http.StatusOK, echo.MIMETextHTMLCharsetUTF8, buf.Bytes())
 }
 
 // etagMatch reports whether an If-None-Match list names etag (a weak

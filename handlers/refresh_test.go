@@ -42,6 +42,9 @@ func TestRefreshOfAnUnchangedPageIs304(t *testing.T) {
 			if first.StatusCode != http.StatusOK || etag == "" || !strings.Contains(body, "<main") {
 				t.Fatalf("first GET: got %d, ETag %q; want 200 with an ETag and the page", first.StatusCode, etag)
 			}
+			if !first.Uncompressed {
+				t.Errorf("first GET: not gzip-compressed, though the client takes gzip")
+			}
 			if cc := first.Header.Get("Cache-Control"); cc != "private, no-cache" {
 				t.Errorf("Cache-Control: got %q, want %q (no-store leaves nothing to revalidate)", cc, "private, no-cache")
 			}
