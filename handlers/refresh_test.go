@@ -4,13 +4,16 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/syncmon/syncmon/handlers"
+	"github.com/syncmon/syncmon/monitor"
 	"github.com/syncmon/syncmon/store"
 )
 
@@ -95,5 +98,46 @@ func TestAPIStateIsGzipped(t *testing.T) {
 			t.Fatalf("Accept-Encoding %q: got %d targets, %v; want 20", enc, len(st.Targets), err)
 		}
 		res.Body.Close()
+	}
+}
+
+// TestChecksOfAHealthyFleetLeaveTheFoldedPageAlone: checks whose lag moved
+// change nothing a folded dashboard shows of its healthy targets, so its
+// refresh stays a 304.
+func TestChecksOfAHealthyFleetLeaveTheFoldedPageAlone(t *testing.T) {
+	ts := newTestServer(t, handlers.Options{})
+	check := func(lag int64, at time.Time) {
+		for i := range 15 {
+			tg := monitor.Target{Name: fmt.Sprintf("t-%02d", i), Kind: monitor.KindSimulator, Thresholds: monitor.DefaultThresholds(), Policy: monitor.DefaultPolicy()}
+			obs := monitor.Observation{Target: tg.Name, Kind: tg.Kind, ObservedAt: at, Processes: []monitor.Process{
+				{Program: "MANAGER", Status: monitor.StatusRunning},
+				{Program: "REPLICAT", Group: "REP1", Status: monitor.StatusRunning, LagSeconds: &lag}}}
+			if err := ts.Store.Record(context.Background(), tg, obs); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	get := func(etag string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, ts.URL+"/", nil)
+		if etag != "" {
+			req.Header.Set("If-None-Match", etag)
+		}
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res
+	}
+	now := time.Now()
+	check(1, now)
+	etag := get("").Header.Get("ETag")
+	check(7, now.Add(10*time.Second))
+	if res := get(etag); res.StatusCode != http.StatusNotModified {
+		t.Fatalf("after lag-only checks: got %d, want 304 (a folded healthy line shows no lag or check time)", res.StatusCode)
 	}
 }
