@@ -28,7 +28,9 @@ const (
 // keeps every seq and a client replaying it sees no gap; the latest status
 // of every target is kept whole, so a replay still ends on it.
 func (s *Store) compactStatus(ctx context.Context, cutoff string) (int64, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT seq, at, COALESCE(json_extract(body, '$.target.name'), '')
+	// A snapshot read, off the writer's pool: checks go on meanwhile. A
+	// status appended after it only makes more rows superseded, never fewer.
+	rows, err := s.rdb.QueryContext(ctx, `SELECT seq, at, COALESCE(json_extract(body, '$.target.name'), '')
 		FROM events WHERE type = 'target.status' ORDER BY seq`)
 	if err != nil {
 		return 0, fmt.Errorf("read target.status events: %w", err)

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -132,5 +133,32 @@ func TestPruneCapsTheEventLog(t *testing.T) {
 	}
 	if _, backlog, err := s.Subscribe(ctx, 300); err != nil || len(backlog) != 1000 {
 		t.Fatalf("resume from 300: got %d events, %v; want 1000", len(backlog), err)
+	}
+}
+
+// BenchmarkPruneWithAnHourOfStatus is the prune's steady-state cost at
+// 500 simulator-like targets: an hour of target.status events (40 a
+// target: a status flip every 90 s) not yet old enough to compact, read
+// through the partial index at every pass.
+func BenchmarkPruneWithAnHourOfStatus(b *testing.B) {
+	ctx := context.Background()
+	s, now := clockStore(b)
+	for i := range 40 {
+		for n := range 500 {
+			obs := running(fmt.Sprintf("sim-%03d", n), "REP1")
+			if i%2 == 1 {
+				obs = abended(obs.Target, "REP1")
+			}
+			obs.ObservedAt = *now
+			record(b, s, obs)
+		}
+		*now = now.Add(90 * time.Second)
+	}
+	*now = now.Add(-30 * time.Minute) // the oldest are 30 min old: nothing to compact yet
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := s.Prune(ctx, store.Retention{Events: 7 * 24 * time.Hour}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
