@@ -91,14 +91,13 @@
      browser asks again with If-None-Match, an unchanged page comes back as
      a 304 (no body on the wire) that XHR shows as its cached 200, and the
      same text is not swapped in again. */
-  var refreshTimer = null, afterSwap = [], lastHtml = '';
+  var refreshTimer = null, afterSwap = [], lastHtml = '', lastProblems = '';
   function scheduleRefresh() {
     if (refreshTimer) { return; }
     refreshTimer = setTimeout(function () {
       refreshTimer = null;
       get(location.pathname + location.search, 10000, function (status, html) {
         if (status !== 200 || !window.DOMParser || html === lastHtml) { return; }
-        lastHtml = html;
         var doc = new DOMParser().parseFromString(html, 'text/html');
         /* a page of another kind came back (the sign-in form: the session
            ended): go there properly instead of pasting it in */
@@ -106,6 +105,7 @@
         var fresh = doc.querySelector('main'), cur = document.querySelector('main');
         if (fresh && cur && !editing(cur)) {
           cur.innerHTML = fresh.innerHTML;
+          lastHtml = html; lastProblems = '';
           for (var i = 0; i < afterSwap.length; i++) { afterSwap[i](); }
         }
       });
@@ -176,6 +176,9 @@
           missing = true;
         }
       }
+      /* the page is no longer what the last refreshes brought: the next
+         ones are swapped in even when they bring the same again */
+      lastHtml = ''; lastProblems = '';
       if (missing) { scheduleRefresh(); return; }
       countHealthy();
       for (var k = 0; k < afterSwap.length; k++) { afterSwap[k](); }
@@ -187,7 +190,7 @@
      problem (what it shows open); its healthy lines change by events, and
      every tenth time the whole page comes as before. Anything else: the
      whole page (revalidated: an unchanged one is a 304). */
-  var ticks = 0, lastProblems = '';
+  var ticks = 0;
   function periodic() {
     ticks++;
     var cur = byId('problems');
@@ -205,7 +208,7 @@
       /* a target left the problems and this page missed the event: the whole page */
       list = cur.querySelectorAll('[data-target]');
       for (i = 0; i < list.length; i++) { if (!sick[list[i].getAttribute('data-target')]) { scheduleRefresh(); return; } }
-      lastProblems = html;
+      lastProblems = html; lastHtml = '';
       /* a target now among the problems leaves the healthy list */
       list = document.querySelectorAll('#healthy li[data-target]');
       for (i = 0; i < list.length; i++) { if (sick[list[i].getAttribute('data-target')]) { list[i].parentNode.removeChild(list[i]); } }
