@@ -6,6 +6,7 @@
 // No HTTP server and no screens: the cost of checking and recording alone.
 //
 //	go run ./loadtest/scale -targets 10,100,500,1000 -duration 2m
+//	go run ./loadtest/scale -targets 500 -duration 200s -events   # the event log by type, before and after compaction
 package main
 
 import (
