@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 	"github.com/syncmon/syncmon/monitor"
@@ -60,13 +61,16 @@ func (s *Server) dashboardData(c echo.Context) (dashboardPage, error) {
 			page.Problems = append(page.Problems, tv)
 		}
 	}
-	// Worst first; the store's order (by name) within a severity.
-	for i := 1; i < len(page.Problems); i++ {
-		for j := i; j > 0 && monitor.SeverityRank(page.Problems[j].Worst) > monitor.SeverityRank(page.Problems[j-1].Worst); j-- {
-			page.Problems[j], page.Problems[j-1] = page.Problems[j-1], page.Problems[j]
-		}
-	}
+	worstFirst(page.Problems)
 	return page, nil
+}
+
+// worstFirst sorts targets worst first, keeping the store's order (by
+// name) within a severity.
+func worstFirst(tvs []targetView) {
+	slices.SortStableFunc(tvs, func(a, b targetView) int {
+		return monitor.SeverityRank(b.Worst) - monitor.SeverityRank(a.Worst)
+	})
 }
 
 func (s *Server) dashboard(c echo.Context) error {
@@ -74,22 +78,30 @@ func (s *Server) dashboard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "dashboard.html", page)
+	return s.renderRevalidated(c, "dashboard.html", page)
 }
 
-// fragments answers GET /fragments?alerts=1&target=NAME… with the parts of
-// the dashboard named, each as the dashboard renders it (a target by its
-// data-target, the alerts as #alerts-section); a target that no longer
-// exists is left out.
+// fragments answers GET /fragments?alerts=1&problems=1&target=NAME… with
+// the parts of the dashboard named, each as the dashboard renders it (a
+// target by its data-target, the alerts as #alerts-section, the targets
+// with a problem as a folded dashboard's #problems); a target that no
+// longer exists is left out. A JS dashboard's periodic refresh asks for
+// the alerts and the problems: the folded healthy targets change only by
+// events.
 func (s *Server) fragments(c echo.Context) error {
 	names := c.QueryParams()["target"]
 	if len(names) > maxFragmentNames {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("at most %d targets at a time", maxFragmentNames))
 	}
-	page, err := s.dashboardData(c)
+	// Only the targets asked for and the active alerts are read: the rest
+	// of the fleet costs this request nothing (BenchmarkFragment).
+	problems := c.QueryParam("problems") == "1"
+	st, err := s.store.PartialState(c.Request().Context(), names, problems)
 	if err != nil {
-		return err
+		return fmt.Errorf("fragments: %w", err)
 	}
+	page := dashboardPage{base: s.base(c, "SyncMon"), Alerts: st.Alerts, Fold: st.Count > foldAt}
+	page.Page, page.Head = "dashboard", st.Head
 	t := s.pages.byName["dashboard.html"]
 	var buf bytes.Buffer
 	if c.QueryParam("alerts") == "1" {
@@ -97,17 +109,28 @@ func (s *Server) fragments(c echo.Context) error {
 			return fmt.Errorf("render alerts fragment: %w", err)
 		}
 	}
-	want := map[string]bool{}
+	named := map[string]bool{}
 	for _, n := range names {
-		want[n] = true
+		named[n] = true
 	}
-	for _, tv := range page.Targets {
-		if want[tv.Name] {
-			if err := t.ExecuteTemplate(&buf, "dash-target", dashFrag(page, tv)); err != nil {
-				return fmt.Errorf("render target fragment: %w", err)
-			}
+	for _, ts := range st.Targets {
+		tv := viewTarget(ts.Name, ts.Kind, ts.Reachable, ts.Error, ts.ObservedAt, ts.Processes, st.Alerts)
+		if problems && tv.Worst != monitor.SeverityOK {
+			page.Problems = append(page.Problems, tv)
+		}
+		if !named[ts.Name] {
+			continue
+		}
+		if err := t.ExecuteTemplate(&buf, "dash-target", dashFrag(page, tv)); err != nil {
+			return fmt.Errorf("render target fragment: %w", err)
 		}
 	}
-	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-	return c.HTMLBlob(http.StatusOK, buf.Bytes())
+	if problems {
+		worstFirst(page.Problems)
+		if err := t.ExecuteTemplate(&buf, "dash-problems", page); err != nil {
+			return fmt.Errorf("render problems fragment: %w", err)
+		}
+	}
+	// Revalidated: a periodic refresh of an unchanged part costs a 304.
+	return revalidated(c, buf.Bytes())
 }

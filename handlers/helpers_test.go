@@ -25,7 +25,7 @@ type testServer struct {
 	http   *httptest.Server
 }
 
-func newTestServer(t *testing.T, opt handlers.Options) *testServer {
+func newTestServer(t testing.TB, opt handlers.Options) *testServer {
 	t.Helper()
 	dbPath := filepath.Join(t.TempDir(), "h.db")
 	st, err := store.Open(context.Background(), dbPath)

@@ -118,7 +118,7 @@ func (s *Server) kiosk(c echo.Context) error {
 	for _, t := range st.Targets {
 		page.Targets = append(page.Targets, viewTarget(t.Name, t.Kind, t.Reachable, t.Error, t.ObservedAt, t.Processes, st.Alerts))
 	}
-	return s.render(c, http.StatusOK, "kiosk.html", page)
+	return s.renderRevalidated(c, "kiosk.html", page)
 }
 
 // sortForKiosk orders the wall's tiles: unacknowledged before acknowledged

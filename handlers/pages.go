@@ -2,10 +2,15 @@ package handlers
 
 import (
 	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"html/template"
 	"io/fs"
+	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -144,6 +149,72 @@ func (s *Server) render(c echo.Context, code int, name string, data any) error {
 	}
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 	return c.HTMLBlob(code, buf.Bytes())
+}
+
+// renderRevalidated renders a page that screens fetch again and again (the
+// dashboard, the kiosk: the no-JS meta refresh, the JS page's periodic
+// refresh) with a strong validator: the ETag is a hash of the body, so
+// it changes exactly when what the page shows does (the user, language,
+// CSRF token and every value rendered are in the body). A request whose
+// If-None-Match names it gets 304 and no body. "private, no-cache": the
+// browser may keep the page but must ask each time, and no shared cache
+// keeps it; "no-store" would make the browser keep nothing to revalidate.
+func (s *Server) renderRevalidated(c echo.Context, name string, data any) error {
+	t, ok := s.pages.byName[name]
+	if !ok {
+		return fmt.Errorf("render: no template %s", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	return revalidated(c, buf.Bytes())
+}
+
+// revalidated answers with body and its ETag, or 304 when the client has
+// it; gzip-compressed when the client takes it (its own ETag: another
+// representation of the same page).
+func revalidated(c echo.Context, body []byte) error {
+	sum := sha256.Sum256(body)
+	zipped := strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip")
+	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	if zipped {
+		etag = `"` + hex.EncodeToString(sum[:16]) + `-gz"`
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderCacheControl, "private, no-cache")
+	h.Set("ETag", etag)
+	h.Add(echo.HeaderVary, "Cookie")
+	h.Add(echo.HeaderVary, "Accept-Language")
+	h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+	if inm := c.Request().Header.Get("If-None-Match"); inm != "" && etagMatch(inm, etag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	if !zipped {
+		return c.HTMLBlob(http.StatusOK, body)
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(body); err != nil {
+		return fmt.Errorf("compress page: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return fmt.Errorf("compress page: %w", err)
+	}
+	h.Set(echo.HeaderContentEncoding, "gzip")
+	return c.Blob(http.StatusOK, echo.MIMETextHTMLCharsetUTF8, buf.Bytes())
+}
+
+// etagMatch reports whether an If-None-Match list names etag (a weak
+// "W/" form of it too, as RFC 9110 compares for If-None-Match).
+func etagMatch(list, etag string) bool {
+	for _, v := range strings.Split(list, ",") {
+		v = strings.TrimPrefix(strings.TrimSpace(v), "W/")
+		if v == etag || v == "*" {
+			return true
+		}
+	}
+	return false
 }
 
 // Page data: one typed struct per template.

@@ -21,7 +21,7 @@
       A.load(function (ok, head) { P.scheduleRefresh(); done(ok, head); });
     }
   };
-  setInterval(P.scheduleRefresh, 30000);
+  setInterval(P.periodic, P.refreshMs);
 
   /* for tests and the curious: what this screen has and how it gets it */
   window.syncmon = {

@@ -87,13 +87,17 @@
   function show(el, on) { if (el) { if (on) { el.removeAttribute('hidden'); } else { el.setAttribute('hidden', ''); } } }
 
   /* ---- page refresh: swap <main> with the server's rendering --------- */
-  var refreshTimer = null, afterSwap = [];
+  /* The dashboard and the kiosk carry an ETag and "private, no-cache": the
+     browser asks again with If-None-Match, an unchanged page comes back as
+     a 304 (no body on the wire) that XHR shows as its cached 200, and the
+     same text is not swapped in again. */
+  var refreshTimer = null, afterSwap = [], lastHtml = '', lastProblems = '';
   function scheduleRefresh() {
     if (refreshTimer) { return; }
     refreshTimer = setTimeout(function () {
       refreshTimer = null;
       get(location.pathname + location.search, 10000, function (status, html) {
-        if (status !== 200 || !window.DOMParser) { return; }
+        if (status !== 200 || !window.DOMParser || html === lastHtml) { return; }
         var doc = new DOMParser().parseFromString(html, 'text/html');
         /* a page of another kind came back (the sign-in form: the session
            ended): go there properly instead of pasting it in */
@@ -101,6 +105,7 @@
         var fresh = doc.querySelector('main'), cur = document.querySelector('main');
         if (fresh && cur && !editing(cur)) {
           cur.innerHTML = fresh.innerHTML;
+          lastHtml = html; lastProblems = '';
           for (var i = 0; i < afterSwap.length; i++) { afterSwap[i](); }
         }
       });
@@ -133,6 +138,9 @@
       return;
     }
     var tn = e && e.target && e.target.name, an = e && e.alert && e.alert.target;
+    /* a compacted target.status replayed after a long drop: the target's
+       latest status follows in the same replay */
+    if (e && e.type === 'target.superseded') { return; }
     if (name !== 'dashboard' || !byId('problems') || !window.DOMParser || (!tn && !e.alert)) { scheduleRefresh(); return; }
     if (tn) { partNames[tn] = true; }
     if (e.alert) { partAlerts = true; if (an) { partNames[an] = true; } }
@@ -152,12 +160,19 @@
     }
     if (q.length) { getParts(q.join('&')); }
   }
+  /* the body of a /fragments answer, or null (and a reload) when a whole
+     page came back instead: the sign-in form, the session ended */
+  function parseParts(html) {
+    var doc = new DOMParser().parseFromString('<!DOCTYPE html><html><body>' + html + '</body></html>', 'text/html');
+    if (!doc.body || doc.body.getAttribute('data-page') || doc.querySelector('body[data-page]')) { reload(); return null; }
+    return doc.body;
+  }
   function getParts(query) {
     get('/fragments?' + query, 10000, function (status, html) {
       if (status !== 200) { scheduleRefresh(); return; }
-      var doc = new DOMParser().parseFromString('<!DOCTYPE html><html><body>' + html + '</body></html>', 'text/html');
-      if (!doc.body || doc.body.getAttribute('data-page') || doc.querySelector('body[data-page]')) { reload(); return; }
-      var parts = doc.body.children, missing = false;
+      var got = parseParts(html);
+      if (!got) { return; }
+      var parts = got.children, missing = false;
       for (var i = 0; i < parts.length; i++) {
         var el = document.importNode(parts[i], true);
         if (el.id === 'alerts-section') {
@@ -167,11 +182,50 @@
           missing = true;
         }
       }
+      /* the page is no longer what the last refreshes brought: the next
+         ones are swapped in even when they bring the same again */
+      lastHtml = ''; lastProblems = '';
       if (missing) { scheduleRefresh(); return; }
       countHealthy();
       for (var k = 0; k < afterSwap.length; k++) { afterSwap[k](); }
     });
   }
+  /* ---- periodic refresh (every ui.page_refresh) -----------------------
+     A safety net for what is not an event: lag figures, check times. A
+     folded dashboard asks only for the alerts and the targets with a
+     problem (what it shows open); its healthy lines change by events, and
+     every tenth time the whole page comes as before. Anything else: the
+     whole page (revalidated: an unchanged one is a 304). */
+  var ticks = 0;
+  function periodic() {
+    ticks++;
+    var cur = byId('problems');
+    if (name !== 'dashboard' || !cur || cur.getAttribute('data-fold') !== '1' || !window.DOMParser || ticks % 10 === 0) { scheduleRefresh(); return; }
+    get('/fragments?alerts=1&problems=1', 10000, function (status, html) {
+      if (status !== 200) { scheduleRefresh(); return; }
+      if (html === lastProblems) { return; }
+      var got = parseParts(html);
+      if (!got) { return; }
+      var fresh = got.querySelector('#problems'), alerts = got.querySelector('#alerts-section');
+      cur = byId('problems');
+      if (!fresh || !cur) { scheduleRefresh(); return; }
+      var sick = {}, list = fresh.querySelectorAll('[data-target]'), i;
+      for (i = 0; i < list.length; i++) { sick[list[i].getAttribute('data-target')] = true; }
+      /* a target left the problems and this page missed the event: the whole page */
+      list = cur.querySelectorAll('[data-target]');
+      for (i = 0; i < list.length; i++) { if (!sick[list[i].getAttribute('data-target')]) { scheduleRefresh(); return; } }
+      lastProblems = html; lastHtml = '';
+      /* a target now among the problems leaves the healthy list */
+      list = document.querySelectorAll('#healthy li[data-target]');
+      for (i = 0; i < list.length; i++) { if (sick[list[i].getAttribute('data-target')]) { list[i].parentNode.removeChild(list[i]); } }
+      cur.parentNode.replaceChild(document.importNode(fresh, true), cur);
+      var ca = byId('alerts-section');
+      if (alerts && ca) { ca.parentNode.replaceChild(document.importNode(alerts, true), ca); }
+      countHealthy();
+      for (i = 0; i < afterSwap.length; i++) { afterSwap[i](); }
+    });
+  }
+
   function targetEl(tn) {
     var all = document.querySelectorAll('[data-target]');
     for (var i = 0; i < all.length; i++) { if (all[i].getAttribute('data-target') === tn) { return all[i]; } }
@@ -201,7 +255,8 @@
     repeatSec: parseInt(attr('speech-repeat'), 10) || 60,
     attr: attr, label: label, now: now, recall: recall, remember: remember,
     reload: reload, checkVersion: checkVersion, get: get, preload: preload, byId: byId, show: show,
-    scheduleRefresh: scheduleRefresh, eventChanged: eventChanged,
+    scheduleRefresh: scheduleRefresh, eventChanged: eventChanged, periodic: periodic,
+    refreshMs: 1000 * (parseInt(attr('refresh'), 10) || 30),
     /* f runs after each refresh replaced <main> */
     afterSwap: function (f) { afterSwap.push(f); }
   };

@@ -11,6 +11,11 @@ type Retention struct {
 	Events         time.Duration
 	Samples        time.Duration
 	ResolvedAlerts time.Duration
+	// Superseded: how long a target.status event a later one supersedes
+	// keeps its process table (compact.go); 0: DefaultSuperseded.
+	Superseded time.Duration
+	// MaxEvents caps the event log's length; 0: DefaultMaxEvents.
+	MaxEvents int64
 }
 
 // pruneBatch bounds the rows one prune transaction deletes, so the writer
@@ -42,6 +47,21 @@ func (s *Store) Prune(ctx context.Context, r Retention) (int64, error) {
 			LEFT JOIN alerts a ON a.id = n.alert_id WHERE a.id IS NULL OR (a.state = 'resolved' AND a.resolved_at < ?) LIMIT ?)`},
 	}
 	total := rolled
+	if r.Superseded <= 0 {
+		r.Superseded = DefaultSuperseded
+	}
+	if r.MaxEvents <= 0 {
+		r.MaxEvents = DefaultMaxEvents
+	}
+	// Compacted rows are rewritten, not deleted: not counted in the total.
+	if _, err := s.compactStatus(ctx, formatTime(now.Add(-r.Superseded))); err != nil {
+		return total, err
+	}
+	capped, err := s.capEvents(ctx, r.MaxEvents)
+	total += capped
+	if err != nil {
+		return total, err
+	}
 	for _, j := range jobs {
 		if j.keep <= 0 {
 			continue

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/syncmon/syncmon/monitor"
 )
@@ -35,8 +37,90 @@ func (s *Store) State(ctx context.Context) (State, error) {
 	return st, nil
 }
 
+// Partial is the part of the state a screen's fragment is drawn from:
+// the named targets, every active alert and how many targets there are.
+type Partial struct {
+	Head    int64
+	Count   int // targets in the fleet
+	Targets []TargetState
+	Alerts  []monitor.Alert
+}
+
+// PartialState reads the named targets (those that exist, in name order)
+// and the active alerts, without reading the rest of the fleet, so what a
+// screen's fragment costs does not grow with the fleet. Head is read first,
+// as in State.
+//
+// With problems, it also reads every target that may be one: unreachable,
+// or named by an active alert. What that costs grows with what is wrong,
+// not with the fleet.
+func (s *Store) PartialState(ctx context.Context, names []string, problems bool) (Partial, error) {
+	p := Partial{Head: s.Head()}
+	tx, err := s.rdb.BeginTx(ctx, nil)
+	if err != nil {
+		return p, fmt.Errorf("read partial state: %w", err)
+	}
+	defer tx.Rollback()
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM targets`).Scan(&p.Count); err != nil {
+		return p, fmt.Errorf("count targets: %w", err)
+	}
+	if p.Alerts, err = queryAlerts(ctx, tx, `WHERE state IN ('open', 'acked') ORDER BY id DESC LIMIT 1000`); err != nil {
+		return p, err
+	}
+	if problems {
+		names = slices.Clone(names)
+		for _, a := range p.Alerts {
+			names = append(names, a.Target)
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT name FROM targets WHERE NOT reachable`)
+		if err != nil {
+			return p, fmt.Errorf("read unreachable targets: %w", err)
+		}
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				rows.Close()
+				return p, fmt.Errorf("read unreachable targets: %w", err)
+			}
+			names = append(names, n)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return p, fmt.Errorf("read unreachable targets: %w", err)
+		}
+		slices.Sort(names)
+		names = slices.Compact(names)
+	}
+	if p.Targets, err = targetsNamed(ctx, tx, names); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
 func targets(ctx context.Context, tx *sql.Tx) ([]TargetState, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT name, kind, reachable, error, observed_at FROM targets ORDER BY name`)
+	return readTargets(ctx, tx, "", nil)
+}
+
+// targetsNamed reads the named targets only; none for no names.
+func targetsNamed(ctx context.Context, tx *sql.Tx, names []string) ([]TargetState, error) {
+	if len(names) == 0 {
+		return []TargetState{}, nil
+	}
+	args := make([]any, len(names))
+	for i, n := range names {
+		args[i] = n
+	}
+	return readTargets(ctx, tx, "IN (?"+strings.Repeat(", ?", len(names)-1)+")", args)
+}
+
+// readTargets reads the targets whose name is in the set "in" (a SQL
+// "IN (…)" with args) or, when in is "", every target.
+func readTargets(ctx context.Context, tx *sql.Tx, in string, args []any) ([]TargetState, error) {
+	where := ""
+	if in != "" {
+		where = "WHERE name " + in
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT name, kind, reachable, error, observed_at FROM targets `+where+` ORDER BY name`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read targets: %w", err)
 	}
@@ -60,15 +144,27 @@ func targets(ctx context.Context, tx *sql.Tx) ([]TargetState, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read targets: %w", err)
 	}
-	depths, err := allDepths(ctx, tx)
-	if err != nil {
-		return nil, err
+	if in == "" {
+		depths, err := allDepths(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		for i := range out {
+			out[i].Depth = depths[out[i].Name]
+		}
+	} else {
+		for i := range out {
+			if out[i].Depth, err = readDepth(ctx, tx, out[i].Name); err != nil {
+				return nil, err
+			}
+		}
 	}
-	for i := range out {
-		out[i].Depth = depths[out[i].Name]
+	pwhere := ""
+	if in != "" {
+		pwhere = "WHERE target " + in
 	}
 	prows, err := tx.QueryContext(ctx, `SELECT target, program, grp, status, lag_seconds, checkpoint_age_seconds, deployment
-		FROM processes ORDER BY target, CASE program WHEN 'MANAGER' THEN 0 ELSE 1 END, program, grp`)
+		FROM processes `+pwhere+` ORDER BY target, CASE program WHEN 'MANAGER' THEN 0 ELSE 1 END, program, grp`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read processes: %w", err)
 	}

@@ -6,10 +6,12 @@
 // No HTTP server and no screens: the cost of checking and recording alone.
 //
 //	go run ./loadtest/scale -targets 10,100,500,1000 -duration 2m
+//	go run ./loadtest/scale -targets 500 -duration 200s -events   # the event log by type, before and after compaction
 package main
 
 import (
 	"context"
+	"database/sql"
 	"flag"
 	"fmt"
 	"log"
@@ -33,6 +35,8 @@ func main() {
 	list := flag.String("targets", "10,100,500,1000", "comma-separated numbers of targets")
 	duration := flag.Duration("duration", 2*time.Minute, "how long each N runs")
 	every := flag.Duration("every", 10*time.Second, "check interval")
+	keep = flag.Bool("keep", false, "keep each run's database and print its path")
+	events = flag.Bool("events", false, "print the events recorded by type (per hour, bytes each), then compact every superseded target.status as the prune does after an hour, and print them again")
 	flag.Parse()
 	fmt.Println("| targets | CPU (share of one core) | RSS | DB growth per hour | check jitter p50 / p99 / max | checks | load average |")
 	fmt.Println("|---|---|---|---|---|---|---|")
@@ -47,12 +51,18 @@ func main() {
 	}
 }
 
+var keep, events *bool
+
 func run(n int, duration, every time.Duration) error {
 	dir, err := os.MkdirTemp("", "scale-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	if *keep {
+		defer fmt.Fprintf(os.Stderr, "kept %s\n", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
 	path := filepath.Join(dir, "syncmon.db")
 	ctx := context.Background()
 	st, err := store.Open(ctx, path)
@@ -107,6 +117,11 @@ func run(n int, duration, every time.Duration) error {
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	_ = sched.Stop(sctx)
+	if *events {
+		if err := eventReport(ctx, st, path, time.Since(t0)+warm); err != nil {
+			return err
+		}
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	slices.Sort(jitter)
@@ -154,4 +169,41 @@ func rssKiB() int64 {
 		}
 	}
 	return 0
+}
+
+// eventReport prints the event log by type, then compacts every superseded
+// target.status (Retention.Superseded of a nanosecond) and prints it again:
+// what the log holds per hour before and after the prune's compaction.
+func eventReport(ctx context.Context, st *store.Store, path string, over time.Duration) error {
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	print := func(when string) error {
+		rows, err := db.QueryContext(ctx, `SELECT type, COUNT(*), AVG(LENGTH(body)) FROM events GROUP BY type ORDER BY type`)
+		if err != nil {
+			return fmt.Errorf("event report: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				typ  string
+				n    int64
+				size float64
+			)
+			if err := rows.Scan(&typ, &n, &size); err != nil {
+				return fmt.Errorf("event report: %w", err)
+			}
+			fmt.Fprintf(os.Stderr, "%s: %s %d events (%.0f per hour), %.0f B of body each\n", when, typ, n, float64(n)/over.Hours(), size)
+		}
+		return rows.Err()
+	}
+	if err := print("recorded"); err != nil {
+		return err
+	}
+	if _, err := st.Prune(ctx, store.Retention{Superseded: time.Nanosecond}); err != nil {
+		return err
+	}
+	return print("compacted")
 }
