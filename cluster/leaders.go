@@ -25,40 +25,53 @@ func (n *Node) shedLeaders(ctx context.Context) {
 		n.mu.Lock()
 		recent := time.Since(n.shed[stream]) < 10*time.Second
 		n.mu.Unlock()
-		if recent || !n.othersCurrent(ctx, stream) {
-			// Stepping down with a replica missing or behind would start an
-			// election that may hand the leadership straight back: churn.
+		if recent {
+			continue
+		}
+		to, ok := n.currentReplica(ctx, stream)
+		if !ok {
+			// No other replica is online and caught up: stepping down would
+			// start an election that may hand the leadership straight back.
 			continue
 		}
 		n.mu.Lock()
 		n.shed[stream] = time.Now()
 		n.mu.Unlock()
-		err := n.stepDown(ctx, stream)
-		n.log.Debug("cluster: the writer hands over a stream's leadership", "stream", stream, "err", err)
+		err := n.stepDown(ctx, stream, to)
+		n.log.Debug("cluster: the writer hands over a stream's leadership", "stream", stream, "to", to, "err", err)
 	}
 }
 
-// othersCurrent tells whether every other replica of the stream is online
-// and caught up.
-func (n *Node) othersCurrent(ctx context.Context, stream string) bool {
+// currentReplica names another replica of the stream that is online and
+// caught up. One is enough: the leadership goes to it by name, so a
+// replica that is still catching up (a node restarted a moment ago) does
+// not keep the writer leading, which would make a crash of the writer
+// then cost a Raft election on top of the lease's TTL.
+func (n *Node) currentReplica(ctx context.Context, stream string) (string, bool) {
 	s, err := n.js.Stream(ctx, stream)
 	if err != nil {
-		return false
+		return "", false
 	}
 	info, err := s.Info(ctx)
-	if err != nil || info.Cluster == nil || len(info.Cluster.Replicas) != info.Config.Replicas-1 {
-		return false
+	if err != nil || info.Cluster == nil {
+		return "", false
 	}
 	for _, p := range info.Cluster.Replicas {
-		if !p.Current || p.Offline {
-			return false
+		if p.Current && !p.Offline && p.Name != "" {
+			return p.Name, true
 		}
 	}
-	return true
+	return "", false
 }
 
-func (n *Node) stepDown(ctx context.Context, stream string) error {
-	msg, err := n.nc.RequestWithContext(ctx, fmt.Sprintf(server.JSApiStreamLeaderStepDownT, stream), nil)
+// stepDown asks the stream's leader (this server) to hand its leadership
+// to the replica named to.
+func (n *Node) stepDown(ctx context.Context, stream, to string) error {
+	req, err := json.Marshal(server.JSApiLeaderStepdownRequest{Placement: &server.Placement{Preferred: to}})
+	if err != nil {
+		return fmt.Errorf("step down %s: %w", stream, err)
+	}
+	msg, err := n.nc.RequestWithContext(ctx, fmt.Sprintf(server.JSApiStreamLeaderStepDownT, stream), req)
 	if err != nil {
 		return err
 	}

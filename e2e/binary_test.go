@@ -136,6 +136,11 @@ func (a *proc) start(t *testing.T) {
 		})
 	}
 	a.kill = func() { once.Do(func() { p.Kill(t) }) }
+	// testutil.Start kills the process at cleanup; cleanups run last
+	// registered first, so a process started again mid-test (a restart)
+	// would be killed before startProc's cleanup stops it with SIGTERM.
+	// Stopping it here, registered after Start's, runs before that kill.
+	t.Cleanup(func() { a.halt(t) })
 	a.addr = p.Listening(t, 30*time.Second) // a restart comes back on the same port
 }
 
