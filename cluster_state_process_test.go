@@ -41,10 +41,16 @@ func TestClusterStateFromAnyNode(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("silence on %s: %s %s", a.name, resp.Status, got)
 	}
+	// The node that took it answers once it has applied it; the others
+	// apply the log on their own time.
+	if list := httpGet(t, a.base+"/api/silences"); !strings.Contains(list, "made on "+a.name) {
+		t.Fatalf("%s does not list the silence it answered 201 for: %s", a.name, list)
+	}
 	for _, n := range nodes {
-		if list := httpGet(t, n.base+"/api/silences"); !strings.Contains(list, "made on "+a.name) {
-			t.Fatalf("%s does not list the silence made on %s: %s", n.name, a.name, list)
-		}
+		waitUntil(t, 20*time.Second, n.name+" lists the silence made on "+a.name, func() (bool, string) {
+			list := httpGet(t, n.base+"/api/silences")
+			return strings.Contains(list, "made on "+a.name), list
+		})
 	}
 	for _, n := range []*clusterNode{c, a, b} {
 		waitUntil(t, 120*time.Second, "REP1's alert silenced on "+n.name, func() (bool, string) {

@@ -46,11 +46,13 @@ type clusterRun struct {
 	targets  []monitor.Target // whose engine memory a new writer rebuilds
 	wake     func()           // the notifier's Wake; set before run
 
-	open      atomic.Bool
-	quorum    atomic.Bool
-	appending atomic.Bool   // this node is the writer and caught up: it may append
-	sending   atomic.Bool   // this node is the writer and has taken over: it notifies
-	fenced    chan struct{} // an append was fenced: another node has written
+	open       atomic.Bool
+	quorum     atomic.Bool
+	appending  atomic.Bool   // this node is the writer and caught up: it may append
+	sending    atomic.Bool   // this node is the writer and has taken over: it notifies
+	fenced     chan struct{} // an append was fenced: another node has written
+	markedTerm uint64        // the tenure whose writer.changed this node appended (run's goroutine only)
+	tenure     uint64        // counts takeovers and step-downs (under mu)
 
 	mu      sync.Mutex
 	lease   *cluster.Lease
@@ -275,9 +277,10 @@ func (r *clusterRun) run(ctx context.Context) {
 // takeOver makes this node the writer, once it holds the lease: it applies
 // the log to its end, appends writer.changed (from then on a deposed
 // writer's appends are fenced), rebuilds the engine's memory from its read
-// model (so open alerts stay the same alerts), reads the notification
-// cursors, and only then starts the checks and the notifications. Tried
-// again every 0.5 s while it holds the lease and something fails.
+// model (so open alerts stay the same alerts), and only then starts the
+// checks; the notifications start once it has read the notification
+// cursors (startSending). Tried again every 0.5 s while it holds the lease
+// and something fails.
 func (r *clusterRun) takeOver(ctx context.Context, lease *cluster.Lease) {
 	for ctx.Err() == nil && lease.IsWriter() {
 		select {
@@ -291,10 +294,14 @@ func (r *clusterRun) takeOver(ctx context.Context, lease *cluster.Lease) {
 		err := r.beginTenure(ctx, lease.Term())
 		if err == nil {
 			r.startScheduler()
-			r.sending.Store(true)
-			if r.wake != nil {
-				r.wake() // the notifier goes on from the cursors just read
-			}
+			// The checks do not wait for the notification cursors: their
+			// bucket may be electing a leader (the dead writer's) for a few
+			// seconds more. Notifications start once they are read.
+			r.mu.Lock()
+			r.tenure++
+			gen := r.tenure
+			r.mu.Unlock()
+			go r.startSending(ctx, lease, gen)
 			return
 		}
 		r.appending.Store(false)
@@ -311,23 +318,61 @@ func (r *clusterRun) takeOver(ctx context.Context, lease *cluster.Lease) {
 func (r *clusterRun) beginTenure(ctx context.Context, term uint64) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	seq, err := r.st.RecordWriterChange(ctx, r.node.Name(), term)
-	if err != nil {
-		return err
+	// A retried takeover of the same tenure (its marker appended, a later
+	// step failed) appends no second marker.
+	var seq int64
+	if r.markedTerm != term {
+		var err error
+		if seq, err = r.st.RecordWriterChange(ctx, r.node.Name(), term); err != nil {
+			return err
+		}
+		r.markedTerm = term
 	}
 	if err := r.st.RebuildMemory(ctx, r.targets); err != nil {
-		return err
-	}
-	if err := r.notifyCursors().Refresh(ctx); err != nil {
 		return err
 	}
 	r.log.Info("cluster: writer changed", "seq", seq, "term", term)
 	return nil
 }
 
+// startSending reads the notification cursors afresh (every 0.5 s until
+// it can) and then lets this tenure's notifier send, unless the tenure
+// (gen) has ended meanwhile.
+func (r *clusterRun) startSending(ctx context.Context, lease *cluster.Lease, gen uint64) {
+	for {
+		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := r.notifyCursors().Refresh(rctx)
+		cancel()
+		r.mu.Lock()
+		current := r.tenure == gen && lease.IsWriter()
+		if err == nil && current {
+			r.sending.Store(true)
+		}
+		r.mu.Unlock()
+		if !current || ctx.Err() != nil {
+			return
+		}
+		if err == nil {
+			if r.wake != nil {
+				r.wake() // the notifier goes on from the cursors just read
+			}
+			return
+		}
+		r.log.Warn("cluster: read the notification cursors; notifications wait", "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
 // stepDown stops what only the writer does: notifying, appending, checks.
 func (r *clusterRun) stepDown() {
+	r.mu.Lock()
+	r.tenure++ // a startSending of the ended tenure lets nothing send
 	r.sending.Store(false)
+	r.mu.Unlock()
 	r.appending.Store(false)
 	r.stopScheduler()
 }

@@ -9,8 +9,9 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 )
 
-// shedLeaders hands the leadership of the lease bucket's and the event
-// log's Raft groups to another replica when this server holds it. The
+// shedLeaders hands the leadership of the lease bucket's, the event log's
+// and the notification cursors' Raft groups to another replica when this
+// server holds it. The
 // writer calls it after winning and after each renewal: then a crash of the
 // writer's process costs the lease's TTL only, not also a Raft election
 // (4 to 9 s in nats-server) of the groups the next writer needs.
@@ -18,7 +19,7 @@ func (n *Node) shedLeaders(ctx context.Context) {
 	if !n.srv.JetStreamIsClustered() || n.cfg.Replicas < 2 {
 		return
 	}
-	for _, stream := range []string{"KV_" + LeaseBucket, StreamName} {
+	for _, stream := range []string{"KV_" + LeaseBucket, StreamName, "KV_" + CursorBucket} {
 		if !n.srv.JetStreamIsStreamLeader(server.DEFAULT_GLOBAL_ACCOUNT, stream) {
 			continue
 		}
