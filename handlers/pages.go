@@ -139,16 +139,25 @@ func (s *Server) base(c echo.Context, title string) base {
 
 // render executes a page into a buffer first, so a template error is a clean 500.
 func (s *Server) render(c echo.Context, code int, name string, data any) error {
+	body, err := s.execute(name, data)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	return c.HTMLBlob(code, body)
+}
+
+// execute renders page name in its layout into memory.
+func (s *Server) execute(name string, data any) ([]byte, error) {
 	t, ok := s.pages.byName[name]
 	if !ok {
-		return fmt.Errorf("render: no template %s", name)
+		return nil, fmt.Errorf("render: no template %s", name)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
-		return fmt.Errorf("render %s: %w", name, err)
+		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
-	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-	return c.HTMLBlob(code, buf.Bytes())
+	return buf.Bytes(), nil
 }
 
 // renderRevalidated renders a page that screens fetch again and again (the
@@ -160,15 +169,11 @@ func (s *Server) render(c echo.Context, code int, name string, data any) error {
 // browser may keep the page but must ask each time, and no shared cache
 // keeps it; "no-store" would make the browser keep nothing to revalidate.
 func (s *Server) renderRevalidated(c echo.Context, name string, data any) error {
-	t, ok := s.pages.byName[name]
-	if !ok {
-		return fmt.Errorf("render: no template %s", name)
+	body, err := s.execute(name, data)
+	if err != nil {
+		return err
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
-		return fmt.Errorf("render %s: %w", name, err)
-	}
-	return revalidated(c, buf.Bytes())
+	return revalidated(c, body)
 }
 
 // revalidated answers with body and its ETag, or 304 when the client has
