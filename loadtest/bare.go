@@ -5,12 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
-	"runtime"
-	"runtime/debug"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -22,7 +17,7 @@ import (
 // numbers a message and broadcasts it to every WebSocket; GET /api/state
 // says head 0; GET /ws says hello on connect. What SyncMon adds to a
 // broadcast is what it costs more than this.
-func serveBare() error {
+func serveBare(prof *profiles) error {
 	m := melody.New()
 	m.HandleConnect(func(s *melody.Session) { _ = s.Write([]byte(`{"type":"hello"}`)) })
 	var (
@@ -51,17 +46,8 @@ func serveBare() error {
 	hs := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
 	go hs.Serve(ln)
 	fmt.Printf("listening %s\n", ln.Addr())
-	sig := make(chan os.Signal, 4)
-	signal.Notify(sig, syscall.SIGUSR1, syscall.SIGTERM, os.Interrupt)
-	for s := range sig {
-		if s != syscall.SIGUSR1 {
-			break
-		}
-		runtime.GC()
-		debug.FreeOSMemory()
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		fmt.Printf("mem %d %d %d\n", ms.HeapInuse, ms.StackInuse, runtime.NumGoroutine())
+	if err := answerSignals(prof, ""); err != nil {
+		return err
 	}
 	_ = m.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -66,21 +66,25 @@ func main() {
 		rate      = flag.Float64("rate", 20, "test alerts per second")
 		timeout   = flag.Duration("timeout", 3*time.Minute, "give up after this long")
 		jsonOut   = flag.String("json", "", "also write the results as JSON to this file")
-		cpuProf   = flag.String("cpuprofile", "", "write the server's CPU profile (whole run) to this file")
+		prof      profiles
 		memProf   = flag.String("memprofile", "", "write the server's heap profile, idle with every client connected, to this file")
 		bare      = flag.Bool("bare", false, "serve a bare echo+melody broadcast instead of SyncMon (the A/B reference; WebSocket clients only)")
 	)
+	flag.StringVar(&prof.CPU, "cpuprofile", "", "write the server's CPU profile of the send phase to this file")
+	flag.StringVar(&prof.Trace, "trace", "", "write the server's execution trace of the send phase to this file")
+	flag.StringVar(&prof.Block, "blockprofile", "", "write the server's block profile of the send phase to this file")
+	flag.StringVar(&prof.Mutex, "mutexprofile", "", "write the server's mutex profile of the send phase to this file")
 	flag.Parse()
 	raiseFileLimit()
 	if *serveMode && *bare {
-		if err := serveBare(); err != nil {
+		if err := serveBare(&prof); err != nil {
 			fmt.Fprintln(os.Stderr, "serve:", err)
 			os.Exit(1)
 		}
 		return
 	}
 	if *serveMode {
-		if err := serve(*db, *cpuProf, *memProf); err != nil {
+		if err := serve(*db, &prof, *memProf); err != nil {
 			fmt.Fprintln(os.Stderr, "serve:", err)
 			os.Exit(1)
 		}
@@ -94,7 +98,7 @@ func main() {
 	defer cancel()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
-	res, err := drive(ctx, config{ws: *nWS, sse: *nSSE, poll: *nPoll, messages: *messages, rate: *rate, cpuProfile: *cpuProf, memProfile: *memProf, bare: *bare})
+	res, err := drive(ctx, config{ws: *nWS, sse: *nSSE, poll: *nPoll, messages: *messages, rate: *rate, prof: prof, memProfile: *memProf, bare: *bare})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
@@ -127,19 +131,8 @@ func raiseFileLimit() {
 // serve runs SyncMon's HTTP surface as serve.go wires it, prints
 // "listening ADDR", and on SIGUSR1 collects garbage and prints its memory
 // ("mem HEAP STACK GOROUTINES"), so that the driver reads a settled RSS.
-func serve(path, cpuProfile, memProfile string) error {
+func serve(path string, prof *profiles, memProfile string) error {
 	ctx := context.Background()
-	if cpuProfile != "" {
-		f, err := os.Create(cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
-	}
 	st, err := store.Open(ctx, path)
 	if err != nil {
 		return err
@@ -162,28 +155,47 @@ func serve(path, cpuProfile, memProfile string) error {
 	go hs.Serve(ln)
 	fmt.Printf("listening %s\n", ln.Addr())
 
-	sig := make(chan os.Signal, 4)
-	signal.Notify(sig, syscall.SIGUSR1, syscall.SIGTERM, os.Interrupt)
-	for s := range sig {
-		if s != syscall.SIGUSR1 {
-			break
-		}
-		runtime.GC()
-		debug.FreeOSMemory()
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		if memProfile != "" { // overwritten each time: the last one has every client
-			if f, err := os.Create(memProfile); err == nil {
-				pprof.Lookup("heap").WriteTo(f, 0)
-				f.Close()
-			}
-		}
-		fmt.Printf("mem %d %d %d\n", ms.HeapInuse, ms.StackInuse, runtime.NumGoroutine())
+	if err := answerSignals(prof, memProfile); err != nil {
+		return err
 	}
 	srv.Close()
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	return hs.Shutdown(sctx)
+}
+
+// answerSignals answers the driver until it says stop (SIGTERM): on
+// SIGUSR1 it collects garbage and prints its memory ("mem HEAP STACK
+// GOROUTINES"); on SIGUSR2 it starts the profiles of the send phase
+// ("profiling"), which stop when it returns.
+func answerSignals(prof *profiles, memProfile string) error {
+	sig := make(chan os.Signal, 4)
+	signal.Notify(sig, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTERM, os.Interrupt)
+	defer signal.Stop(sig)
+	for s := range sig {
+		switch s {
+		case syscall.SIGUSR1:
+			runtime.GC()
+			debug.FreeOSMemory()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			if memProfile != "" { // overwritten each time: the last one has every client
+				if f, err := os.Create(memProfile); err == nil {
+					pprof.Lookup("heap").WriteTo(f, 0)
+					f.Close()
+				}
+			}
+			fmt.Printf("mem %d %d %d\n", ms.HeapInuse, ms.StackInuse, runtime.NumGoroutine())
+		case syscall.SIGUSR2:
+			if err := prof.start(); err != nil {
+				return err
+			}
+			fmt.Println("profiling")
+		default:
+			return prof.stop()
+		}
+	}
+	return nil
 }
 
 // child is the server process as the driver sees it.
@@ -193,7 +205,7 @@ type child struct {
 	lines chan string
 }
 
-func startChild(dir, cpuProfile, memProfile string, bare bool) (*child, error) {
+func startChild(dir string, prof *profiles, memProfile string, bare bool) (*child, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -202,13 +214,11 @@ func startChild(dir, cpuProfile, memProfile string, bare bool) (*child, error) {
 	if bare {
 		args = append(args, "-bare")
 	}
-	if cpuProfile != "" {
-		abs, err := filepath.Abs(cpuProfile)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, "-cpuprofile", abs)
+	pargs, err := prof.args()
+	if err != nil {
+		return nil, err
 	}
+	args = append(args, pargs...)
 	if memProfile != "" {
 		abs, err := filepath.Abs(memProfile)
 		if err != nil {
@@ -268,6 +278,22 @@ func (c *child) memory() (mem memory, err error) {
 	}
 	mem.RSS, err = procRSS(c.cmd.Process.Pid)
 	return mem, err
+}
+
+// startProfiles has the server start its profiles of the send phase.
+func (c *child) startProfiles() error {
+	if err := c.cmd.Process.Signal(syscall.SIGUSR2); err != nil {
+		return err
+	}
+	select {
+	case l := <-c.lines:
+		if l != "profiling" {
+			return fmt.Errorf("server said %q", l)
+		}
+		return nil
+	case <-time.After(30 * time.Second):
+		return errors.New("server did not start its profiles")
+	}
 }
 
 func (c *child) stop() {
@@ -330,7 +356,8 @@ func selfCPU() time.Duration {
 type config struct {
 	ws, sse, poll, messages int
 	rate                    float64
-	cpuProfile, memProfile  string
+	prof                    profiles
+	memProfile              string
 	bare                    bool
 }
 
@@ -370,7 +397,7 @@ func drive(ctx context.Context, cfg config) (*results, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	srv, err := startChild(dir, cfg.cpuProfile, cfg.memProfile, cfg.bare)
+	srv, err := startChild(dir, &cfg.prof, cfg.memProfile, cfg.bare)
 	if err != nil {
 		return nil, err
 	}
@@ -437,6 +464,11 @@ func drive(ctx context.Context, cfg config) (*results, error) {
 
 	// Send: POST /api/alerts/test at the rate, timing each from just before
 	// the request.
+	if args, _ := cfg.prof.args(); len(args) > 0 {
+		if err := srv.startProfiles(); err != nil {
+			return nil, err
+		}
+	}
 	sent := make([]int64, cfg.messages)
 	cpu0, _ := procCPU(pid)
 	self0 := selfCPU()
@@ -480,6 +512,7 @@ func drive(ctx context.Context, cfg config) (*results, error) {
 	res.DriverCPU = (selfCPU() - self0).Seconds()
 	res.Wall = wall.Seconds()
 	res.summarise(all, sent)
+	res.spans(all, sent)
 	slices.Sort(posts)
 	res.PostP99ms, res.PostMaxms = float64(posts[len(posts)*99/100])/1e6, float64(posts[len(posts)-1])/1e6
 	return res, nil
@@ -691,6 +724,12 @@ type results struct {
 	Wall         float64   `json:"send_wall_seconds"`
 	PostP99ms    float64   `json:"post_p99_ms"`
 	PostMaxms    float64   `json:"post_max_ms"`
+	// Per message: from the POST to its first receipt (the path before the
+	// fan-out), and from its first receipt to its last (the fan-out's span).
+	FirstP50ms float64 `json:"first_receipt_p50_ms"`
+	FirstP99ms float64 `json:"first_receipt_p99_ms"`
+	SpanP50ms  float64 `json:"span_p50_ms"`
+	SpanP99ms  float64 `json:"span_p99_ms"`
 }
 
 func (r *results) summarise(all []*client, sent []int64) {
@@ -738,6 +777,36 @@ func (r *results) summarise(all []*client, sent []int64) {
 	}
 }
 
+// spans splits each message's delivery in two: the path from the POST to
+// the first client that got it, and the fan-out from there to the last.
+func (r *results) spans(all []*client, sent []int64) {
+	var firsts, spans []int64
+	for i := range sent {
+		var lo, hi int64
+		for _, c := range all {
+			at := atomic.LoadInt64(&c.at[i])
+			if at == 0 {
+				continue
+			}
+			if lo == 0 || at < lo {
+				lo = at
+			}
+			hi = max(hi, at)
+		}
+		if lo != 0 {
+			firsts, spans = append(firsts, lo-sent[i]), append(spans, hi-lo)
+		}
+	}
+	if len(firsts) == 0 {
+		return
+	}
+	slices.Sort(firsts)
+	slices.Sort(spans)
+	ms := func(ns int64) float64 { return float64(ns) / 1e6 }
+	r.FirstP50ms, r.FirstP99ms = ms(firsts[len(firsts)/2]), ms(firsts[len(firsts)*99/100])
+	r.SpanP50ms, r.SpanP99ms = ms(spans[len(spans)/2]), ms(spans[len(spans)*99/100])
+}
+
 func (r *results) print(w io.Writer) {
 	fmt.Fprintf(w, "config: %v\n", r.Config)
 	for _, c := range r.Connect {
@@ -758,6 +827,8 @@ func (r *results) print(w io.Writer) {
 		fmt.Fprintf(w, "%-5s %8d %9d %9.2f %9.2f %9.2f %9.2f %6d %6d\n", l.Kind, l.Clients, l.Receipts, l.P50ms, l.P99ms, l.P999ms, l.Maxms, l.Lost, l.Duplicate)
 	}
 	fmt.Fprintf(w, "POST /api/alerts/test: p99 %.2f ms, slowest %.2f ms\n", r.PostP99ms, r.PostMaxms)
+	fmt.Fprintf(w, "per message: POST to first receipt p50 %.2f / p99 %.2f ms, first to last receipt p50 %.2f / p99 %.2f ms\n",
+		r.FirstP50ms, r.FirstP99ms, r.SpanP50ms, r.SpanP99ms)
 	fmt.Fprintf(w, "while sending (%.1f s): server CPU %.1f s (%.0f%% of one core), load generator CPU %.1f s\n",
 		r.Wall, r.ServerCPU, 100*r.ServerCPU/r.Wall, r.DriverCPU)
 }
