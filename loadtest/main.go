@@ -69,6 +69,8 @@ func main() {
 		prof      profiles
 		memProf   = flag.String("memprofile", "", "write the server's heap profile, idle with every client connected, to this file")
 		bare      = flag.Bool("bare", false, "serve a bare echo+melody broadcast instead of SyncMon (the A/B reference; WebSocket clients only)")
+		ping      = flag.Duration("ping", 0, "SyncMon's heartbeat interval (0: the product's default, 10 s)")
+		bareBytes = flag.Int("bare-bytes", 0, "with -bare: pad each message to this many bytes (0: unpadded, about 40)")
 	)
 	flag.StringVar(&prof.CPU, "cpuprofile", "", "write the server's CPU profile of the send phase to this file")
 	flag.StringVar(&prof.Trace, "trace", "", "write the server's execution trace of the send phase to this file")
@@ -77,14 +79,14 @@ func main() {
 	flag.Parse()
 	raiseFileLimit()
 	if *serveMode && *bare {
-		if err := serveBare(&prof); err != nil {
+		if err := serveBare(&prof, *bareBytes); err != nil {
 			fmt.Fprintln(os.Stderr, "serve:", err)
 			os.Exit(1)
 		}
 		return
 	}
 	if *serveMode {
-		if err := serve(*db, &prof, *memProf); err != nil {
+		if err := serve(*db, &prof, *memProf, *ping); err != nil {
 			fmt.Fprintln(os.Stderr, "serve:", err)
 			os.Exit(1)
 		}
@@ -98,7 +100,7 @@ func main() {
 	defer cancel()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
-	res, err := drive(ctx, config{ws: *nWS, sse: *nSSE, poll: *nPoll, messages: *messages, rate: *rate, prof: prof, memProfile: *memProf, bare: *bare})
+	res, err := drive(ctx, config{ws: *nWS, sse: *nSSE, poll: *nPoll, messages: *messages, rate: *rate, prof: prof, memProfile: *memProf, bare: *bare, bareBytes: *bareBytes, ping: *ping})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
@@ -131,7 +133,7 @@ func raiseFileLimit() {
 // serve runs SyncMon's HTTP surface as serve.go wires it, prints
 // "listening ADDR", and on SIGUSR1 collects garbage and prints its memory
 // ("mem HEAP STACK GOROUTINES"), so that the driver reads a settled RSS.
-func serve(path string, prof *profiles, memProfile string) error {
+func serve(path string, prof *profiles, memProfile string, ping time.Duration) error {
 	ctx := context.Background()
 	st, err := store.Open(ctx, path)
 	if err != nil {
@@ -142,7 +144,7 @@ func serve(path string, prof *profiles, memProfile string) error {
 		Password: adminPassword, Cost: bcrypt.MinCost}); err != nil {
 		return err
 	}
-	srv, err := handlers.New(handlers.Options{Store: st, Version: "loadtest", AnonymousViewer: true,
+	srv, err := handlers.New(handlers.Options{Store: st, Version: "loadtest", AnonymousViewer: true, PingInterval: ping,
 		Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		return err
@@ -205,14 +207,17 @@ type child struct {
 	lines chan string
 }
 
-func startChild(dir string, prof *profiles, memProfile string, bare bool) (*child, error) {
+func startChild(dir string, prof *profiles, memProfile string, bare bool, bareBytes int, ping time.Duration) (*child, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
 	args := []string{"-serve", "-db", filepath.Join(dir, "load.db")}
 	if bare {
-		args = append(args, "-bare")
+		args = append(args, "-bare", "-bare-bytes", strconv.Itoa(bareBytes))
+	}
+	if ping > 0 {
+		args = append(args, "-ping", ping.String())
 	}
 	pargs, err := prof.args()
 	if err != nil {
@@ -359,6 +364,8 @@ type config struct {
 	prof                    profiles
 	memProfile              string
 	bare                    bool
+	bareBytes               int
+	ping                    time.Duration
 }
 
 // client records when each message reached it.
@@ -397,14 +404,14 @@ func drive(ctx context.Context, cfg config) (*results, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	srv, err := startChild(dir, &cfg.prof, cfg.memProfile, cfg.bare)
+	srv, err := startChild(dir, &cfg.prof, cfg.memProfile, cfg.bare, cfg.bareBytes, cfg.ping)
 	if err != nil {
 		return nil, err
 	}
 	defer srv.stop()
 	pid := srv.cmd.Process.Pid
 	res := &results{Config: map[string]any{"ws": cfg.ws, "sse": cfg.sse, "poll": cfg.poll, "messages": cfg.messages, "rate": cfg.rate,
-		"cpus": runtime.NumCPU(), "go": runtime.Version(), "bare": cfg.bare}}
+		"cpus": runtime.NumCPU(), "go": runtime.Version(), "bare": cfg.bare, "bare_bytes": cfg.bareBytes, "ping": cfg.ping.String()}}
 
 	// The first message's seq is the head + 1: nothing else writes.
 	head, err := currentHead(ctx, srv.base)
