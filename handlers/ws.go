@@ -148,17 +148,23 @@ func (s *Server) heartbeat() {
 		case <-s.stop:
 			return
 		case <-t.C:
-			var msg []byte
-			for _, c := range s.ws.slot(slot) {
-				if c.active.Swap(false) {
-					continue
-				}
-				if msg == nil {
-					msg = pingMessage(s.store.Head())
-				}
-				c.send(msg)
-			}
+			s.beat(slot)
 		}
+	}
+}
+
+// beat sends the heartbeat to the screens of one slot that had no event
+// since their last one.
+func (s *Server) beat(slot int) {
+	var msg []byte
+	for _, c := range s.ws.slot(slot) {
+		if c.active.Swap(false) {
+			continue
+		}
+		if msg == nil {
+			msg = pingMessage(s.store.Head())
+		}
+		c.send(msg)
 	}
 }
 
@@ -327,7 +333,6 @@ func (s *Server) wsConnect(sess *melody.Session) {
 	c := &wsConn{reg: &s.ws, sess: sess, limit: wsMaxQueued}
 	c.screen = s.screens.add(who, "ws", sess.Request)
 	sess.Set("conn", c)
-	s.ws.add(c)
 	if nc, ok := rawConn(sess.WebsocketConnection().NetConn()).(interface{ SetWriteBuffer(int) error }); ok {
 		_ = nc.SetWriteBuffer(wsSocketBuffer)
 	}
@@ -354,6 +359,7 @@ func (s *Server) wsConnect(sess *melody.Session) {
 		}
 	}
 	sub.Start(func(e store.Event) bool { return c.sendEvent(e.JSON()) })
+	s.ws.add(c) // heartbeats from now on: after hello, never before it
 }
 
 func (s *Server) wsDisconnect(sess *melody.Session) {

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"net/http"
+	"runtime"
 	"testing"
 	"time"
 
@@ -46,11 +47,54 @@ func TestWebSocketLongBacklogIsPacedNotDropped(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	readWire(t, c, 5*time.Second) // hello
+	if h := readWire(t, c, 5*time.Second); h.Type != "hello" {
+		t.Fatalf("first = %+v, want hello", h)
+	}
 	for want := int64(1); want <= 600; want++ {
 		if got := readEvent(t, c, 5*time.Second).Seq; got != want {
 			t.Fatalf("seq %d, want %d", got, want)
 		}
+	}
+	// Drained: melody's writer no longer looks connections up after each
+	// message (the fan-out's fast path).
+	for deadline := time.Now().Add(5 * time.Second); ts.srv.WSQueued() != 0; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections still counted as queued after the backlog was read", ts.srv.WSQueued())
+		}
+		runtime.Gosched()
+	}
+}
+
+// The heartbeat goes to a screen that had no event since its last one,
+// never to one that had: the event's seq told it as much, and pinging every
+// screen during an event's fan-out doubled it.
+func TestWebSocketHeartbeatSkipsScreensThatHadAnEvent(t *testing.T) {
+	ts := newTestServer(t, handlers.Options{PingInterval: time.Hour}) // beats only when the test says
+	c, _, err := dialWS(t, ts.URL, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if h := readWire(t, c, 5*time.Second); h.Type != "hello" {
+		t.Fatalf("first = %+v, want hello", h)
+	}
+	ts.srv.Beat()
+	if p := readWire(t, c, 5*time.Second); p.Type != "ping" || p.Head != 0 {
+		t.Fatalf("idle screen got %+v, want a ping with head 0", p)
+	}
+	seq := testAlert(t, ts.Store, "one")
+	if e := readWire(t, c, 5*time.Second); e.Seq != seq {
+		t.Fatalf("got %+v, want event %d", e, seq)
+	}
+	ts.srv.Beat() // had an event: no ping, so the next message is the next event
+	next := testAlert(t, ts.Store, "two")
+	if e := readWire(t, c, 5*time.Second); e.Type == "ping" || e.Seq != next {
+		t.Fatalf("got %+v right after a heartbeat, want event %d (no ping to a screen that had an event)", e, next)
+	}
+	ts.srv.Beat()
+	ts.srv.Beat() // idle since the last one: pinged, with the head
+	if p := readWire(t, c, 5*time.Second); p.Type != "ping" || p.Head != next {
+		t.Fatalf("got %+v, want a ping with head %d", p, next)
 	}
 }
 
