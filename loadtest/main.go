@@ -135,11 +135,13 @@ func raiseFileLimit() {
 // ("mem HEAP STACK GOROUTINES"), so that the driver reads a settled RSS.
 func serve(path string, prof *profiles, memProfile string, ping time.Duration) error {
 	ctx := context.Background()
-	st, err := store.Open(ctx, path)
+	writes := &durations{}
+	st, err := store.Open(ctx, path, store.WithObserver(store.Observer{Write: writes.add}))
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	defer func() { fmt.Fprintf(os.Stderr, "server: store write transactions %s\n", writes) }()
 	if _, err := st.CreateUser(ctx, store.Actor{Name: "cli"}, store.NewUser{Name: adminUser, Role: store.RoleAdmin,
 		Password: adminPassword, Cost: bcrypt.MinCost}); err != nil {
 		return err
@@ -164,6 +166,31 @@ func serve(path string, prof *profiles, memProfile string, ping time.Duration) e
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	return hs.Shutdown(sctx)
+}
+
+// durations collects how long each store write took (commit and fsync
+// included), for the server's report at exit.
+type durations struct {
+	mu sync.Mutex
+	d  []time.Duration
+}
+
+func (d *durations) add(x time.Duration) {
+	d.mu.Lock()
+	d.d = append(d.d, x)
+	d.mu.Unlock()
+}
+
+func (d *durations) String() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.d) == 0 {
+		return "none"
+	}
+	s := slices.Clone(d.d)
+	slices.Sort(s)
+	ms := func(x time.Duration) float64 { return float64(x) / 1e6 }
+	return fmt.Sprintf("n %d p50 %.2f p99 %.2f max %.2f ms", len(s), ms(s[len(s)/2]), ms(s[len(s)*99/100]), ms(s[len(s)-1]))
 }
 
 // answerSignals answers the driver until it says stop (SIGTERM): on
