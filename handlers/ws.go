@@ -135,10 +135,10 @@ func (r *wsRegistry) slot(i int) []*wsConn {
 }
 
 // heartbeat sends a ping with the log head to every WebSocket screen once
-// per PingInterval, one slot of them at a time, and only to a screen that
-// was sent no event since its last heartbeat: an event carries its seq,
-// which tells the page as much (it is alive, and where the log is). SSE
-// and long-poll send their own, per request.
+// per PingInterval, one slot of them at a time. Also to a screen that was
+// just sent events: the head is how a page notices an event lost on the
+// way (a proxy, its own fault), and skipping a beat would make that a
+// whole interval slower. SSE and long-poll send their own, per request.
 func (s *Server) heartbeat() {
 	defer s.wg.Done()
 	t := time.NewTicker(s.opt.PingInterval / wsHeartbeatSlots)
@@ -153,17 +153,14 @@ func (s *Server) heartbeat() {
 	}
 }
 
-// beat sends the heartbeat to the screens of one slot that had no event
-// since their last one.
+// beat sends the heartbeat to the screens of one slot.
 func (s *Server) beat(slot int) {
-	var msg []byte
-	for _, c := range s.ws.slot(slot) {
-		if c.active.Swap(false) {
-			continue
-		}
-		if msg == nil {
-			msg = pingMessage(s.store.Head())
-		}
+	conns := s.ws.slot(slot)
+	if len(conns) == 0 {
+		return
+	}
+	msg := pingMessage(s.store.Head())
+	for _, c := range conns {
 		c.send(msg)
 	}
 }
@@ -184,7 +181,6 @@ type wsConn struct {
 	screen *screen
 	slot   int         // heartbeat slot (wsRegistry)
 	broken atomic.Bool // cut: nothing more is sent
-	active atomic.Bool // an event was sent since the last heartbeat
 
 	// sending is set while we hand melody a message, and full when melody
 	// said (through its error handler, synchronously) that its buffer had
@@ -204,14 +200,6 @@ func wsConnOf(sess *melody.Session) (*wsConn, bool) {
 	}
 	c, ok := v.(*wsConn)
 	return c, ok
-}
-
-// sendEvent sends an event's JSON and notes that the screen had news.
-func (c *wsConn) sendEvent(msg []byte) bool {
-	if !c.active.Load() {
-		c.active.Store(true)
-	}
-	return c.send(msg)
 }
 
 // send hands msg to melody when nothing is queued and its buffer has room,
@@ -354,11 +342,11 @@ func (s *Server) wsConnect(sess *melody.Session) {
 		c.send(resetMessage(head, s.store.Epoch()))
 	}
 	for _, e := range backlog {
-		if !c.sendEvent(e.JSON()) {
+		if !c.send(e.JSON()) {
 			return
 		}
 	}
-	sub.Start(func(e store.Event) bool { return c.sendEvent(e.JSON()) })
+	sub.Start(func(e store.Event) bool { return c.send(e.JSON()) })
 	s.ws.add(c) // heartbeats from now on: after hello, never before it
 }
 

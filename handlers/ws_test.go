@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/syncmon/syncmon/handlers"
 )
 
@@ -65,36 +66,38 @@ func TestWebSocketLongBacklogIsPacedNotDropped(t *testing.T) {
 	}
 }
 
-// The heartbeat goes to a screen that had no event since its last one,
-// never to one that had: the event's seq told it as much, and pinging every
-// screen during an event's fan-out doubled it.
-func TestWebSocketHeartbeatSkipsScreensThatHadAnEvent(t *testing.T) {
+// The heartbeat is spread over its interval: each screen is pinged once
+// per beat of every slot, never twice, and its ping carries the head, also
+// right after an event (a page notices an event lost on the way by it).
+func TestWebSocketHeartbeatOncePerScreenPerInterval(t *testing.T) {
 	ts := newTestServer(t, handlers.Options{PingInterval: time.Hour}) // beats only when the test says
-	c, _, err := dialWS(t, ts.URL, "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if h := readWire(t, c, 5*time.Second); h.Type != "hello" {
-		t.Fatalf("first = %+v, want hello", h)
-	}
-	ts.srv.Beat()
-	if p := readWire(t, c, 5*time.Second); p.Type != "ping" || p.Head != 0 {
-		t.Fatalf("idle screen got %+v, want a ping with head 0", p)
+	var conns []*websocket.Conn
+	for range 3 { // in three different slots
+		c, _, err := dialWS(t, ts.URL, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if h := readWire(t, c, 5*time.Second); h.Type != "hello" {
+			t.Fatalf("first = %+v, want hello", h)
+		}
+		conns = append(conns, c)
 	}
 	seq := testAlert(t, ts.Store, "one")
-	if e := readWire(t, c, 5*time.Second); e.Seq != seq {
-		t.Fatalf("got %+v, want event %d", e, seq)
-	}
-	ts.srv.Beat() // had an event: no ping, so the next message is the next event
-	next := testAlert(t, ts.Store, "two")
-	if e := readWire(t, c, 5*time.Second); e.Type == "ping" || e.Seq != next {
-		t.Fatalf("got %+v right after a heartbeat, want event %d (no ping to a screen that had an event)", e, next)
+	for _, c := range conns {
+		if e := readWire(t, c, 5*time.Second); e.Seq != seq {
+			t.Fatalf("got %+v, want event %d", e, seq)
+		}
 	}
 	ts.srv.Beat()
-	ts.srv.Beat() // idle since the last one: pinged, with the head
-	if p := readWire(t, c, 5*time.Second); p.Type != "ping" || p.Head != next {
-		t.Fatalf("got %+v, want a ping with head %d", p, next)
+	next := testAlert(t, ts.Store, "two")
+	for i, c := range conns {
+		if p := readWire(t, c, 5*time.Second); p.Type != "ping" || p.Head != seq {
+			t.Fatalf("screen %d got %+v, want one ping with head %d", i, p, seq)
+		}
+		if e := readWire(t, c, 5*time.Second); e.Seq != next {
+			t.Fatalf("screen %d got %+v after its ping, want event %d (one ping per beat)", i, e, next)
+		}
 	}
 }
 
