@@ -28,3 +28,14 @@ func (s *Server) RegisteredRoutes() []RouteInfo {
 	}
 	return out
 }
+
+// Beat runs one heartbeat of every WebSocket slot, now.
+func (s *Server) Beat() {
+	for i := range wsHeartbeatSlots {
+		s.beat(i)
+	}
+}
+
+// WSQueued is how many WebSocket connections have messages queued behind
+// melody's buffer.
+func (s *Server) WSQueued() int64 { return s.ws.queued.Load() }

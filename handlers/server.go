@@ -66,6 +66,7 @@ type Server struct {
 	log     *slog.Logger
 	echo    *echo.Echo
 	melody  *melody.Melody
+	ws      wsRegistry // the WebSocket connections (ws.go)
 	screens *screens
 	pages   *pages
 	assets  *assets
@@ -158,33 +159,4 @@ func (s *Server) Close() {
 		s.wg.Wait()
 		_ = s.melody.CloseWithMsg(melody.FormatCloseMessage(1012, "server restarting; resume with since"))
 	})
-}
-
-// heartbeat sends a ping with the log head to every WebSocket screen.
-// SSE and long-poll send their own, per request.
-func (s *Server) heartbeat() {
-	defer s.wg.Done()
-	t := time.NewTicker(s.opt.PingInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-t.C:
-			msg := pingMessage(s.store.Head())
-			for _, sess := range s.melodySessions() {
-				if c, ok := wsConnOf(sess); ok && c.greeted.Load() {
-					c.send(msg)
-				}
-			}
-		}
-	}
-}
-
-func (s *Server) melodySessions() []*melody.Session {
-	sessions, err := s.melody.Sessions()
-	if err != nil {
-		return nil
-	}
-	return sessions
 }

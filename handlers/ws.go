@@ -14,18 +14,16 @@ import (
 	"github.com/syncmon/syncmon/store"
 )
 
-// WebSocket limits. We hand melody at most wsWindow messages at a time
-// (its buffer holds a few more, so it never drops one silently); the rest
-// wait in our queue per connection, which costs nothing while empty. A
-// burst of alerts or a long replay is then paced by what reaches the wire
-// instead of cutting every screen, and melody's buffer (a channel of
-// 40-byte envelopes allocated per connection, most of what an idle
-// connection costs us) stays small.
+// WebSocket limits. melody's buffer per connection is a channel of 40-byte
+// envelopes allocated for every connection (most of what an idle one costs
+// us), so it is kept small; what does not fit waits in our own queue per
+// connection, which costs nothing while empty. A burst of alerts or a long
+// replay is then paced by what reaches the wire instead of cutting every
+// screen.
 const (
-	wsWindow = 16
-	wsBuffer = wsWindow + 4 // room for the close message at shutdown
-	// wsMaxQueued is how many live messages may wait beyond the window (on
-	// top of a replayed backlog); more, and the client is cut and resumes.
+	wsBuffer = 20
+	// wsMaxQueued is how many live messages may wait beyond melody's buffer
+	// (on top of a replayed backlog); more, and the client is cut and resumes.
 	wsMaxQueued  = 1024
 	wsMaxInbound = 1024 // bytes: clients have nothing to say beyond a short keep-alive
 	// wsSocketBuffer caps the kernel's send buffer per connection (Linux
@@ -35,6 +33,12 @@ const (
 	// the write deadline closes the connection. 64 KiB still moves a
 	// 10 000-event replay in seconds over a WAN.
 	wsSocketBuffer = 64 << 10
+	// wsHeartbeatSlots spreads the heartbeat over its interval: each
+	// connection is in one slot (round robin), and one slot's connections
+	// are pinged every PingInterval/wsHeartbeatSlots. Pinging every screen
+	// at once was a fan-out as large as an event's, and an event that came
+	// during it waited behind it.
+	wsHeartbeatSlots = 10
 )
 
 func (s *Server) newMelody() *melody.Melody {
@@ -57,8 +61,14 @@ func (s *Server) newMelody() *melody.Melody {
 	m.HandleConnect(s.wsConnect)
 	m.HandleDisconnect(s.wsDisconnect)
 	m.HandleSentMessage(func(sess *melody.Session, _ []byte) {
+		// Called after every message of every connection: the common case,
+		// no queue anywhere, must cost no more than this load (looking the
+		// connection up was 4 % of the fan-out's CPU).
+		if s.ws.queued.Load() == 0 {
+			return
+		}
 		if c, ok := wsConnOf(sess); ok {
-			c.sent()
+			c.drain()
 		}
 	})
 	m.HandlePong(func(sess *melody.Session) {
@@ -72,29 +82,115 @@ func (s *Server) newMelody() *melody.Melody {
 		}
 	})
 	m.HandleError(func(sess *melody.Session, err error) {
-		if errors.Is(err, melody.ErrMessageBufferFull) {
-			if c, ok := wsConnOf(sess); ok {
-				c.cut()
+		if !errors.Is(err, melody.ErrMessageBufferFull) {
+			return
+		}
+		if c, ok := wsConnOf(sess); ok {
+			if c.sending.Load() {
+				c.full.Store(true) // our own write: the message waits in our queue
+			} else {
+				c.cut() // melody's close at shutdown or revocation: the client must notice anyway
 			}
 		}
 	})
 	return m
 }
 
+// wsRegistry lists the WebSocket connections by heartbeat slot and counts
+// those with messages queued behind melody's buffer.
+type wsRegistry struct {
+	queued atomic.Int64 // connections whose queue is not empty
+
+	mu    sync.Mutex
+	next  int
+	slots [wsHeartbeatSlots]map[*wsConn]struct{}
+}
+
+func (r *wsRegistry) add(c *wsConn) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c.slot = r.next
+	r.next = (r.next + 1) % wsHeartbeatSlots
+	if r.slots[c.slot] == nil {
+		r.slots[c.slot] = make(map[*wsConn]struct{})
+	}
+	r.slots[c.slot][c] = struct{}{}
+}
+
+func (r *wsRegistry) remove(c *wsConn) {
+	r.mu.Lock()
+	delete(r.slots[c.slot], c)
+	r.mu.Unlock()
+}
+
+// slot returns the connections of slot i.
+func (r *wsRegistry) slot(i int) []*wsConn {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]*wsConn, 0, len(r.slots[i]))
+	for c := range r.slots[i] {
+		out = append(out, c)
+	}
+	return out
+}
+
+// heartbeat sends a ping with the log head to every WebSocket screen once
+// per PingInterval, one slot of them at a time. Also to a screen that was
+// just sent events: the head is how a page notices an event lost on the
+// way (a proxy, its own fault), and skipping a beat would make that a
+// whole interval slower. SSE and long-poll send their own, per request.
+func (s *Server) heartbeat() {
+	defer s.wg.Done()
+	t := time.NewTicker(s.opt.PingInterval / wsHeartbeatSlots)
+	defer t.Stop()
+	for slot := 0; ; slot = (slot + 1) % wsHeartbeatSlots {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			s.beat(slot)
+		}
+	}
+}
+
+// beat sends the heartbeat to the screens of one slot.
+func (s *Server) beat(slot int) {
+	conns := s.ws.slot(slot)
+	if len(conns) == 0 {
+		return
+	}
+	msg := pingMessage(s.store.Head())
+	for _, c := range conns {
+		c.send(msg)
+	}
+}
+
+func (s *Server) melodySessions() []*melody.Session {
+	sessions, err := s.melody.Sessions()
+	if err != nil {
+		return nil
+	}
+	return sessions
+}
+
 // wsConn is our state for one WebSocket session.
 type wsConn struct {
+	reg    *wsRegistry
 	sess   *melody.Session
 	sub    *store.Subscription
 	screen *screen
+	slot   int         // heartbeat slot (wsRegistry)
 	broken atomic.Bool // cut: nothing more is sent
-	// greeted: hello is on its way, so pings may follow. The heartbeat
-	// finds a conn as soon as it is set on the session, before hello.
-	greeted atomic.Bool
 
-	mu       sync.Mutex
-	inflight int      // handed to melody, not yet written
-	queue    [][]byte // waiting for room in the window, oldest first
-	limit    int      // the most that may wait: the backlog plus wsMaxQueued
+	// sending is set while we hand melody a message, and full when melody
+	// said (through its error handler, synchronously) that its buffer had
+	// no room for it.
+	sending, full atomic.Bool
+
+	mu      sync.Mutex
+	queue   [][]byte // waiting for room in melody's buffer, oldest first
+	counted bool     // queue is not empty and counted in reg.queued
+	limit   int      // the most that may wait: the backlog plus wsMaxQueued
 }
 
 func wsConnOf(sess *melody.Session) (*wsConn, bool) {
@@ -106,17 +202,31 @@ func wsConnOf(sess *melody.Session) (*wsConn, bool) {
 	return c, ok
 }
 
-// send hands msg to melody when the window has room, else queues it behind
-// the others. A client with more than limit messages waiting is cut, so
-// that it resumes by seq. Never blocks.
+// send hands msg to melody when nothing is queued and its buffer has room,
+// else queues it behind the others. A client with more than limit messages
+// waiting is cut, so that it resumes by seq. Never blocks.
 func (c *wsConn) send(msg []byte) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.broken.Load() {
 		return false
 	}
-	if c.inflight < wsWindow && len(c.queue) == 0 {
-		return c.writeLocked(msg)
+	if len(c.queue) == 0 {
+		if c.offerLocked(msg) {
+			return true
+		}
+		if c.broken.Load() {
+			return false
+		}
+		// melody's buffer is full: msg waits, and melody's writer drains
+		// the queue (HandleSentMessage) once counted. It may have emptied
+		// the buffer between the full write and the count, calling no one:
+		// so drain once here, after counting.
+		c.queue = append(c.queue, msg)
+		c.counted = true
+		c.reg.queued.Add(1)
+		c.drainLocked()
+		return !c.broken.Load()
 	}
 	if len(c.queue) >= c.limit {
 		c.cut()
@@ -126,33 +236,49 @@ func (c *wsConn) send(msg []byte) bool {
 	return true
 }
 
-// writeLocked hands msg to melody. melody reports a full buffer through the
-// error handler, synchronously, which cuts (without taking c.mu).
-func (c *wsConn) writeLocked(msg []byte) bool {
-	c.inflight++
-	if err := c.sess.Write(msg); err != nil {
+// offerLocked hands msg to melody: true when melody took it, false when
+// its buffer was full (msg is still ours) or the connection is cut.
+func (c *wsConn) offerLocked(msg []byte) bool {
+	c.full.Store(false)
+	c.sending.Store(true)
+	err := c.sess.Write(msg)
+	c.sending.Store(false)
+	if err != nil {
 		c.cut()
 		return false
 	}
-	return !c.broken.Load()
+	return !c.full.Load() && !c.broken.Load()
 }
 
-// sent is called by melody's writer after each message reached the socket:
-// the window has room for the next queued one.
-func (c *wsConn) sent() {
+// drain is called by melody's writer after a message reached the socket
+// while some connection had a queue: it moves what fits from the queue
+// into melody's buffer.
+func (c *wsConn) drain() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.inflight--
-	for c.inflight < wsWindow && len(c.queue) > 0 && !c.broken.Load() {
-		msg := c.queue[0]
-		c.queue[0] = nil
-		c.queue = c.queue[1:]
-		if !c.writeLocked(msg) {
+	c.drainLocked()
+}
+
+func (c *wsConn) drainLocked() {
+	for len(c.queue) > 0 && !c.broken.Load() {
+		if !c.offerLocked(c.queue[0]) {
 			return
 		}
+		c.queue[0] = nil
+		c.queue = c.queue[1:]
 	}
-	if len(c.queue) == 0 {
-		c.queue = nil // a drained backlog is let go
+	c.uncountLocked()
+}
+
+// uncountLocked lets a drained (or cut) queue go and takes it out of the
+// count.
+func (c *wsConn) uncountLocked() {
+	if len(c.queue) == 0 || c.broken.Load() {
+		c.queue = nil
+		if c.counted {
+			c.counted = false
+			c.reg.queued.Add(-1)
+		}
 	}
 }
 
@@ -192,7 +318,7 @@ func (s *Server) serveWS(c echo.Context) error {
 func (s *Server) wsConnect(sess *melody.Session) {
 	since, _ := sess.Keys["since"].(int64)
 	who, _ := sess.Keys["who"].(string)
-	c := &wsConn{sess: sess, limit: wsMaxQueued}
+	c := &wsConn{reg: &s.ws, sess: sess, limit: wsMaxQueued}
 	c.screen = s.screens.add(who, "ws", sess.Request)
 	sess.Set("conn", c)
 	if nc, ok := rawConn(sess.WebsocketConnection().NetConn()).(interface{ SetWriteBuffer(int) error }); ok {
@@ -212,7 +338,6 @@ func (s *Server) wsConnect(sess *melody.Session) {
 	c.limit += len(backlog) // the backlog waits in the queue too, paced by the wire
 	c.mu.Unlock()
 	c.send(s.helloMessage(head, "ws"))
-	c.greeted.Store(true)
 	if reset {
 		c.send(resetMessage(head, s.store.Epoch()))
 	}
@@ -222,6 +347,7 @@ func (s *Server) wsConnect(sess *melody.Session) {
 		}
 	}
 	sub.Start(func(e store.Event) bool { return c.send(e.JSON()) })
+	s.ws.add(c) // heartbeats from now on: after hello, never before it
 }
 
 func (s *Server) wsDisconnect(sess *melody.Session) {
@@ -232,5 +358,10 @@ func (s *Server) wsDisconnect(sess *melody.Session) {
 	if c.sub != nil {
 		c.sub.Close()
 	}
+	s.ws.remove(c)
+	c.cut()
+	c.mu.Lock()
+	c.uncountLocked()
+	c.mu.Unlock()
 	s.screens.remove(c.screen)
 }

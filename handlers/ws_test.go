@@ -2,9 +2,11 @@ package handlers_test
 
 import (
 	"net/http"
+	"runtime"
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/syncmon/syncmon/handlers"
 )
 
@@ -46,10 +48,55 @@ func TestWebSocketLongBacklogIsPacedNotDropped(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	readWire(t, c, 5*time.Second) // hello
+	if h := readWire(t, c, 5*time.Second); h.Type != "hello" {
+		t.Fatalf("first = %+v, want hello", h)
+	}
 	for want := int64(1); want <= 600; want++ {
 		if got := readEvent(t, c, 5*time.Second).Seq; got != want {
 			t.Fatalf("seq %d, want %d", got, want)
+		}
+	}
+	// Drained: melody's writer no longer looks connections up after each
+	// message (the fan-out's fast path).
+	for deadline := time.Now().Add(5 * time.Second); ts.srv.WSQueued() != 0; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections still counted as queued after the backlog was read", ts.srv.WSQueued())
+		}
+		runtime.Gosched()
+	}
+}
+
+// The heartbeat is spread over its interval: each screen is pinged once
+// per beat of every slot, never twice, and its ping carries the head, also
+// right after an event (a page notices an event lost on the way by it).
+func TestWebSocketHeartbeatOncePerScreenPerInterval(t *testing.T) {
+	ts := newTestServer(t, handlers.Options{PingInterval: time.Hour}) // beats only when the test says
+	var conns []*websocket.Conn
+	for range 3 { // in three different slots
+		c, _, err := dialWS(t, ts.URL, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if h := readWire(t, c, 5*time.Second); h.Type != "hello" {
+			t.Fatalf("first = %+v, want hello", h)
+		}
+		conns = append(conns, c)
+	}
+	seq := testAlert(t, ts.Store, "one")
+	for _, c := range conns {
+		if e := readWire(t, c, 5*time.Second); e.Seq != seq {
+			t.Fatalf("got %+v, want event %d", e, seq)
+		}
+	}
+	ts.srv.Beat()
+	next := testAlert(t, ts.Store, "two")
+	for i, c := range conns {
+		if p := readWire(t, c, 5*time.Second); p.Type != "ping" || p.Head != seq {
+			t.Fatalf("screen %d got %+v, want one ping with head %d", i, p, seq)
+		}
+		if e := readWire(t, c, 5*time.Second); e.Seq != next {
+			t.Fatalf("screen %d got %+v after its ping, want event %d (one ping per beat)", i, e, next)
 		}
 	}
 }

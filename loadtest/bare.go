@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -17,7 +18,11 @@ import (
 // numbers a message and broadcasts it to every WebSocket; GET /api/state
 // says head 0; GET /ws says hello on connect. What SyncMon adds to a
 // broadcast is what it costs more than this.
-func serveBare() error {
+//
+// size pads each message to that many bytes (0: as short as it comes, as in
+// the reference runs), to tell apart what the bytes of SyncMon's events
+// cost (a test alert's is about 460) from what its path costs.
+func serveBare(prof *profiles, size int) error {
 	m := melody.New()
 	m.HandleConnect(func(s *melody.Session) { _ = s.Write([]byte(`{"type":"hello"}`)) })
 	var (
@@ -32,7 +37,7 @@ func serveBare() error {
 		mu.Lock()
 		seq++
 		n := seq
-		err := m.Broadcast([]byte(fmt.Sprintf(`{"seq":%d,"type":"alert.opened"}`, n)))
+		err := m.Broadcast(bareMessage(n, size))
 		mu.Unlock()
 		if err != nil {
 			return err
@@ -46,9 +51,23 @@ func serveBare() error {
 	hs := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
 	go hs.Serve(ln)
 	fmt.Printf("listening %s\n", ln.Addr())
-	reportMemoryUntilStopped(nil)
+	if err := answerSignals(prof, ""); err != nil {
+		return err
+	}
 	_ = m.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return hs.Shutdown(ctx)
+}
+
+// bareMessage is message n, padded to size bytes when it is shorter.
+func bareMessage(n int64, size int) []byte {
+	msg := fmt.Appendf(nil, `{"seq":%d,"type":"alert.opened"`, n)
+	const pad = `,"pad":""}`
+	if k := size - len(msg) - len(pad); k > 0 {
+		msg = append(msg, `,"pad":"`...)
+		msg = append(msg, bytes.Repeat([]byte{'x'}, k)...)
+		return append(msg, `"}`...)
+	}
+	return append(msg, '}')
 }

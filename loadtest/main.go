@@ -66,21 +66,27 @@ func main() {
 		rate      = flag.Float64("rate", 20, "test alerts per second")
 		timeout   = flag.Duration("timeout", 3*time.Minute, "give up after this long")
 		jsonOut   = flag.String("json", "", "also write the results as JSON to this file")
-		cpuProf   = flag.String("cpuprofile", "", "write the server's CPU profile (whole run) to this file")
+		prof      profiles
 		memProf   = flag.String("memprofile", "", "write the server's heap profile, idle with every client connected, to this file")
 		bare      = flag.Bool("bare", false, "serve a bare echo+melody broadcast instead of SyncMon (the A/B reference; WebSocket clients only)")
+		ping      = flag.Duration("ping", 0, "SyncMon's heartbeat interval (0: the product's default, 10 s)")
+		bareBytes = flag.Int("bare-bytes", 0, "with -bare: pad each message to this many bytes (0: unpadded, about 40)")
 	)
+	flag.StringVar(&prof.CPU, "cpuprofile", "", "write the server's CPU profile of the send phase to this file")
+	flag.StringVar(&prof.Trace, "trace", "", "write the server's execution trace of the send phase to this file")
+	flag.StringVar(&prof.Block, "blockprofile", "", "write the server's block profile of the send phase to this file")
+	flag.StringVar(&prof.Mutex, "mutexprofile", "", "write the server's mutex profile of the send phase to this file")
 	flag.Parse()
 	raiseFileLimit()
 	if *serveMode && *bare {
-		if err := serveBare(); err != nil {
+		if err := serveBare(&prof, *bareBytes); err != nil {
 			fmt.Fprintln(os.Stderr, "serve:", err)
 			os.Exit(1)
 		}
 		return
 	}
 	if *serveMode {
-		if err := serve(*db, *cpuProf, *memProf); err != nil {
+		if err := serve(*db, &prof, *memProf, *ping); err != nil {
 			fmt.Fprintln(os.Stderr, "serve:", err)
 			os.Exit(1)
 		}
@@ -94,7 +100,7 @@ func main() {
 	defer cancel()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
-	res, err := drive(ctx, config{ws: *nWS, sse: *nSSE, poll: *nPoll, messages: *messages, rate: *rate, cpuProfile: *cpuProf, memProfile: *memProf, bare: *bare})
+	res, err := drive(ctx, config{ws: *nWS, sse: *nSSE, poll: *nPoll, messages: *messages, rate: *rate, prof: prof, memProfile: *memProf, bare: *bare, bareBytes: *bareBytes, ping: *ping})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
@@ -127,29 +133,20 @@ func raiseFileLimit() {
 // serve runs SyncMon's HTTP surface as serve.go wires it, prints
 // "listening ADDR", and on SIGUSR1 collects garbage and prints its memory
 // ("mem HEAP STACK GOROUTINES"), so that the driver reads a settled RSS.
-func serve(path, cpuProfile, memProfile string) error {
+func serve(path string, prof *profiles, memProfile string, ping time.Duration) error {
 	ctx := context.Background()
-	if cpuProfile != "" {
-		f, err := os.Create(cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
-	}
-	st, err := store.Open(ctx, path)
+	writes := &durations{}
+	st, err := store.Open(ctx, path, store.WithObserver(store.Observer{Write: writes.add}))
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	defer func() { fmt.Fprintf(os.Stderr, "server: store write transactions %s\n", writes) }()
 	if _, err := st.CreateUser(ctx, store.Actor{Name: "cli"}, store.NewUser{Name: adminUser, Role: store.RoleAdmin,
 		Password: adminPassword, Cost: bcrypt.MinCost}); err != nil {
 		return err
 	}
-	srv, err := handlers.New(handlers.Options{Store: st, Version: "loadtest", AnonymousViewer: true,
+	srv, err := handlers.New(handlers.Options{Store: st, Version: "loadtest", AnonymousViewer: true, PingInterval: ping,
 		Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		return err
@@ -162,40 +159,72 @@ func serve(path, cpuProfile, memProfile string) error {
 	go hs.Serve(ln)
 	fmt.Printf("listening %s\n", ln.Addr())
 
-	reportMemoryUntilStopped(func() {
-		if memProfile != "" { // overwritten each time: the last one has every client
-			if f, err := os.Create(memProfile); err == nil {
-				pprof.Lookup("heap").WriteTo(f, 0)
-				f.Close()
-			}
-		}
-	})
+	if err := answerSignals(prof, memProfile); err != nil {
+		return err
+	}
 	srv.Close()
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	return hs.Shutdown(sctx)
 }
 
-// reportMemoryUntilStopped waits for SIGTERM or an interrupt. On every
-// SIGUSR1 it collects garbage, calls also (nil: nothing) and prints
-// "mem HEAPINUSE STACKINUSE GOROUTINES" for the driver.
-func reportMemoryUntilStopped(also func()) {
+// durations collects how long each store write took (commit and fsync
+// included), for the server's report at exit.
+type durations struct {
+	mu sync.Mutex
+	d  []time.Duration
+}
+
+func (d *durations) add(x time.Duration) {
+	d.mu.Lock()
+	d.d = append(d.d, x)
+	d.mu.Unlock()
+}
+
+func (d *durations) String() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.d) == 0 {
+		return "none"
+	}
+	s := slices.Clone(d.d)
+	slices.Sort(s)
+	ms := func(x time.Duration) float64 { return float64(x) / 1e6 }
+	return fmt.Sprintf("n %d p50 %.2f p99 %.2f max %.2f ms", len(s), ms(s[len(s)/2]), ms(s[len(s)*99/100]), ms(s[len(s)-1]))
+}
+
+// answerSignals answers the driver until it says stop (SIGTERM): on
+// SIGUSR1 it collects garbage and prints its memory ("mem HEAP STACK
+// GOROUTINES"); on SIGUSR2 it starts the profiles of the send phase
+// ("profiling"), which stop when it returns.
+func answerSignals(prof *profiles, memProfile string) error {
 	sig := make(chan os.Signal, 4)
-	signal.Notify(sig, syscall.SIGUSR1, syscall.SIGTERM, os.Interrupt)
+	signal.Notify(sig, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTERM, os.Interrupt)
 	defer signal.Stop(sig)
 	for s := range sig {
-		if s != syscall.SIGUSR1 {
-			return
+		switch s {
+		case syscall.SIGUSR1:
+			runtime.GC()
+			debug.FreeOSMemory()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			if memProfile != "" { // overwritten each time: the last one has every client
+				if f, err := os.Create(memProfile); err == nil {
+					pprof.Lookup("heap").WriteTo(f, 0)
+					f.Close()
+				}
+			}
+			fmt.Printf("mem %d %d %d\n", ms.HeapInuse, ms.StackInuse, runtime.NumGoroutine())
+		case syscall.SIGUSR2:
+			if err := prof.start(); err != nil {
+				return err
+			}
+			fmt.Println("profiling")
+		default:
+			return prof.stop()
 		}
-		runtime.GC()
-		debug.FreeOSMemory()
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		if also != nil {
-			also()
-		}
-		fmt.Printf("mem %d %d %d\n", ms.HeapInuse, ms.StackInuse, runtime.NumGoroutine())
 	}
+	return nil
 }
 
 // child is the server process as the driver sees it.
@@ -205,22 +234,23 @@ type child struct {
 	lines chan string
 }
 
-func startChild(dir, cpuProfile, memProfile string, bare bool) (*child, error) {
+func startChild(dir string, prof *profiles, memProfile string, bare bool, bareBytes int, ping time.Duration) (*child, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
 	args := []string{"-serve", "-db", filepath.Join(dir, "load.db")}
 	if bare {
-		args = append(args, "-bare")
+		args = append(args, "-bare", "-bare-bytes", strconv.Itoa(bareBytes))
 	}
-	if cpuProfile != "" {
-		abs, err := filepath.Abs(cpuProfile)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, "-cpuprofile", abs)
+	if ping > 0 {
+		args = append(args, "-ping", ping.String())
 	}
+	pargs, err := prof.args()
+	if err != nil {
+		return nil, err
+	}
+	args = append(args, pargs...)
 	if memProfile != "" {
 		abs, err := filepath.Abs(memProfile)
 		if err != nil {
@@ -280,6 +310,22 @@ func (c *child) memory() (mem memory, err error) {
 	}
 	mem.RSS, err = procRSS(c.cmd.Process.Pid)
 	return mem, err
+}
+
+// startProfiles has the server start its profiles of the send phase.
+func (c *child) startProfiles() error {
+	if err := c.cmd.Process.Signal(syscall.SIGUSR2); err != nil {
+		return err
+	}
+	select {
+	case l := <-c.lines:
+		if l != "profiling" {
+			return fmt.Errorf("server said %q", l)
+		}
+		return nil
+	case <-time.After(30 * time.Second):
+		return errors.New("server did not start its profiles")
+	}
 }
 
 func (c *child) stop() {
@@ -342,8 +388,11 @@ func selfCPU() time.Duration {
 type config struct {
 	ws, sse, poll, messages int
 	rate                    float64
-	cpuProfile, memProfile  string
+	prof                    profiles
+	memProfile              string
 	bare                    bool
+	bareBytes               int
+	ping                    time.Duration
 }
 
 // client records when each message reached it.
@@ -382,14 +431,14 @@ func drive(ctx context.Context, cfg config) (*results, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	srv, err := startChild(dir, cfg.cpuProfile, cfg.memProfile, cfg.bare)
+	srv, err := startChild(dir, &cfg.prof, cfg.memProfile, cfg.bare, cfg.bareBytes, cfg.ping)
 	if err != nil {
 		return nil, err
 	}
 	defer srv.stop()
 	pid := srv.cmd.Process.Pid
 	res := &results{Config: map[string]any{"ws": cfg.ws, "sse": cfg.sse, "poll": cfg.poll, "messages": cfg.messages, "rate": cfg.rate,
-		"cpus": runtime.NumCPU(), "go": runtime.Version(), "bare": cfg.bare}}
+		"cpus": runtime.NumCPU(), "go": runtime.Version(), "bare": cfg.bare, "bare_bytes": cfg.bareBytes, "ping": cfg.ping.String()}}
 
 	// The first message's seq is the head + 1: nothing else writes.
 	head, err := currentHead(ctx, srv.base)
@@ -449,6 +498,11 @@ func drive(ctx context.Context, cfg config) (*results, error) {
 
 	// Send: POST /api/alerts/test at the rate, timing each from just before
 	// the request.
+	if args, _ := cfg.prof.args(); len(args) > 0 {
+		if err := srv.startProfiles(); err != nil {
+			return nil, err
+		}
+	}
 	sent := make([]int64, cfg.messages)
 	cpu0, _ := procCPU(pid)
 	self0 := selfCPU()
@@ -492,6 +546,7 @@ func drive(ctx context.Context, cfg config) (*results, error) {
 	res.DriverCPU = (selfCPU() - self0).Seconds()
 	res.Wall = wall.Seconds()
 	res.summarise(all, sent)
+	res.spans(all, sent)
 	slices.Sort(posts)
 	res.PostP99ms, res.PostMaxms = float64(posts[len(posts)*99/100])/1e6, float64(posts[len(posts)-1])/1e6
 	return res, nil
@@ -703,6 +758,12 @@ type results struct {
 	Wall         float64   `json:"send_wall_seconds"`
 	PostP99ms    float64   `json:"post_p99_ms"`
 	PostMaxms    float64   `json:"post_max_ms"`
+	// Per message: from the POST to its first receipt (the path before the
+	// fan-out), and from its first receipt to its last (the fan-out's span).
+	FirstP50ms float64 `json:"first_receipt_p50_ms"`
+	FirstP99ms float64 `json:"first_receipt_p99_ms"`
+	SpanP50ms  float64 `json:"span_p50_ms"`
+	SpanP99ms  float64 `json:"span_p99_ms"`
 }
 
 func (r *results) summarise(all []*client, sent []int64) {
@@ -750,6 +811,36 @@ func (r *results) summarise(all []*client, sent []int64) {
 	}
 }
 
+// spans splits each message's delivery in two: the path from the POST to
+// the first client that got it, and the fan-out from there to the last.
+func (r *results) spans(all []*client, sent []int64) {
+	var firsts, spans []int64
+	for i := range sent {
+		var lo, hi int64
+		for _, c := range all {
+			at := atomic.LoadInt64(&c.at[i])
+			if at == 0 {
+				continue
+			}
+			if lo == 0 || at < lo {
+				lo = at
+			}
+			hi = max(hi, at)
+		}
+		if lo != 0 {
+			firsts, spans = append(firsts, lo-sent[i]), append(spans, hi-lo)
+		}
+	}
+	if len(firsts) == 0 {
+		return
+	}
+	slices.Sort(firsts)
+	slices.Sort(spans)
+	ms := func(ns int64) float64 { return float64(ns) / 1e6 }
+	r.FirstP50ms, r.FirstP99ms = ms(firsts[len(firsts)/2]), ms(firsts[len(firsts)*99/100])
+	r.SpanP50ms, r.SpanP99ms = ms(spans[len(spans)/2]), ms(spans[len(spans)*99/100])
+}
+
 func (r *results) print(w io.Writer) {
 	fmt.Fprintf(w, "config: %v\n", r.Config)
 	for _, c := range r.Connect {
@@ -770,6 +861,8 @@ func (r *results) print(w io.Writer) {
 		fmt.Fprintf(w, "%-5s %8d %9d %9.2f %9.2f %9.2f %9.2f %6d %6d\n", l.Kind, l.Clients, l.Receipts, l.P50ms, l.P99ms, l.P999ms, l.Maxms, l.Lost, l.Duplicate)
 	}
 	fmt.Fprintf(w, "POST /api/alerts/test: p99 %.2f ms, slowest %.2f ms\n", r.PostP99ms, r.PostMaxms)
+	fmt.Fprintf(w, "per message: POST to first receipt p50 %.2f / p99 %.2f ms, first to last receipt p50 %.2f / p99 %.2f ms\n",
+		r.FirstP50ms, r.FirstP99ms, r.SpanP50ms, r.SpanP99ms)
 	fmt.Fprintf(w, "while sending (%.1f s): server CPU %.1f s (%.0f%% of one core), load generator CPU %.1f s\n",
 		r.Wall, r.ServerCPU, 100*r.ServerCPU/r.Wall, r.DriverCPU)
 }
