@@ -203,6 +203,9 @@ func TestClusterFailoverKeepsAlertsAndNotifiesOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three syncmon processes")
 	}
+	// Beside the other cluster tests (-parallel: GOMAXPROCS at a time):
+	// each waits mostly on elections and leases.
+	t.Parallel()
 	dir := t.TempDir()
 	east, west := filepath.Join(dir, "east.infoall"), filepath.Join(dir, "west.infoall")
 	setInfoAll(t, east, infoAllWith("REP1", "ABENDED"))

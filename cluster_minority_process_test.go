@@ -99,6 +99,9 @@ func TestClusterMinorityByCutRoutes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three syncmon processes")
 	}
+	// Beside the other cluster tests (-parallel: GOMAXPROCS at a time):
+	// each waits mostly on elections and leases.
+	t.Parallel()
 	// Every route goes through a proxy of its own: node i dials node j at
 	// proxy[i][j], which carries it to j's route listener.
 	const n = 3

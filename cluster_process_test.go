@@ -197,6 +197,9 @@ func TestClusterWriterFailoverAndMinority(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three syncmon processes")
 	}
+	// Beside the other cluster tests (-parallel: GOMAXPROCS at a time):
+	// each waits mostly on elections and leases.
+	t.Parallel()
 	nodes := startClusterNodes(t, 3)
 	writer := agreedWriter(t, nodes, 90*time.Second)
 	for _, n := range nodes {
@@ -570,6 +573,9 @@ func TestClusterNodeCatchesUpAfterMissing1000Events(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three syncmon processes")
 	}
+	// Beside the other cluster tests (-parallel: GOMAXPROCS at a time):
+	// each waits mostly on elections and leases.
+	t.Parallel()
 	nodes := startClusterNodes(t, 3)
 	writer := agreedWriter(t, nodes, 90*time.Second)
 	var away *clusterNode
@@ -681,6 +687,9 @@ func TestClusterChaosFiveWriterKills(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three syncmon processes, five kills")
 	}
+	// Beside the other cluster tests (-parallel: GOMAXPROCS at a time):
+	// each waits mostly on elections and leases.
+	t.Parallel()
 	nodes := startClusterNodes(t, 3)
 	var all []madeAlert
 	for round := 1; round <= 5; round++ {

@@ -21,6 +21,9 @@ func TestClusterStateFromAnyNode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three syncmon processes")
 	}
+	// Beside the other cluster tests (-parallel: GOMAXPROCS at a time):
+	// each waits mostly on elections and leases.
+	t.Parallel()
 	nodes := startClusterNodes(t, 3)
 	writer := agreedWriter(t, nodes, 90*time.Second)
 	var others []*clusterNode
@@ -99,6 +102,9 @@ func TestClusterStateFromAnyNode(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("create user on %s: %s", c.name, resp.Status)
 	}
+	// C answered once it had applied the new account; A applies the log on
+	// its own time (milliseconds, more on a busy machine).
+	caughtUp(t, c, nodes)
 	start := time.Now()
 	ops := signIn(t, a, "ops", "ops-password-1")
 	t.Logf("sign-in on %s (not the writer), forwarded and applied: %s", a.name, time.Since(start).Round(time.Millisecond))
@@ -115,6 +121,7 @@ func TestClusterStateFromAnyNode(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || secret == "" {
 		t.Fatalf("kiosk token on %s: %s, secret found: %v", b.name, resp.Status, secret != "")
 	}
+	caughtUp(t, b, nodes)
 	req, _ := http.NewRequest(http.MethodGet, c.base+"/kiosk/pair?token="+url.QueryEscape(secret), nil)
 	req.Header.Set("Sec-Fetch-Site", "none")
 	resp, _ = noRedirect(t, req)
