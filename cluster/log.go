@@ -67,12 +67,28 @@ func (n *Node) Append(ctx context.Context, msgID string, payload []byte, expectL
 	if msgID == "" {
 		return 0, errors.New("cluster: append needs a message id")
 	}
-	ack, err := n.js.Publish(ctx, Subject, payload,
-		jetstream.WithMsgID(msgID), jetstream.WithExpectLastSequence(expectLastSeq), jetstream.WithExpectStream(StreamName))
-	if err != nil {
-		return 0, fmt.Errorf("append %s after %d: %w", msgID, expectLastSeq, classify(ctx, err))
+	// While the stream has no leader (an election, or the writer handing
+	// the leadership over) an append finds no one to answer: try again
+	// until ctx ends. The message id makes a retry harmless: one that did
+	// land comes back with its seq.
+	wait := 50 * time.Millisecond
+	for {
+		ack, err := n.js.Publish(ctx, Subject, payload,
+			jetstream.WithMsgID(msgID), jetstream.WithExpectLastSequence(expectLastSeq), jetstream.WithExpectStream(StreamName))
+		if err == nil {
+			return ack.Sequence, nil
+		}
+		err = fmt.Errorf("append %s after %d: %w", msgID, expectLastSeq, classify(ctx, err))
+		if !errors.Is(err, ErrNoQuorum) {
+			return 0, err
+		}
+		select {
+		case <-ctx.Done():
+			return 0, err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 500*time.Millisecond)
 	}
-	return ack.Sequence, nil
 }
 
 // classify maps a JetStream error to ErrFenced or ErrNoQuorum (joined with
