@@ -88,6 +88,9 @@ func startClusterWith(t *testing.T, n int, o clusterOpts) []*clusterNode {
 	return nodes
 }
 
+// testClusterSecret is every test node's cluster secret.
+const testClusterSecret = "cluster-process-test-secret"
+
 // startNode starts one syncmon process named name in dir/name, with the
 // cluster section given (none: a single node).
 func startNode(t *testing.T, bin, dir, name, cluster string, port int) *clusterNode {
@@ -113,7 +116,8 @@ auth: {anonymous_viewer: true}
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "serve", "--config", cfgPath)
-	cmd.Env = append(os.Environ(), "SYNCMON_ADMIN_PASSWORD=cluster-test-pw")
+	// Every node has the same cluster secret, in its environment only.
+	cmd.Env = append(os.Environ(), "SYNCMON_ADMIN_PASSWORD=cluster-test-pw", "SYNCMON_CLUSTER_SECRET="+testClusterSecret)
 	if o.env != nil {
 		cmd.Env = append(cmd.Env, o.env(name, nd)...)
 	}
