@@ -133,6 +133,12 @@ func (c *clusterNode) start(t *testing.T, cmd *exec.Cmd) {
 	cmd.Stdout = io.Discard
 	c.proc = testutil.Start(t, cmd, nil)
 	c.cmd, c.logs, c.exited = cmd, c.proc.Logs, c.proc.Exited()
+	logs, name := c.logs, c.name
+	t.Cleanup(func() { // before the process is killed
+		if logs.Contains(testClusterSecret) {
+			t.Errorf("%s logged the cluster secret", name)
+		}
+	})
 }
 
 // kill is kill -9, waiting (bounded) for the process to be gone.
