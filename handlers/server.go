@@ -56,7 +56,7 @@ type Options struct {
 	ReadTimeout time.Duration
 	// CSRFKey derives the CSRF tokens. In a cluster every node is given the
 	// same one (derived from the cluster secret), so a form loaded from one
-	// node can be posted through another. Nil: this database's own key
+	// node can be posted through another. Empty: this database's own key
 	// (store.ServerKey "csrf"), as a single node has always had.
 	CSRFKey []byte
 	// WarmSpeech renders each alert's server speech as it opens (ttswarm.go),
@@ -126,7 +126,7 @@ func New(opt Options) (*Server, error) {
 	}
 	opt.Auth.defaults()
 	csrfKey := opt.CSRFKey
-	if csrfKey == nil {
+	if len(csrfKey) == 0 {
 		if csrfKey, err = opt.Store.ServerKey(context.Background(), "csrf"); err != nil {
 			return nil, err
 		}
