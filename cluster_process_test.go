@@ -88,6 +88,9 @@ func startClusterWith(t *testing.T, n int, o clusterOpts) []*clusterNode {
 	return nodes
 }
 
+// testClusterSecret is every test node's cluster secret.
+const testClusterSecret = "cluster-process-test-secret"
+
 // startNode starts one syncmon process named name in dir/name, with the
 // cluster section given (none: a single node).
 func startNode(t *testing.T, bin, dir, name, cluster string, port int) *clusterNode {
@@ -113,7 +116,8 @@ auth: {anonymous_viewer: true}
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "serve", "--config", cfgPath)
-	cmd.Env = append(os.Environ(), "SYNCMON_ADMIN_PASSWORD=cluster-test-pw")
+	// Every node has the same cluster secret, in its environment only.
+	cmd.Env = append(os.Environ(), "SYNCMON_ADMIN_PASSWORD=cluster-test-pw", "SYNCMON_CLUSTER_SECRET="+testClusterSecret)
 	if o.env != nil {
 		cmd.Env = append(cmd.Env, o.env(name, nd)...)
 	}
@@ -129,6 +133,12 @@ func (c *clusterNode) start(t *testing.T, cmd *exec.Cmd) {
 	cmd.Stdout = io.Discard
 	c.proc = testutil.Start(t, cmd, nil)
 	c.cmd, c.logs, c.exited = cmd, c.proc.Logs, c.proc.Exited()
+	logs, name := c.logs, c.name
+	t.Cleanup(func() { // before the process is killed
+		if logs.Contains(testClusterSecret) {
+			t.Errorf("%s logged the cluster secret", name)
+		}
+	})
 }
 
 // kill is kill -9, waiting (bounded) for the process to be gone.

@@ -85,9 +85,19 @@ func TestClusterStateFromAnyNode(t *testing.T) {
 			t.Fatalf("the session made on %s, on %s: GET /users %d, want 200", a.name, n.name, code)
 		}
 	}
-	resp, _ = formPost(t, b, "/logout", nil, sess)
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("sign out on %s: %s", b.name, resp.Status)
+	// The sign-out is posted to B as a browser that sends no Sec-Fetch-Site,
+	// with the form token of a page loaded from A: every node derives its
+	// CSRF key from the cluster secret.
+	code, usersPage := getWith(t, a, "/users", sess)
+	tok := regexp.MustCompile(`name="_csrf" value="([^"]*)"`).FindStringSubmatch(usersPage)
+	if code != http.StatusOK || tok == nil {
+		t.Fatalf("/users on %s: %d, form token found: %v", a.name, code, tok != nil)
+	}
+	logout, _ := http.NewRequest(http.MethodPost, b.base+"/logout", strings.NewReader(url.Values{"_csrf": {tok[1]}}.Encode()))
+	logout.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	logout.AddCookie(&http.Cookie{Name: "syncmon_session", Value: sess})
+	if resp, body := noRedirect(t, logout); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign out on %s with the form token of %s: %s %s", b.name, a.name, resp.Status, body)
 	}
 	for _, n := range nodes {
 		waitUntil(t, 15*time.Second, "the session ended on "+n.name, func() (bool, string) {

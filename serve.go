@@ -214,7 +214,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		ready, clusterStatus = clu.Ready, clu.Status
 	}
 	ready = readyUnlessUnhealthy(self, ready)
+	var csrfKey []byte // nil: this node's own key (server_keys)
+	if cfg.Cluster != nil {
+		csrfKey = clusterCSRFKey(cfg.Cluster.Secret)
+	}
 	srv, err := handlers.New(handlers.Options{
+		CSRFKey: csrfKey,
 		Cluster: clusterStatus,
 		Metrics: metrics, Notifications: notifier.Stats, WarmSpeech: true,
 		Store: st, Log: log, Version: version(), PingInterval: cfg.PingInterval, SpeechRepeat: cfg.SpeechRepeat,

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -71,7 +73,7 @@ type appliedNote struct {
 // startCluster starts this node's NATS server; run does the rest.
 func startCluster(ctx context.Context, c *config.Cluster, st *store.Store, log *slog.Logger, newSched func() (*monitor.Scheduler, error), targets []monitor.Target) (*clusterRun, error) {
 	node, err := cluster.Start(ctx, cluster.Config{Node: c.Node, Listen: c.Listen, Peers: c.Peers, DataDir: c.DataDir,
-		Replicas: c.Replicas, Logger: log})
+		Replicas: c.Replicas, Secret: c.Secret.Reveal(), Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("start cluster node %s: %w", c.Node, err)
 	}
@@ -80,6 +82,14 @@ func startCluster(ctx context.Context, c *config.Cluster, st *store.Store, log *
 	st.SetCommitHook(r.appendEvents)
 	st.SetForwarder(r.appending.Load, r.forward)
 	return r, nil
+}
+
+// clusterCSRFKey is the CSRF key every node of a cluster derives from the
+// cluster secret, so a form loaded from one node passes on another.
+func clusterCSRFKey(secret monitor.Secret) []byte {
+	m := hmac.New(sha256.New, []byte(secret.Reveal()))
+	m.Write([]byte("syncmon/csrf/v1"))
+	return m.Sum(nil)
 }
 
 // cmdSubject carries commands from any node to the writer.

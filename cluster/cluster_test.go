@@ -19,6 +19,9 @@ func testLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 }
 
+// testSecret is the cluster secret of the tests' nodes.
+const testSecret = "test-cluster-secret-0123456789"
+
 // configs is one Config per node of an n-node cluster on loopback.
 func configs(t *testing.T, n int) []cluster.Config {
 	t.Helper()
@@ -30,7 +33,7 @@ func configs(t *testing.T, n int) []cluster.Config {
 	cfgs := make([]cluster.Config, n)
 	for i := range cfgs {
 		cfgs[i] = cluster.Config{Node: fmt.Sprintf("n%d", i+1), Listen: peers[i], Peers: peers,
-			DataDir: t.TempDir(), Replicas: n, Logger: testLogger()}
+			DataDir: t.TempDir(), Replicas: n, Logger: testLogger(), Secret: testSecret}
 	}
 	return cfgs
 }

@@ -2,6 +2,8 @@ package cluster
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -33,10 +35,18 @@ type Config struct {
 	DataDir  string   // JetStream store directory
 	Replicas int      // copies of the log and of the lease bucket
 
+	// Secret authenticates the routes: every node of a cluster needs the
+	// same one (at least MinSecret characters). Required when Listen is
+	// set. Never logged.
+	Secret string
 	// ClientListen is a host:port for NATS clients (tools, debugging), best
 	// on loopback. Empty: a random loopback port when clustered (nats-server
 	// starts its routes only after its client listener), none otherwise.
 	ClientListen string
+	// ClientToken is the token a client of the client listener must
+	// present (nats.Token). Empty: a random one drawn at Start, known only
+	// to this process, so no other program can use the listener.
+	ClientToken string
 	// LeaseTTL is how long a writer lease lives without renewal. Default 5s.
 	LeaseTTL time.Duration
 	// Duplicates is the message id de-duplication window. Default 2m.
@@ -46,6 +56,13 @@ type Config struct {
 	// Debug passes nats-server's debug lines on (at slog debug level).
 	Debug bool
 }
+
+// RouteUser is the user name routes authenticate with; the password is
+// Config.Secret.
+const RouteUser = "syncmon"
+
+// MinSecret is the shortest Config.Secret accepted.
+const MinSecret = 16
 
 // Node is one running cluster member: the embedded nats-server and an
 // in-process client. Its methods are safe for concurrent use.
@@ -85,6 +102,11 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.ClientToken == "" {
+		b := make([]byte, 32)
+		_, _ = rand.Read(b) // crypto/rand.Read does not fail (it panics on a broken system)
+		cfg.ClientToken = hex.EncodeToString(b)
+	}
 	opts, err := serverOptions(cfg)
 	if err != nil {
 		return nil, err
@@ -106,6 +128,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("cluster: nats-server %s not ready within %s", cfg.Node, wait.Round(time.Millisecond))
 	}
 	nc, err := nats.Connect("", nats.InProcessServer(srv), nats.Name("syncmon-"+cfg.Node),
+		nats.Token(cfg.ClientToken),
 		nats.MaxReconnects(-1), nats.NoCallbacksAfterClientClose())
 	if err != nil {
 		srv.Shutdown()
@@ -135,6 +158,9 @@ func serverOptions(cfg Config) (*server.Options, error) {
 		SyncAlways: true,
 		NoSigs:     true,
 		DontListen: cfg.ClientListen == "" && cfg.Listen == "",
+		// Every client, the in-process one included, presents the token:
+		// no other local user can reach the node's client listener.
+		Authorization: cfg.ClientToken,
 	}
 	if cfg.ClientListen == "" && cfg.Listen != "" {
 		opts.Host, opts.Port = "127.0.0.1", server.RANDOM_PORT
@@ -154,12 +180,19 @@ func serverOptions(cfg Config) (*server.Options, error) {
 		// NoAdvertise: routes go only to the configured peers (every node
 		// lists them all), never to addresses learnt from gossip, which
 		// may not be reachable from here (NAT, a proxy between nodes).
-		opts.Cluster = server.ClusterOpts{Name: ClusterName, Host: host, Port: port, NoAdvertise: true}
+		if len(cfg.Secret) < MinSecret {
+			return nil, fmt.Errorf("cluster: a secret of at least %d characters is required for the routes", MinSecret)
+		}
+		// Routes authenticate with the cluster secret, both ways: a route
+		// accepted here must present it, and ours present it (the URL's
+		// user info; nats-server logs route URLs redacted).
+		opts.Cluster = server.ClusterOpts{Name: ClusterName, Host: host, Port: port, NoAdvertise: true,
+			Username: RouteUser, Password: cfg.Secret}
 		for _, p := range cfg.Peers {
 			if _, _, err := splitHostPort(p); err != nil {
 				return nil, fmt.Errorf("cluster: peer %q: %w", p, err)
 			}
-			opts.Routes = append(opts.Routes, &url.URL{Scheme: "nats", Host: p})
+			opts.Routes = append(opts.Routes, &url.URL{Scheme: "nats", Host: p, User: url.UserPassword(RouteUser, cfg.Secret)})
 		}
 	}
 	return opts, nil

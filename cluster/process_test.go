@@ -38,7 +38,8 @@ func TestMain(m *testing.M) {
 func runNode() error {
 	cfg := cluster.Config{Node: os.Getenv("SYNCMON_CLUSTER_NODE"), Listen: os.Getenv("SYNCMON_CLUSTER_LISTEN"),
 		Peers: strings.Split(os.Getenv("SYNCMON_CLUSTER_PEERS"), ","), DataDir: os.Getenv("SYNCMON_CLUSTER_DATA"),
-		ClientListen: os.Getenv("SYNCMON_CLUSTER_CLIENT"), Replicas: 3, Logger: testLogger()}
+		ClientListen: os.Getenv("SYNCMON_CLUSTER_CLIENT"), ClientToken: os.Getenv("SYNCMON_CLUSTER_TOKEN"),
+		Secret: os.Getenv("SYNCMON_CLUSTER_SECRET"), Replicas: 3, Logger: testLogger()}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	node, err := cluster.Start(ctx, cfg)
@@ -96,6 +97,9 @@ func lastSeq(node *cluster.Node) (uint64, error) {
 	return node.LastSeq(ctx)
 }
 
+// testToken is what the tests present to a node process's client port.
+const testToken = "test-client-token-0123456789"
+
 type line struct {
 	node int
 	at   time.Time
@@ -109,7 +113,7 @@ func startProc(t *testing.T, cfg cluster.Config, idx int, client string, out cha
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "SYNCMON_CLUSTER_NODE="+cfg.Node, "SYNCMON_CLUSTER_LISTEN="+cfg.Listen,
 		"SYNCMON_CLUSTER_PEERS="+strings.Join(cfg.Peers, ","), "SYNCMON_CLUSTER_DATA="+cfg.DataDir,
-		"SYNCMON_CLUSTER_CLIENT="+client)
+		"SYNCMON_CLUSTER_CLIENT="+client, "SYNCMON_CLUSTER_TOKEN="+testToken, "SYNCMON_CLUSTER_SECRET="+cfg.Secret)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -199,7 +203,7 @@ func TestKill9Failover(t *testing.T) {
 // and the lease bucket have every replica current and a leader other than
 // writer.
 func ledElsewhere(client, writer string) bool {
-	nc, err := nats.Connect("nats://"+client, nats.Timeout(time.Second))
+	nc, err := nats.Connect("nats://"+client, nats.Timeout(time.Second), nats.Token(testToken))
 	if err != nil {
 		return false
 	}
@@ -291,7 +295,7 @@ func (w *watch) until(what string, done func(line) bool) {
 // be contiguous, hold every acknowledged entry at its seq, and no id twice.
 func checkLog(t *testing.T, client string, acked map[uint64]string, upTo uint64) {
 	t.Helper()
-	nc, err := nats.Connect("nats://" + client)
+	nc, err := nats.Connect("nats://"+client, nats.Token(testToken))
 	if err != nil {
 		t.Fatal(err)
 	}

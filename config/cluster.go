@@ -5,6 +5,8 @@ import (
 	"net"
 	"strconv"
 	"strings"
+
+	"github.com/syncmon/syncmon/monitor"
 )
 
 // Cluster is the cluster mode configuration: this node's name, its embedded
@@ -16,21 +18,34 @@ type Cluster struct {
 	Peers    []string // host:port of every route (this node's own may be listed too)
 	DataDir  string   // JetStream's store directory
 	Replicas int      // copies of the log and the lease: 1, 3 or 5
+	// Secret, read from the variable SecretEnv names, authenticates the
+	// routes between nodes and derives the CSRF key every node shares:
+	// the same on every node, at least MinClusterSecret characters.
+	Secret    monitor.Secret
+	SecretEnv string
 }
 
 // DefaultReplicas is the replica count a cluster section leaves out.
 const DefaultReplicas = 3
 
+// DefaultClusterSecretEnv is the variable holding the cluster secret when
+// the section names none (cluster.secret_env).
+const DefaultClusterSecretEnv = "SYNCMON_CLUSTER_SECRET"
+
+// MinClusterSecret is the shortest cluster secret accepted.
+const MinClusterSecret = 16
+
 type fileCluster struct {
-	Node     string   `yaml:"node"`
-	Listen   string   `yaml:"listen"`
-	Peers    []string `yaml:"peers"`
-	DataDir  string   `yaml:"data_dir"`
-	Replicas *int     `yaml:"replicas"`
+	Node      string   `yaml:"node"`
+	Listen    string   `yaml:"listen"`
+	Peers     []string `yaml:"peers"`
+	DataDir   string   `yaml:"data_dir"`
+	Replicas  *int     `yaml:"replicas"`
+	SecretEnv string   `yaml:"secret_env"`
 }
 
 // cluster checks the cluster section, when there is one.
-func (v *validator) cluster(fc *fileCluster, cfg *Config) {
+func (v *validator) cluster(fc *fileCluster, getenv func(string) string, cfg *Config) {
 	if fc == nil {
 		return
 	}
@@ -78,6 +93,18 @@ func (v *validator) cluster(fc *fileCluster, cfg *Config) {
 			key = "cluster.replicas"
 		}
 		v.fail(key, "replicas %d needs at least %d nodes, but peers names %d", c.Replicas, c.Replicas, len(fc.Peers))
+	}
+	c.SecretEnv = fc.SecretEnv
+	if c.SecretEnv == "" {
+		c.SecretEnv = DefaultClusterSecretEnv
+	}
+	switch secret := getenv(c.SecretEnv); {
+	case secret == "":
+		v.fail("cluster.secret_env", "%s is not set: every node needs the same secret, at least %d characters", c.SecretEnv, MinClusterSecret)
+	case len(secret) < MinClusterSecret:
+		v.fail("cluster.secret_env", "the secret in %s is too short: every node needs the same secret, at least %d characters", c.SecretEnv, MinClusterSecret)
+	default:
+		c.Secret = monitor.Secret(secret)
 	}
 	cfg.Cluster = c
 }

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -23,7 +24,7 @@ func TestClusterSection(t *testing.T) {
   data_dir: /var/lib/syncmon/jetstream
 targets: [{name: east, kind: simulator}]
 `
-	cfg, err = config.Parse([]byte(doc), env(nil))
+	cfg, err = config.Parse([]byte(doc), env(map[string]string{"SYNCMON_CLUSTER_SECRET": testClusterSecret}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,6 +32,40 @@ targets: [{name: east, kind: simulator}]
 	if c == nil || c.Node != "syncmon-1" || c.Listen != "0.0.0.0:6222" || c.DataDir != "/var/lib/syncmon/jetstream" ||
 		c.Replicas != config.DefaultReplicas || !slices.Equal(c.Peers, []string{"syncmon-1:6222", "syncmon-2:6222", "syncmon-3:6222"}) {
 		t.Fatalf("cluster = %+v", c)
+	}
+	if c.SecretEnv != "SYNCMON_CLUSTER_SECRET" || c.Secret.Reveal() != testClusterSecret || strings.Contains(fmt.Sprintf("%+v %v", cfg, c), testClusterSecret) {
+		t.Fatalf("cluster secret: env %q, secret read %v, or printed", c.SecretEnv, c.Secret.Reveal() == testClusterSecret)
+	}
+}
+
+const testClusterSecret = "0123456789abcdef-cluster"
+
+// clusterEnv sets the cluster secret for the tests of other keys.
+var clusterEnv = env(map[string]string{"SYNCMON_CLUSTER_SECRET": testClusterSecret})
+
+func TestClusterSecret(t *testing.T) {
+	const base = "cluster:\n  node: a\n  listen: \"127.0.0.1:6222\"\n  data_dir: /d\n  replicas: 1\n"
+	const tgt = "targets: [{name: east, kind: simulator}]\n"
+	for _, tc := range []struct {
+		doc  string
+		env  map[string]string
+		want string
+	}{
+		{base + tgt, nil, "line 1: cluster.secret_env: SYNCMON_CLUSTER_SECRET is not set: every node needs the same secret, at least 16 characters"},
+		{base + tgt, map[string]string{"SYNCMON_CLUSTER_SECRET": "fifteen-chars.."}, "cluster.secret_env: the secret in SYNCMON_CLUSTER_SECRET is too short: every node needs the same secret, at least 16 characters"},
+		{base + "  secret_env: MY_SECRET\n" + tgt, map[string]string{"SYNCMON_CLUSTER_SECRET": testClusterSecret}, "line 6: cluster.secret_env: MY_SECRET is not set"},
+	} {
+		_, err := config.Parse([]byte(tc.doc), env(tc.env))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q %v: err %v, want %q", tc.doc, tc.env, err, tc.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "fifteen-chars") {
+			t.Errorf("the secret is in the error: %v", err)
+		}
+	}
+	cfg, err := config.Parse([]byte(base+"  secret_env: MY_SECRET\n"+tgt), env(map[string]string{"MY_SECRET": "sixteen-chars..."}))
+	if err != nil || cfg.Cluster.Secret.Reveal() != "sixteen-chars..." || cfg.Cluster.SecretEnv != "MY_SECRET" {
+		t.Fatalf("secret_env MY_SECRET: %v", err)
 	}
 }
 
@@ -48,13 +83,13 @@ func TestClusterErrorsNameKeyAndLine(t *testing.T) {
 		{"cluster:\n  node: a\n  listen: \":6222\"\n  peers: [\"b:6222\"]\n  data_dir: /d\n" + tgt, `line 4: cluster.peers: replicas 3 needs at least 3 nodes`},
 		{"cluster:\n  node: a\n  listen: \":6222\"\n  data_dir: /d\n  replica: 1\n" + tgt, `line 5: unknown key "replica"`},
 	} {
-		_, err := config.Parse([]byte(tc.doc), env(nil))
+		_, err := config.Parse([]byte(tc.doc), clusterEnv)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: err %v, want %q", tc.doc, err, tc.want)
 		}
 	}
 	// One node needs no peers.
-	if _, err := config.Parse([]byte("cluster: {node: a, listen: \"127.0.0.1:6222\", data_dir: /d, replicas: 1}\n"+tgt), env(nil)); err != nil {
+	if _, err := config.Parse([]byte("cluster: {node: a, listen: \"127.0.0.1:6222\", data_dir: /d, replicas: 1}\n"+tgt), clusterEnv); err != nil {
 		t.Errorf("a one-node cluster: %v", err)
 	}
 }

@@ -304,7 +304,7 @@ func Parse(data []byte, getenv func(string) string) (Config, error) {
 	indexLines(&root, "", lines)
 	v := validator{lines: lines}
 	cfg := v.build(f, getenv)
-	v.cluster(f.Cluster, &cfg)
+	v.cluster(f.Cluster, getenv, &cfg)
 	if len(v.errs) > 0 {
 		return Config{}, v.errs
 	}

@@ -54,6 +54,11 @@ type Options struct {
 	// 15 s): a client trickling a body cannot hold a connection longer.
 	// Event transports lift it once their request is in.
 	ReadTimeout time.Duration
+	// CSRFKey derives the CSRF tokens. In a cluster every node is given the
+	// same one (derived from the cluster secret), so a form loaded from one
+	// node can be posted through another. Empty: this database's own key
+	// (store.ServerKey "csrf"), as a single node has always had.
+	CSRFKey []byte
 	// WarmSpeech renders each alert's server speech as it opens (ttswarm.go),
 	// a subscriber of the store's feed; serve.go turns it on.
 	WarmSpeech bool
@@ -120,9 +125,11 @@ func New(opt Options) (*Server, error) {
 		return nil, err
 	}
 	opt.Auth.defaults()
-	csrfKey, err := opt.Store.ServerKey(context.Background(), "csrf")
-	if err != nil {
-		return nil, err
+	csrfKey := opt.CSRFKey
+	if len(csrfKey) == 0 {
+		if csrfKey, err = opt.Store.ServerKey(context.Background(), "csrf"); err != nil {
+			return nil, err
+		}
 	}
 	s := &Server{opt: opt, store: opt.Store, log: opt.Log, screens: newScreens(opt.Now), pages: pg, assets: files, tts: newTTS(), stop: make(chan struct{}),
 		auth: newAuthState(opt.Auth), csrfKey: csrfKey}
