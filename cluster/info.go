@@ -82,6 +82,11 @@ func (n *Node) CheckQuorum(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if peers, need := n.connectedPeers(), n.cfg.Replicas/2; peers < need {
+		// Cut off from a majority: known at once, where the Raft groups
+		// would notice only after their election timeouts.
+		return fmt.Errorf("cluster: %s is connected to %d other node(s), a majority needs %d: %w", n.cfg.Node, peers, need, ErrNoQuorum)
+	}
 	if n.MetaLeader() == "" {
 		return fmt.Errorf("cluster: %s knows no JetStream meta leader: %w", n.cfg.Node, ErrNoQuorum)
 	}
@@ -93,4 +98,19 @@ func (n *Node) CheckQuorum(ctx context.Context) error {
 		return fmt.Errorf("cluster: %s: the event log has no leader: %w", n.cfg.Node, ErrNoQuorum)
 	}
 	return nil
+}
+
+// connectedPeers counts the other nodes this server has a route to.
+func (n *Node) connectedPeers() int {
+	rz, err := n.srv.Routez(nil)
+	if err != nil {
+		return 0
+	}
+	names := map[string]bool{}
+	for _, r := range rz.Routes {
+		if r.RemoteName != "" && r.RemoteName != n.cfg.Node {
+			names[r.RemoteName] = true
+		}
+	}
+	return len(names)
 }
