@@ -137,7 +137,7 @@ func TestFirstStartCreatesAdminOnceAndPrintsItsPasswordOnce(t *testing.T) {
 	t.Parallel()
 	db := filepath.Join(t.TempDir(), "first.db")
 	base, logs, stop := startServer(t, "--database", db)
-	pw := logs.WaitFor(t, adminPasswordRE, 5*time.Second)
+	pw := logs.WaitFor(t, adminPasswordRE, 30*time.Second)
 	if strings.Count(logs.String(), pw) != 1 {
 		t.Fatalf("the password appears %d times in the log", strings.Count(logs.String(), pw))
 	}
@@ -246,7 +246,7 @@ func TestServeHTTPSWithTLSCertAndKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	base, logs, _ := startServer(t, "--config", cfg)
-	pw := logs.WaitFor(t, adminPasswordRE, 5*time.Second)
+	pw := logs.WaitFor(t, adminPasswordRE, 30*time.Second)
 	if !strings.Contains(logs.String(), "scheme=https") {
 		t.Fatalf("log does not say https:\n%s", logs.String())
 	}
@@ -272,7 +272,9 @@ func TestServeHTTPSWithTLSCertAndKey(t *testing.T) {
 		t.Fatalf("anonymous /api/state with a config file: %d, want 401", resp.StatusCode)
 	}
 	// WebSocket over TLS (wss), with the first admin's Basic credentials.
-	dialer := websocket.Dialer{TLSClientConfig: &tls.Config{RootCAs: pool}, HandshakeTimeout: 5 * time.Second}
+	// Bounds for a hang, not for speed: a Basic sign-in checks bcrypt, which
+	// takes seconds under -race on a loaded machine.
+	dialer := websocket.Dialer{TLSClientConfig: &tls.Config{RootCAs: pool}, HandshakeTimeout: 30 * time.Second}
 	hdr := http.Header{}
 	req, _ := http.NewRequest(http.MethodGet, "/", nil)
 	req.SetBasicAuth("admin", pw)
@@ -282,7 +284,7 @@ func TestServeHTTPSWithTLSCertAndKey(t *testing.T) {
 		t.Fatalf("wss: %v", err)
 	}
 	defer ws.Close()
-	ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	ws.SetReadDeadline(time.Now().Add(30 * time.Second))
 	if _, msg, err := ws.ReadMessage(); err != nil || !strings.Contains(string(msg), `"type":"hello"`) {
 		t.Fatalf("wss first message %s, %v", msg, err)
 	}
