@@ -212,6 +212,11 @@ func TestClusterWriterFailoverAndMinority(t *testing.T) {
 	t.Parallel()
 	nodes := startClusterNodes(t, 3)
 	writer := agreedWriter(t, nodes, 90*time.Second)
+	// The lease is named before its holder has caught up and started its
+	// checks.
+	waitUntil(t, 30*time.Second, writer.name+" starts its checks", func() (bool, string) {
+		return strings.Contains(writer.logs.String(), writerStarts), "not yet"
+	})
 	for _, n := range nodes {
 		starts := strings.Count(n.logs.String(), writerStarts)
 		if (n == writer) != (starts == 1) {
@@ -243,7 +248,7 @@ func TestClusterWriterFailoverAndMinority(t *testing.T) {
 	survivors := others
 	next := agreedWriter(t, survivors, 30*time.Second)
 	t.Logf("kill -9 of %s: %s is the writer after %s", writer.name, next.name, time.Since(killedAt).Round(time.Millisecond))
-	next.logs.WaitFor(t, regexp.MustCompile("("+regexp.QuoteMeta(writerStarts)+")"), 10*time.Second)
+	next.logs.WaitFor(t, regexp.MustCompile("("+regexp.QuoteMeta(writerStarts)+")"), 30*time.Second) // a bound for a hang; the time is measured above
 	waitUntil(t, 30*time.Second, "test alerts answered 201 after the failover", func() (bool, string) {
 		return count.after.Load() > 0, "none yet"
 	})
