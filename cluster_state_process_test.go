@@ -149,7 +149,7 @@ func TestClusterStateFromAnyNode(t *testing.T) {
 	if w := readRaw(t, ws, 10*time.Second); w.Type != "hello" {
 		t.Fatalf("the kiosk's screen on %s: first message %+v", a.name, w)
 	}
-	waitUntil(t, 10*time.Second, "the kiosk's screen on "+a.name+"'s /screens", func() (bool, string) {
+	waitUntil(t, 30*time.Second, "the kiosk's screen on "+a.name+"'s /screens", func() (bool, string) {
 		_, screens := getWith(t, a, "/screens", admB)
 		return strings.Contains(screens, "Lobby wall"), "not listed"
 	})
@@ -201,7 +201,7 @@ func caughtUp(t *testing.T, from *clusterNode, nodes []*clusterNode) {
 	}
 	want := applied(from)
 	for _, n := range nodes {
-		waitUntil(t, 10*time.Second, n.name+" applied up to seq "+fmt.Sprint(want), func() (bool, string) {
+		waitUntil(t, 30*time.Second, n.name+" applied up to seq "+fmt.Sprint(want), func() (bool, string) {
 			got := applied(n)
 			return got >= want, fmt.Sprint(got)
 		})

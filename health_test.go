@@ -285,7 +285,7 @@ func TestHealthViewsAgreeOnStallAndStoreFault(t *testing.T) {
 		}
 	}
 
-	testutil.Eventually(t, 5*time.Second, "a first check finished", func() bool { return !sched.Health().LastFinished.IsZero() })
+	testutil.Eventually(t, 30*time.Second, "a first check finished", func() bool { return !sched.Health().LastFinished.IsZero() })
 	lookUntil("healthy at start", true)
 
 	wedged.Store(true)

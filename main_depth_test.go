@@ -236,7 +236,7 @@ targets:
 	ws := dialWS(t, base)
 	// The follower is running once it says it waits for the file; a file
 	// that appears later is read from its start.
-	logs.WaitFor(t, regexp.MustCompile(`(errlog: waiting for the file to appear)`), 10*time.Second)
+	logs.WaitFor(t, regexp.MustCompile(`(errlog: waiting for the file to appear)`), 30*time.Second)
 	line := "2024-05-14T10:15:12.331+0200  WARNING OGG-01027  Oracle GoldenGate Capture for Oracle, ext2.prm:  Long Running Transaction: XID 3.21.118804, Items 0, Extract EXT2, Redo Thread 2, SCN 2455.4202600001 (10548347311665), Redo Seq #3307, Redo RBA 1183744.\n"
 	start := time.Now()
 	if err := os.WriteFile(errlogPath, []byte(line), 0o600); err != nil {

@@ -33,7 +33,7 @@ func startServer(t *testing.T, args ...string) (base string, logs *testutil.Buff
 	done := make(chan error, 1)
 	args = append([]string{"serve", "--listen", "127.0.0.1:0", "--database", filepath.Join(t.TempDir(), "e2e.db")}, args...)
 	go func() { done <- run(ctx, args, os.Getenv, strings.NewReader(""), io.Discard, logs) }()
-	addr := logs.WaitFor(t, listeningRE, 10*time.Second)
+	addr := logs.WaitFor(t, listeningRE, 30*time.Second)
 	var once sync.Once
 	stop = func() {
 		once.Do(func() {

@@ -68,7 +68,7 @@ notifications:
 		t.Fatalf("test alert: %d, %v", resp.StatusCode, err)
 	}
 	want := "syncmon-" + strconv.FormatInt(out.Seq, 10) + "-hook"
-	testutil.Eventually(t, 10*time.Second, "the webhook heard something", func() bool {
+	testutil.Eventually(t, 30*time.Second, "the webhook heard something", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(got) > 0

@@ -191,7 +191,7 @@ func TestFirstStartTakesTheAdminPasswordFromTheEnvironment(t *testing.T) {
 			t.Errorf("run: %v", err)
 		}
 	}()
-	addr := logs.WaitFor(t, listeningRE, 10*time.Second)
+	addr := logs.WaitFor(t, listeningRE, 30*time.Second)
 	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/api/alerts/test", strings.NewReader(`{"message":"env admin"}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.SetBasicAuth("admin", pw)
