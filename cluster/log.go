@@ -55,6 +55,10 @@ func epochOf(info *jetstream.StreamInfo) string {
 	return StreamName + "." + strconv.FormatInt(info.Created.UnixNano(), 10)
 }
 
+// appendAttempt bounds one try of an append (Append tries again until its
+// context ends).
+const appendAttempt = 2 * time.Second
+
 // Append appends payload to the log if, and only if, the log's last
 // sequence is expectLastSeq (0 for an empty log), and returns its seq.
 // msgID makes it idempotent: appending an id already in the log (within
@@ -71,10 +75,15 @@ func (n *Node) Append(ctx context.Context, msgID string, payload []byte, expectL
 	// the leadership over) an append finds no one to answer: try again
 	// until ctx ends. The message id makes a retry harmless: one that did
 	// land comes back with its seq.
+	// Each attempt has its own bound: a publish that reaches a leader in
+	// the middle of handing over is dropped, and its ack would otherwise be
+	// waited for until ctx ends.
 	wait := 50 * time.Millisecond
 	for {
-		ack, err := n.js.Publish(ctx, Subject, payload,
+		actx, cancel := context.WithTimeout(ctx, appendAttempt)
+		ack, err := n.js.Publish(actx, Subject, payload,
 			jetstream.WithMsgID(msgID), jetstream.WithExpectLastSequence(expectLastSeq), jetstream.WithExpectStream(StreamName))
+		cancel()
 		if err == nil {
 			return ack.Sequence, nil
 		}
