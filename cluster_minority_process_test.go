@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -96,6 +97,15 @@ func (p *routeProxy) cut() {
 // while the majority keeps writing; when its routes come back, its screens
 // get the alert resolved and it applies what it missed.
 func TestClusterMinorityByCutRoutes(t *testing.T) {
+	// Known to fail about one run in five: nats-server gossips each node's
+	// real route address to the others (implicit routes; NoAdvertise stops
+	// only the client URLs), so a pair of nodes may connect directly,
+	// around the test's proxies, and cutting the proxies then leaves the
+	// "minority" with a route and a quorum. Opt in until the proxies carry
+	// the advertised addresses too (docs/CLUSTER.md).
+	if os.Getenv("SYNCMON_TEST_ROUTE_CUT") != "1" {
+		t.Skip("flaky by design of its proxies (implicit routes bypass them): SYNCMON_TEST_ROUTE_CUT=1 runs it")
+	}
 	if testing.Short() {
 		t.Skip("starts three syncmon processes")
 	}
