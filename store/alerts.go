@@ -278,14 +278,7 @@ func (s *Store) ExpireTestAlerts(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		for _, a := range old {
-			now := w.now
-			a.State, a.ResolvedAt, a.UpdatedAt = monitor.StateResolved, &now, now
-			if err := w.applyTransition(ctx, monitor.Transition{Type: monitor.AlertResolved, Alert: a}, "syncmon"); err != nil {
-				return err
-			}
-		}
-		return nil
+		return w.resolveBySyncMon(ctx, old)
 	})
 	if err != nil {
 		return fmt.Errorf("expire test alerts: %w", err)
@@ -295,3 +288,16 @@ func (s *Store) ExpireTestAlerts(ctx context.Context) error {
 
 // alertSubject names an alert in the audit log.
 func alertSubject(id int64) string { return fmt.Sprintf("alert %d", id) }
+
+// resolveBySyncMon resolves alerts now, as SyncMon's own doing (not an
+// operator's): expired test alerts, cleared syncmon alerts.
+func (w *writeTx) resolveBySyncMon(ctx context.Context, alerts []monitor.Alert) error {
+	for _, a := range alerts {
+		now := w.now
+		a.State, a.ResolvedAt, a.UpdatedAt = monitor.StateResolved, &now, now
+		if err := w.applyTransition(ctx, monitor.Transition{Type: monitor.AlertResolved, Alert: a}, "syncmon"); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -51,14 +51,7 @@ func (s *Store) ClearSelf(ctx context.Context, component string) error {
 		if err != nil {
 			return err
 		}
-		for _, a := range active {
-			now := w.now
-			a.State, a.ResolvedAt, a.UpdatedAt = monitor.StateResolved, &now, now
-			if err := w.applyTransition(ctx, monitor.Transition{Type: monitor.AlertResolved, Alert: a}, "syncmon"); err != nil {
-				return err
-			}
-		}
-		return nil
+		return w.resolveBySyncMon(ctx, active)
 	})
 	if err != nil {
 		return fmt.Errorf("clear syncmon/%s: %w", component, err)
