@@ -69,7 +69,7 @@ type SelfWatch struct {
 	mu         sync.Mutex
 	healthy    bool
 	reason     string
-	storeSince time.Time // when the store check in progress began; zero when none
+	storeSince time.Time // when the store write in progress (check or recording) began; zero when none
 	prevWall   time.Time // wall reading at the last look, monotonic stripped
 	prevMono   time.Time // time.Now at the last look (monotonic)
 	jumpAt     time.Time // monotonic time of the last jump
@@ -130,7 +130,13 @@ func (w *SelfWatch) Look(ctx context.Context) {
 	if w.Rec == nil {
 		return
 	}
-	if err := w.Rec.RecordSelf(ctx, fs); err != nil && ctx.Err() == nil && w.Log != nil {
+	// Recording is a write too: one stuck behind another process's lock
+	// makes the verdict unhealthy once it waits past StoreTimeout, even
+	// though the look's own store check passed just before the lock.
+	done := w.writing()
+	err := w.Rec.RecordSelf(ctx, fs)
+	done()
+	if err != nil && ctx.Err() == nil && w.Log != nil {
 		w.Log.Warn("record syncmon's own check", "err", err)
 	}
 }
@@ -204,17 +210,23 @@ func (w *SelfWatch) Findings(ctx context.Context, mono time.Time) []Finding {
 
 // storeHealth runs the Store check with its deadline, noting while it runs.
 func (w *SelfWatch) storeHealth(ctx context.Context) error {
-	w.mu.Lock()
-	w.storeSince = time.Now()
-	w.mu.Unlock()
-	defer func() {
-		w.mu.Lock()
-		w.storeSince = time.Time{}
-		w.mu.Unlock()
-	}()
+	defer w.writing()()
 	ctx, cancel := context.WithTimeout(ctx, w.storeTimeout())
 	defer cancel()
 	return w.Store(ctx)
+}
+
+// writing notes that a store write (the check or the recording) is under
+// way, until the returned func is called: Healthy reads it.
+func (w *SelfWatch) writing() func() {
+	w.mu.Lock()
+	w.storeSince = time.Now()
+	w.mu.Unlock()
+	return func() {
+		w.mu.Lock()
+		w.storeSince = time.Time{}
+		w.mu.Unlock()
+	}
 }
 
 func (w *SelfWatch) storeTimeout() time.Duration {

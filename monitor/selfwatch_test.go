@@ -165,3 +165,39 @@ func TestSelfWatchStuckStoreIsUnhealthyBeforeTheLookEnds(t *testing.T) {
 		t.Fatalf("unhealthy after the store check succeeded: %s", why)
 	}
 }
+
+// stuckRecorder's RecordSelf waits until released, as a write behind
+// another process's lock does.
+type stuckRecorder struct{ release chan struct{} }
+
+func (r stuckRecorder) RecordSelf(context.Context, []monitor.Finding) error {
+	<-r.release
+	return nil
+}
+
+// The look's store check passed, then another process took the lock: the
+// recording of the look waits behind it. That is a store that cannot
+// write, and Healthy says so once it waits past StoreTimeout, not when the
+// look ends (the heartbeat would otherwise go on pinging meanwhile).
+func TestSelfWatchStuckRecordingIsUnhealthy(t *testing.T) {
+	rec := stuckRecorder{release: make(chan struct{})}
+	w := &monitor.SelfWatch{StoreTimeout: 20 * time.Millisecond, Rec: rec, Store: func(context.Context) error { return nil }}
+	done := make(chan struct{})
+	go func() { defer close(done); w.Look(context.Background()) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ok, why := w.Healthy()
+		if !ok && strings.Contains(why, "no write within") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Healthy = %v %q with the recording stuck, want unhealthy", ok, why)
+		}
+		time.Sleep(5 * time.Millisecond) // a poll interval
+	}
+	close(rec.release)
+	<-done
+	if ok, why := w.Healthy(); !ok {
+		t.Fatalf("unhealthy after the recording went through: %s", why)
+	}
+}
