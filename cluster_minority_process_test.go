@@ -1,94 +1,164 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
-// routeProxy carries one node's routes to one peer (TCP, both ways), on a
-// fixed loopback address, so that a test can cut them and bring them back
-// while both processes live.
-type routeProxy struct {
-	addr, to string
-
+// routeGates are the network between a test's nodes. Each node has a gate:
+// its advertised route address (cluster.advertise), the one every other
+// node's peers list names for it, so that nats-server has no route address
+// of it to learn from gossip but the gate's. The gate carries each route to
+// the node's listener and learns who dialled it from the route's INFO
+// (server_name), so cutting a node closes every route to and from it, in
+// both directions, while the processes live, and no route can go around.
+type routeGates struct {
 	mu    sync.Mutex
-	ln    net.Listener
-	conns map[net.Conn]bool
+	down  map[string]bool // nodes cut off
+	conns map[*gatedRoute]bool
+	lns   []net.Listener
 }
 
-func newRouteProxy(t *testing.T, addr, to string) *routeProxy {
-	p := &routeProxy{addr: addr, to: to, conns: map[net.Conn]bool{}}
-	p.open(t)
-	t.Cleanup(p.cut)
-	return p
+// gatedRoute is one route connection through a gate: from dialled to.
+type gatedRoute struct {
+	from, to       string // from is "" until its INFO is read
+	dialer, target net.Conn
 }
 
-// open listens again and carries every connection to p.to.
-func (p *routeProxy) open(t *testing.T) {
+func newRouteGates(t *testing.T) *routeGates {
+	g := &routeGates{down: map[string]bool{}, conns: map[*gatedRoute]bool{}}
+	t.Cleanup(g.close)
+	return g
+}
+
+// open listens at addr as node's gate, carrying routes to listen.
+func (g *routeGates) open(t *testing.T, addr, node, listen string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", p.addr)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		t.Fatalf("proxy %s: %v", p.addr, err)
+		t.Fatalf("gate of %s at %s: %v", node, addr, err)
 	}
-	p.mu.Lock()
-	p.ln = ln
-	p.mu.Unlock()
+	g.mu.Lock()
+	g.lns = append(g.lns, ln)
+	g.mu.Unlock()
 	go func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			go p.carry(c)
+			go g.carry(c, node, listen)
 		}
 	}()
 }
 
-func (p *routeProxy) carry(c net.Conn) {
-	up, err := net.DialTimeout("tcp", p.to, 2*time.Second)
+// carry carries one route: refused while either end is cut off.
+func (g *routeGates) carry(c net.Conn, to, listen string) {
+	r := &gatedRoute{to: to, dialer: c}
+	defer r.close()
+	up, err := net.DialTimeout("tcp", listen, 2*time.Second)
 	if err != nil {
-		c.Close()
 		return
 	}
-	p.mu.Lock()
-	if p.ln == nil { // cut meanwhile
-		p.mu.Unlock()
-		c.Close()
-		up.Close()
+	r.target = up
+	if !g.add(r) {
 		return
 	}
-	p.conns[c], p.conns[up] = true, true
-	p.mu.Unlock()
-	done := make(chan struct{}, 2)
-	go func() { _, _ = io.Copy(up, c); done <- struct{}{} }()
-	go func() { _, _ = io.Copy(c, up); done <- struct{}{} }()
-	<-done
-	c.Close()
-	up.Close()
-	p.mu.Lock()
-	delete(p.conns, c)
-	delete(p.conns, up)
-	p.mu.Unlock()
+	defer g.remove(r)
+	go func() { _, _ = io.Copy(c, up); r.close() }()
+	// Pass the dialer's protocol lines on until its INFO names it.
+	br := bufio.NewReader(c)
+	for {
+		line, err := br.ReadBytes('\n')
+		if err != nil {
+			return
+		}
+		if rest, ok := bytes.CutPrefix(line, []byte("INFO ")); ok {
+			var info struct {
+				Name string `json:"server_name"`
+			}
+			if json.Unmarshal(rest, &info) == nil && info.Name != "" {
+				if !g.identify(r, info.Name) {
+					return // from a node cut off: its INFO never arrives
+				}
+				if _, err := up.Write(line); err != nil {
+					return
+				}
+				break
+			}
+		}
+		if _, err := up.Write(line); err != nil {
+			return
+		}
+	}
+	_, _ = io.Copy(up, br)
 }
 
-// cut closes the listener and every connection: the routes through it
-// drop and cannot come back until open.
-func (p *routeProxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		p.ln.Close()
-		p.ln = nil
+func (r *gatedRoute) close() {
+	r.dialer.Close()
+	if r.target != nil {
+		r.target.Close()
 	}
-	for c := range p.conns {
-		c.Close()
-		delete(p.conns, c)
+}
+
+func (g *routeGates) add(r *gatedRoute) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.down[r.to] {
+		return false
+	}
+	g.conns[r] = true
+	return true
+}
+
+func (g *routeGates) remove(r *gatedRoute) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	delete(g.conns, r)
+}
+
+func (g *routeGates) identify(r *gatedRoute, from string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	r.from = from
+	return !g.down[from] && !g.down[r.to]
+}
+
+// cut closes every route to or from node and refuses new ones until heal.
+func (g *routeGates) cut(node string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.down[node] = true
+	for r := range g.conns {
+		if r.from == node || r.to == node {
+			r.close()
+		}
+	}
+}
+
+// heal lets node's routes through again.
+func (g *routeGates) heal(node string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	delete(g.down, node)
+}
+
+func (g *routeGates) close() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, ln := range g.lns {
+		ln.Close()
+	}
+	for r := range g.conns {
+		r.close()
 	}
 }
 
@@ -97,70 +167,51 @@ func (p *routeProxy) cut() {
 // while the majority keeps writing; when its routes come back, its screens
 // get the alert resolved and it applies what it missed.
 func TestClusterMinorityByCutRoutes(t *testing.T) {
-	// Known to fail about one run in five: nats-server gossips each node's
-	// real route address to the others (implicit routes; NoAdvertise stops
-	// only the client URLs), so a pair of nodes may connect directly,
-	// around the test's proxies, and cutting the proxies then leaves the
-	// "minority" with a route and a quorum. Opt in until the proxies carry
-	// the advertised addresses too (docs/CLUSTER.md).
-	if os.Getenv("SYNCMON_TEST_ROUTE_CUT") != "1" {
-		t.Skip("flaky by design of its proxies (implicit routes bypass them): SYNCMON_TEST_ROUTE_CUT=1 runs it")
-	}
 	if testing.Short() {
 		t.Skip("starts three syncmon processes")
 	}
 	// Beside the other cluster tests (-parallel: GOMAXPROCS at a time):
 	// each waits mostly on elections and leases.
 	t.Parallel()
-	// Every route goes through a proxy of its own: node i dials node j at
-	// proxy[i][j], which carries it to j's route listener.
 	const n = 3
-	ports := loopbackPorts(t, n*n)
-	proxyAddr := func(i, j int) string { return fmt.Sprintf("127.0.0.1:%d", ports[i*n+j]) }
-	var proxies [n][n]*routeProxy
-	var routes []string
-	nodes := startClusterWith(t, n, clusterOpts{peers: func(i int, all []string) []string {
-		routes = all
-		var out []string
-		for j := range n {
-			if j != i {
-				out = append(out, proxyAddr(i, j))
+	gates := newRouteGates(t)
+	ports := loopbackPorts(t, n)
+	gateAddr := func(i int) string { return fmt.Sprintf("127.0.0.1:%d", ports[i]) }
+	nodes := startClusterWith(t, n, clusterOpts{routes: func(i int, listens []string) ([]string, string) {
+		if i == 0 { // the gates are up before the first node dials
+			for j := range n {
+				gates.open(t, gateAddr(j), fmt.Sprintf("syncmon-%d", j+1), listens[j])
 			}
 		}
-		return out
-	}})
-	for i := range n {
+		var peers []string
 		for j := range n {
-			if i != j {
-				proxies[i][j] = newRouteProxy(t, proxyAddr(i, j), routes[j])
+			if j != i {
+				peers = append(peers, gateAddr(j))
 			}
+		}
+		return peers, gateAddr(i)
+	}})
+	for i, nd := range nodes {
+		if want := fmt.Sprintf("syncmon-%d", i+1); nd.name != want {
+			t.Fatalf("node %d is %s, want %s (its gate's name)", i, nd.name, want)
 		}
 	}
 	writer := agreedWriter(t, nodes, 90*time.Second)
-	c := -1
-	for i, nd := range nodes {
-		if nd != writer {
-			c = i
-		}
-	}
-	minority := nodes[c]
+	var minority *clusterNode
 	var majority []*clusterNode
-	for i, nd := range nodes {
-		if i != c {
-			majority = append(majority, nd)
+	for _, nd := range nodes {
+		if nd != writer && minority == nil {
+			minority = nd
+			continue
 		}
+		majority = append(majority, nd)
 	}
 	ws := dialWS(t, minority.base)
 	if w := readRaw(t, ws, 10*time.Second); w.Type != "hello" {
 		t.Fatalf("first message %+v", w)
 	}
 
-	for j := range n {
-		if j != c {
-			proxies[c][j].cut()
-			proxies[j][c].cut()
-		}
-	}
+	gates.cut(minority.name)
 	cutAt := time.Now()
 	isCluster := func(w wsMsg, typ string) bool {
 		return w.Type == typ && w.Alert != nil && w.Alert.Rule == "syncmon" && w.Alert.Program == "SYNCMON" &&
@@ -183,12 +234,7 @@ func TestClusterMinorityByCutRoutes(t *testing.T) {
 	}
 	last := st.Stream.LastSeq
 
-	for j := range n {
-		if j != c {
-			proxies[c][j].open(t)
-			proxies[j][c].open(t)
-		}
-	}
+	gates.heal(minority.name)
 	backAt := time.Now()
 	deadline = time.Now().Add(60 * time.Second)
 	for !isCluster(readRaw(t, ws, time.Until(deadline)), "alert.resolved") {

@@ -38,9 +38,11 @@ func loopbackPorts(t *testing.T, n int) []int {
 
 // clusterOpts varies a test cluster.
 type clusterOpts struct {
-	config string                                // YAML after listen, database and auth; "": the demo simulator target
-	env    func(name, dir string) []string       // more environment for node name (dir: its directory)
-	peers  func(i int, routes []string) []string // node i's peers, given every node's route address; nil: all of them
+	config string                          // YAML after listen, database and auth; "": the demo simulator target
+	env    func(name, dir string) []string // more environment for node name (dir: its directory)
+	// routes gives node i's peers and advertised route address, given
+	// every node's route listener; nil: every listener, and no advertise.
+	routes func(i int, listens []string) (peers []string, advertise string)
 }
 
 // startClusterNodes builds the binary (once per test run) and starts n nodes, each with its
@@ -68,9 +70,9 @@ func startClusterWith(t *testing.T, n int, o clusterOpts) []*clusterNode {
 		if err := os.MkdirAll(nd, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		peers := routes
-		if o.peers != nil {
-			peers = o.peers(i, routes)
+		peers, advertise := routes, ""
+		if o.routes != nil {
+			peers, advertise = o.routes(i, routes)
 		}
 		var quoted []string
 		for _, p := range peers {
@@ -83,6 +85,9 @@ func startClusterWith(t *testing.T, n int, o clusterOpts) []*clusterNode {
   data_dir: %q
   replicas: 3
 `, name, routes[i], strings.Join(quoted, ", "), filepath.Join(dir, name, "js"))
+		if advertise != "" {
+			cluster += fmt.Sprintf("  advertise: %q\n", advertise)
+		}
 		nodes = append(nodes, startNodeWith(t, bin, dir, name, cluster, ports[i], o))
 	}
 	return nodes

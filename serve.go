@@ -140,8 +140,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer st.Close()
-	if err := firstAdmin(ctx, st, getenv("SYNCMON_ADMIN_PASSWORD"), log); err != nil {
-		return err
+	// The first admin: made here from SYNCMON_ADMIN_PASSWORD (the same on
+	// every node of a cluster), or with a random password printed once. A
+	// cluster makes that one through the log, on the first writer, so that
+	// every node has the same account (clusterRun.firstAdmin).
+	adminPassword := getenv("SYNCMON_ADMIN_PASSWORD")
+	if cfg.Cluster == nil || adminPassword != "" {
+		if err := firstAdmin(ctx, st, adminPassword, log); err != nil {
+			return err
+		}
 	}
 	tlsConfig, err := loadTLS(cfg)
 	if err != nil {
@@ -193,6 +200,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	notifier := notify.New(st, cfg.Notifications, nopts)
 	if clu != nil {
 		clu.wake = notifier.Wake // before clu.run
+		if adminPassword == "" {
+			clu.firstAdmin = func(ctx context.Context) error { return firstAdmin(ctx, st, "", log) }
+		}
 	}
 	if err := notifier.Start(context.Background()); err != nil {
 		return err

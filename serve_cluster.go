@@ -47,6 +47,10 @@ type clusterRun struct {
 	newSched func() (*monitor.Scheduler, error)
 	targets  []monitor.Target // whose engine memory a new writer rebuilds
 	wake     func()           // the notifier's Wake; set before run
+	// firstAdmin makes the first admin, through the log, when there is no
+	// account yet: run by each writer as its tenure begins. Nil: none
+	// (the admin was made on every node from SYNCMON_ADMIN_PASSWORD).
+	firstAdmin func(context.Context) error
 
 	open       atomic.Bool
 	quorum     atomic.Bool
@@ -72,7 +76,7 @@ type appliedNote struct {
 
 // startCluster starts this node's NATS server; run does the rest.
 func startCluster(ctx context.Context, c *config.Cluster, st *store.Store, log *slog.Logger, newSched func() (*monitor.Scheduler, error), targets []monitor.Target) (*clusterRun, error) {
-	node, err := cluster.Start(ctx, cluster.Config{Node: c.Node, Listen: c.Listen, Peers: c.Peers, DataDir: c.DataDir,
+	node, err := cluster.Start(ctx, cluster.Config{Node: c.Node, Listen: c.Listen, Advertise: c.Advertise, Peers: c.Peers, DataDir: c.DataDir,
 		Replicas: c.Replicas, Secret: c.Secret.Reveal(), Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("start cluster node %s: %w", c.Node, err)
@@ -340,6 +344,11 @@ func (r *clusterRun) beginTenure(ctx context.Context, term uint64) error {
 	}
 	if err := r.st.RebuildMemory(ctx, r.targets); err != nil {
 		return err
+	}
+	if r.firstAdmin != nil {
+		if err := r.firstAdmin(ctx); err != nil {
+			return err
+		}
 	}
 	r.log.Info("cluster: writer changed", "seq", seq, "term", term)
 	return nil

@@ -29,11 +29,15 @@ const (
 
 // Config is what a node needs. The lead fills it from config.Cluster.
 type Config struct {
-	Node     string   // unique, stable server name
-	Listen   string   // host:port of the route listener
-	Peers    []string // host:port of the routes (may include this node's own)
-	DataDir  string   // JetStream store directory
-	Replicas int      // copies of the log and of the lease bucket
+	Node   string // unique, stable server name
+	Listen string // host:port of the route listener
+	// Advertise is the host:port this node tells its peers its routes are
+	// at (nats-server's cluster advertise); empty: Listen's, or the address
+	// a peer sees the connection come from.
+	Advertise string
+	Peers     []string // host:port of the routes (may include this node's own)
+	DataDir   string   // JetStream store directory
+	Replicas  int      // copies of the log and of the lease bucket
 
 	// Secret authenticates the routes: every node of a cluster needs the
 	// same one (at least MinSecret characters). Required when Listen is
@@ -177,17 +181,24 @@ func serverOptions(cfg Config) (*server.Options, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cluster: listen: %w", err)
 		}
-		// NoAdvertise: routes go only to the configured peers (every node
-		// lists them all), never to addresses learnt from gossip, which
-		// may not be reachable from here (NAT, a proxy between nodes).
+		// Routes go to the configured peers. nats-server also tells each
+		// node of the others' route addresses (gossip) and connects to any
+		// it has not configured: with Advertise set to the address every
+		// peers list names, there are no such implicit routes. NoAdvertise
+		// keeps the route addresses out of what NATS clients are told.
 		if len(cfg.Secret) < MinSecret {
 			return nil, fmt.Errorf("cluster: a secret of at least %d characters is required for the routes", MinSecret)
 		}
 		// Routes authenticate with the cluster secret, both ways: a route
 		// accepted here must present it, and ours present it (the URL's
 		// user info; nats-server logs route URLs redacted).
+		if cfg.Advertise != "" {
+			if _, _, err := splitHostPort(cfg.Advertise); err != nil {
+				return nil, fmt.Errorf("cluster: advertise %q: %w", cfg.Advertise, err)
+			}
+		}
 		opts.Cluster = server.ClusterOpts{Name: ClusterName, Host: host, Port: port, NoAdvertise: true,
-			Username: RouteUser, Password: cfg.Secret}
+			Advertise: cfg.Advertise, Username: RouteUser, Password: cfg.Secret}
 		for _, p := range cfg.Peers {
 			if _, _, err := splitHostPort(p); err != nil {
 				return nil, fmt.Errorf("cluster: peer %q: %w", p, err)

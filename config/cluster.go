@@ -13,11 +13,16 @@ import (
 // NATS route listener, its peers, where JetStream keeps its files and how
 // many copies of the event log there are. Nil in Config: one node on SQLite.
 type Cluster struct {
-	Node     string   // unique per node; JetStream's server name, so it must stay stable
-	Listen   string   // host:port of the route listener, e.g. 0.0.0.0:6222
-	Peers    []string // host:port of every route (this node's own may be listed too)
-	DataDir  string   // JetStream's store directory
-	Replicas int      // copies of the log and the lease: 1, 3 or 5
+	Node   string // unique per node; JetStream's server name, so it must stay stable
+	Listen string // host:port of the route listener, e.g. 0.0.0.0:6222
+	// Advertise is the host:port the other nodes reach this node's routes
+	// at, when that is not Listen (a 0.0.0.0 listener, NAT, a proxy): it is
+	// what this node tells its peers. Best the same as the other nodes'
+	// peers entry for it. Empty: nats-server's own guess.
+	Advertise string
+	Peers     []string // host:port of every route (this node's own may be listed too)
+	DataDir   string   // JetStream's store directory
+	Replicas  int      // copies of the log and the lease: 1, 3 or 5
 	// Secret, read from the variable SecretEnv names, authenticates the
 	// routes between nodes and derives the CSRF key every node shares:
 	// the same on every node, at least MinClusterSecret characters.
@@ -38,6 +43,7 @@ const MinClusterSecret = 16
 type fileCluster struct {
 	Node      string   `yaml:"node"`
 	Listen    string   `yaml:"listen"`
+	Advertise string   `yaml:"advertise"`
 	Peers     []string `yaml:"peers"`
 	DataDir   string   `yaml:"data_dir"`
 	Replicas  *int     `yaml:"replicas"`
@@ -60,6 +66,13 @@ func (v *validator) cluster(fc *fileCluster, getenv func(string) string, cfg *Co
 		v.fail("cluster.listen", "required: the route address, e.g. 0.0.0.0:6222")
 	} else if err := hostPort(c.Listen); err != nil {
 		v.fail("cluster.listen", "%q: %v", c.Listen, err)
+	}
+	if fc.Advertise != "" {
+		if err := hostPort(fc.Advertise); err != nil || strings.HasPrefix(fc.Advertise, ":") {
+			v.fail("cluster.advertise", "%q: want the host:port other nodes reach this node's routes at, e.g. syncmon-1:6222", fc.Advertise)
+		} else {
+			c.Advertise = fc.Advertise
+		}
 	}
 	seen := map[string]int{}
 	for i, p := range fc.Peers {
