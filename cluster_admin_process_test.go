@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -36,18 +35,7 @@ func TestClusterFirstAdminIsOneAccountOnEveryNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, n := range nodes {
-		waitUntil(t, 20*time.Second, n.name+" applies the first admin", func() (bool, string) {
-			st2, err := n.status()
-			if err != nil {
-				return false, err.Error()
-			}
-			for _, nd := range st2.Nodes {
-				if nd.Name == n.name && nd.AppliedSeq >= st.Stream.LastSeq {
-					return true, ""
-				}
-			}
-			return false, fmt.Sprintf("%+v, want %d", st2.Nodes, st.Stream.LastSeq)
-		})
+		waitApplied(t, n, st.Stream.LastSeq, 20*time.Second)
 		signIn(t, n, "admin", pw)
 	}
 

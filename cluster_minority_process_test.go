@@ -240,18 +240,7 @@ func TestClusterMinorityByCutRoutes(t *testing.T) {
 	for !isCluster(readRaw(t, ws, time.Until(deadline)), "alert.resolved") {
 	}
 	t.Logf("%s resolved syncmon/cluster %s after its routes came back", minority.name, time.Since(backAt).Round(time.Millisecond))
-	waitUntil(t, 60*time.Second, minority.name+" applies what it missed", func() (bool, string) {
-		st, err := minority.status()
-		if err != nil {
-			return false, err.Error()
-		}
-		for _, nd := range st.Nodes {
-			if nd.Name == minority.name && nd.AppliedSeq >= last {
-				return true, ""
-			}
-		}
-		return false, fmt.Sprintf("%+v", st.Nodes)
-	})
+	waitApplied(t, minority, last, 60*time.Second)
 	want, got := readLog(t, again, last), readLog(t, minority, last)
 	if strings.Join(want, "\n") != strings.Join(got, "\n") {
 		t.Fatalf("after the cut: %s's log differs from %s's (%d and %d events)", minority.name, again.name, len(got), len(want))

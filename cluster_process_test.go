@@ -171,6 +171,24 @@ func waitUntil(t *testing.T, within time.Duration, what string, cond func() (boo
 	testutil.Poll(t, within, 200*time.Millisecond, what, cond)
 }
 
+// waitApplied waits until n says its read model has applied the log up
+// to seq.
+func waitApplied(t *testing.T, n *clusterNode, seq int64, within time.Duration) {
+	t.Helper()
+	waitUntil(t, within, fmt.Sprintf("%s applies the log up to seq %d", n.name, seq), func() (bool, string) {
+		st, err := n.status()
+		if err != nil {
+			return false, err.Error()
+		}
+		for _, nd := range st.Nodes {
+			if nd.Name == n.name && nd.AppliedSeq >= seq {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("%+v", st.Nodes)
+	})
+}
+
 // agreedWriter waits until every node in nodes names the same writer, one
 // of them, with a quorum; it returns that writer.
 func agreedWriter(t *testing.T, nodes []*clusterNode, within time.Duration) *clusterNode {
@@ -615,18 +633,7 @@ func TestClusterNodeCatchesUpAfterMissing1000Events(t *testing.T) {
 	last := st.Stream.LastSeq
 	away.restart(t)
 	restarted := time.Now()
-	waitUntil(t, 90*time.Second, away.name+" applies the log to its end", func() (bool, string) {
-		st, err := away.status()
-		if err != nil {
-			return false, err.Error()
-		}
-		for _, n := range st.Nodes {
-			if n.Name == away.name && n.AppliedSeq >= last {
-				return true, ""
-			}
-		}
-		return false, fmt.Sprintf("%+v", st.Nodes)
-	})
+	waitApplied(t, away, last, 90*time.Second)
 	t.Logf("%s caught up %d seqs %s after its restart", away.name, last, time.Since(restarted).Round(time.Millisecond))
 	want, got := readLog(t, writer, last), readLog(t, away, last)
 	if len(want) < 1000 || strings.Join(want, "\n") != strings.Join(got, "\n") {

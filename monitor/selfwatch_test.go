@@ -148,17 +148,7 @@ func TestSelfWatchStuckStoreIsUnhealthyBeforeTheLookEnds(t *testing.T) {
 	}}
 	done := make(chan struct{})
 	go func() { defer close(done); w.Findings(context.Background(), time.Now()) }()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		ok, why := w.Healthy()
-		if !ok && strings.Contains(why, "no write within") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Healthy = %v %q with the store check stuck, want unhealthy", ok, why)
-		}
-		time.Sleep(5 * time.Millisecond) // a poll interval
-	}
+	waitStuckUnhealthy(t, w, "the store check stuck")
 	close(release)
 	<-done
 	if ok, why := w.Healthy(); !ok {
@@ -184,20 +174,26 @@ func TestSelfWatchStuckRecordingIsUnhealthy(t *testing.T) {
 	w := &monitor.SelfWatch{StoreTimeout: 20 * time.Millisecond, Rec: rec, Store: func(context.Context) error { return nil }}
 	done := make(chan struct{})
 	go func() { defer close(done); w.Look(context.Background()) }()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		ok, why := w.Healthy()
-		if !ok && strings.Contains(why, "no write within") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Healthy = %v %q with the recording stuck, want unhealthy", ok, why)
-		}
-		time.Sleep(5 * time.Millisecond) // a poll interval
-	}
+	waitStuckUnhealthy(t, w, "the recording stuck")
 	close(rec.release)
 	<-done
 	if ok, why := w.Healthy(); !ok {
 		t.Fatalf("unhealthy after the recording went through: %s", why)
+	}
+}
+
+// waitStuckUnhealthy waits until w says a store write waits too long.
+func waitStuckUnhealthy(t *testing.T, w *monitor.SelfWatch, with string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ok, why := w.Healthy()
+		if !ok && strings.Contains(why, "no write within") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Healthy = %v %q with %s, want unhealthy", ok, why, with)
+		}
+		time.Sleep(5 * time.Millisecond) // a poll interval
 	}
 }
