@@ -43,6 +43,8 @@ type clusterOpts struct {
 	// routes gives node i's peers and advertised route address, given
 	// every node's route listener; nil: every listener, and no advertise.
 	routes func(i int, listens []string) (peers []string, advertise string)
+	// cluster is more of the cluster section (indented YAML lines).
+	cluster string
 }
 
 // startClusterNodes builds the binary (once per test run) and starts n nodes, each with its
@@ -88,6 +90,7 @@ func startClusterWith(t *testing.T, n int, o clusterOpts) []*clusterNode {
 		if advertise != "" {
 			cluster += fmt.Sprintf("  advertise: %q\n", advertise)
 		}
+		cluster += o.cluster
 		nodes = append(nodes, startNodeWith(t, bin, dir, name, cluster, ports[i], o))
 	}
 	return nodes
@@ -606,7 +609,9 @@ func readLog(t *testing.T, n *clusterNode, upTo int64) []string {
 }
 
 // A node killed, then restarted after missing 1000 events, applies them
-// all: its log is then the writer's, event for event.
+// all: its log is then the writer's, event for event. While it is away,
+// the writer raises syncmon/nodes naming it, through the log (so the third
+// node shows it too), and resolves it once the node is back.
 func TestClusterNodeCatchesUpAfterMissing1000Events(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three syncmon processes")
@@ -614,18 +619,24 @@ func TestClusterNodeCatchesUpAfterMissing1000Events(t *testing.T) {
 	// Beside the other cluster tests (-parallel: GOMAXPROCS at a time):
 	// each waits mostly on elections and leases.
 	t.Parallel()
-	nodes := startClusterNodes(t, 3)
+	nodes := startClusterWith(t, 3, clusterOpts{cluster: "  lost_after: 5s\n"})
 	writer := agreedWriter(t, nodes, 90*time.Second)
-	var away *clusterNode
+	var away, third *clusterNode
 	for _, n := range nodes {
 		if n != writer {
-			away = n
+			third, away = away, n
 		}
 	}
 	away.kill(t)
-	start := time.Now()
+	killed := time.Now()
 	makeTestAlerts(t, writer, 1000, 8)
-	t.Logf("1000 test alerts with a node away: %s", time.Since(start).Round(time.Millisecond))
+	t.Logf("1000 test alerts with a node away: %s", time.Since(killed).Round(time.Millisecond))
+	waitUntil(t, 60*time.Second, third.name+" shows syncmon/nodes naming "+away.name, func() (bool, string) {
+		a, list := nodesAlert(t, third)
+		// A seq of the log's (a positive id): not only this node's own.
+		return a != nil && a.ID > 0 && strings.Contains(a.Message, away.name) && a.Severity == "warning", list
+	})
+	t.Logf("syncmon/nodes raised %s after %s was killed", time.Since(killed).Round(time.Millisecond), away.name)
 	st, err := writer.status()
 	if err != nil {
 		t.Fatal(err)
@@ -635,10 +646,42 @@ func TestClusterNodeCatchesUpAfterMissing1000Events(t *testing.T) {
 	restarted := time.Now()
 	waitApplied(t, away, last, 90*time.Second)
 	t.Logf("%s caught up %d seqs %s after its restart", away.name, last, time.Since(restarted).Round(time.Millisecond))
+	waitUntil(t, 60*time.Second, "syncmon/nodes resolved on "+third.name, func() (bool, string) {
+		a, list := nodesAlert(t, third)
+		return a == nil, list
+	})
 	want, got := readLog(t, writer, last), readLog(t, away, last)
 	if len(want) < 1000 || strings.Join(want, "\n") != strings.Join(got, "\n") {
 		t.Fatalf("after catching up: %d events on %s, %d on the writer, or they differ", len(got), away.name, len(want))
 	}
+}
+
+// activeAlert is an alert as GET /api/alerts lists it.
+type activeAlert struct {
+	ID       int64  `json:"id"`
+	Target   string `json:"target"`
+	Rule     string `json:"rule"`
+	Group    string `json:"group"`
+	Severity string `json:"severity"`
+	Message  string `json:"message"`
+}
+
+// nodesAlert is the active syncmon/nodes alert n lists, if any, and the list.
+func nodesAlert(t *testing.T, n *clusterNode) (*activeAlert, string) {
+	t.Helper()
+	list := httpGet(t, n.base+"/api/alerts?state=active")
+	var ans struct {
+		Alerts []activeAlert `json:"alerts"`
+	}
+	if err := json.Unmarshal([]byte(list), &ans); err != nil {
+		t.Fatalf("%s: %v: %s", n.name, err, list)
+	}
+	for _, a := range ans.Alerts {
+		if a.Target == "syncmon" && a.Rule == "syncmon" && a.Group == "nodes" {
+			return &a, list
+		}
+	}
+	return nil, list
 }
 
 // deliveryLatency makes n test alerts on post, one at a time, and times

@@ -287,7 +287,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// on the writer and tells a non-writer's own screens
 	// (serve_cluster_self.go).
 	if clu != nil {
-		self.Checks, self.Rec = clu.ChecksHealth, clu.SelfRecorder()
+		self.Checks, self.Rec, self.Lost = clu.ChecksHealth, clu.SelfRecorder(), clu.LostNodes
 	}
 	selfDone := make(chan struct{})
 	go func() {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -65,6 +66,7 @@ type clusterRun struct {
 	sched   *monitor.Scheduler // running while this node holds the lease
 	heard   map[string]appliedNote
 	cursors *cluster.Cursors // the notification channels' progress (serve_cluster_notify.go)
+	lost    lostNodes        // the other nodes this writer does not hear from (serve_cluster_self.go)
 }
 
 // appliedNote is what a node last told of its read model.
@@ -82,7 +84,8 @@ func startCluster(ctx context.Context, c *config.Cluster, st *store.Store, log *
 		return nil, fmt.Errorf("start cluster node %s: %w", c.Node, err)
 	}
 	r := &clusterRun{node: node, st: st, log: log.With("node", c.Node), newSched: newSched, targets: targets,
-		heard: map[string]appliedNote{}, fenced: make(chan struct{}, 1)}
+		heard: map[string]appliedNote{}, fenced: make(chan struct{}, 1),
+		lost: lostNodes{after: cmp.Or(c.LostAfter, config.DefaultLostAfter), since: map[string]time.Time{}}}
 	st.SetCommitHook(r.appendEvents)
 	st.SetForwarder(r.appending.Load, r.forward)
 	return r, nil

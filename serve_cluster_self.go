@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"sort"
+	"sync"
 	"time"
 
 	"github.com/syncmon/syncmon/monitor"
@@ -26,7 +28,7 @@ var _ monitor.SelfRecorder = (*clusterSelf)(nil)
 
 // selfIDs are the announced alerts' ids: negative (in no log), one per
 // component, apart from the quorum alert's -1.
-var selfIDs = map[string]int64{monitor.ComponentStore: -2, monitor.ComponentCheck: -3, monitor.ComponentNote: -4, monitor.ComponentClock: -5}
+var selfIDs = map[string]int64{monitor.ComponentStore: -2, monitor.ComponentCheck: -3, monitor.ComponentNote: -4, monitor.ComponentClock: -5, monitor.ComponentNodes: -6}
 
 // RecordSelf records on the writer, announces elsewhere.
 func (s *clusterSelf) RecordSelf(ctx context.Context, findings []monitor.Finding) error {
@@ -84,4 +86,70 @@ func (r *clusterRun) ChecksHealth() monitor.SchedulerHealth {
 		return monitor.SchedulerHealth{}
 	}
 	return sched.Health()
+}
+
+// lostNodes is the writer's memory of the nodes it does not hear from:
+// since when each has been unheard, look after look.
+type lostNodes struct {
+	after time.Duration // cluster.lost_after
+	mu    sync.Mutex
+	since map[string]time.Time
+}
+
+// LostNodes is the self-monitor's view of the other nodes (syncmon/nodes):
+// on the writer, every replica of the log that this node has no route to,
+// or that the log's leader counts offline or behind, for lost_after or
+// longer. Elsewhere none: only the writer judges, through the log, and a
+// node cut off is told by its own quorum check.
+func (r *clusterRun) LostNodes(ctx context.Context) []monitor.LostNode {
+	now := time.Now()
+	if !r.appending.Load() {
+		r.lost.judge(nil, now)
+		return nil
+	}
+	ictx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	info, err := r.node.Info(ictx)
+	cancel()
+	if err != nil { // no news: those already lost stay lost
+		return r.lost.over(now)
+	}
+	routed := r.node.Routed()
+	unheard := map[string]bool{}
+	for _, p := range info.Peers {
+		if p.Name != r.node.Name() && (!routed[p.Name] || p.Offline || !p.Current) {
+			unheard[p.Name] = true
+		}
+	}
+	return r.lost.judge(unheard, now)
+}
+
+// judge notes which nodes are unheard now and returns those unheard for
+// lost_after or longer, by name.
+func (l *lostNodes) judge(unheard map[string]bool, now time.Time) []monitor.LostNode {
+	l.mu.Lock()
+	for name := range l.since {
+		if !unheard[name] {
+			delete(l.since, name)
+		}
+	}
+	for name := range unheard {
+		if _, ok := l.since[name]; !ok {
+			l.since[name] = now
+		}
+	}
+	l.mu.Unlock()
+	return l.over(now)
+}
+
+func (l *lostNodes) over(now time.Time) []monitor.LostNode {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []monitor.LostNode
+	for name, since := range l.since {
+		if d := now.Sub(since); d >= l.after {
+			out = append(out, monitor.LostNode{Name: name, Since: d})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }

@@ -101,16 +101,19 @@ func (n *Node) CheckQuorum(ctx context.Context) error {
 }
 
 // connectedPeers counts the other nodes this server has a route to.
-func (n *Node) connectedPeers() int {
+func (n *Node) connectedPeers() int { return len(n.Routed()) }
+
+// Routed names the other nodes this server has a route to now.
+func (n *Node) Routed() map[string]bool {
+	names := map[string]bool{}
 	rz, err := n.srv.Routez(nil)
 	if err != nil {
-		return 0
+		return names
 	}
-	names := map[string]bool{}
 	for _, r := range rz.Routes {
 		if r.RemoteName != "" && r.RemoteName != n.cfg.Node {
 			names[r.RemoteName] = true
 		}
 	}
-	return len(names)
+	return names
 }

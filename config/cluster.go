@@ -5,6 +5,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/syncmon/syncmon/monitor"
 )
@@ -28,7 +29,14 @@ type Cluster struct {
 	// the same on every node, at least MinClusterSecret characters.
 	Secret    monitor.Secret
 	SecretEnv string
+	// LostAfter is how long the writer goes without hearing from another
+	// node of the log before it raises syncmon/nodes: longer than a
+	// restart in a rolling upgrade.
+	LostAfter time.Duration
 }
+
+// DefaultLostAfter is cluster.lost_after when left out.
+const DefaultLostAfter = 30 * time.Second
 
 // DefaultReplicas is the replica count a cluster section leaves out.
 const DefaultReplicas = 3
@@ -48,6 +56,7 @@ type fileCluster struct {
 	DataDir   string   `yaml:"data_dir"`
 	Replicas  *int     `yaml:"replicas"`
 	SecretEnv string   `yaml:"secret_env"`
+	LostAfter string   `yaml:"lost_after"`
 }
 
 // cluster checks the cluster section, when there is one.
@@ -106,6 +115,10 @@ func (v *validator) cluster(fc *fileCluster, getenv func(string) string, cfg *Co
 			key = "cluster.replicas"
 		}
 		v.fail(key, "replicas %d needs at least %d nodes, but peers names %d", c.Replicas, c.Replicas, len(fc.Peers))
+	}
+	c.LostAfter = v.duration("cluster.lost_after", fc.LostAfter, DefaultLostAfter)
+	if c.LostAfter < 5*time.Second || c.LostAfter > time.Hour {
+		v.fail("cluster.lost_after", "must be from 5s to 1h (how long a node may go unheard before syncmon/nodes is raised)")
 	}
 	c.SecretEnv = fc.SecretEnv
 	if c.SecretEnv == "" {

@@ -30,7 +30,7 @@ targets: [{name: east, kind: simulator}]
 		t.Fatal(err)
 	}
 	c := cfg.Cluster
-	if c == nil || c.Node != "syncmon-1" || c.Listen != "0.0.0.0:6222" || c.Advertise != "syncmon-1:6222" || c.DataDir != "/var/lib/syncmon/jetstream" ||
+	if c == nil || c.Node != "syncmon-1" || c.Listen != "0.0.0.0:6222" || c.Advertise != "syncmon-1:6222" || c.LostAfter != config.DefaultLostAfter || c.DataDir != "/var/lib/syncmon/jetstream" ||
 		c.Replicas != config.DefaultReplicas || !slices.Equal(c.Peers, []string{"syncmon-1:6222", "syncmon-2:6222", "syncmon-3:6222"}) {
 		t.Fatalf("cluster = %+v", c)
 	}
@@ -78,6 +78,7 @@ func TestClusterErrorsNameKeyAndLine(t *testing.T) {
 		{"cluster:\n  node: a\n  listen: \"6222\"\n  peers: [\"b:6222\", \"c:6222\"]\n  data_dir: /d\n" + tgt, `line 3: cluster.listen: "6222": want host:port`},
 		{"cluster:\n  node: a\n  listen: \":6222\"\n  peers:\n    - b:6222\n    - c:99999\n  data_dir: /d\n" + tgt, `line 6: cluster.peers[1]: "c:99999"`},
 		{"cluster:\n  node: a\n  listen: \":6222\"\n  advertise: \":6222\"\n  peers: [\"b:6222\", \"c:6222\"]\n  data_dir: /d\n" + tgt, `line 4: cluster.advertise: ":6222": want the host:port other nodes reach`},
+		{"cluster:\n  node: a\n  listen: \":6222\"\n  lost_after: 1s\n  peers: [\"b:6222\", \"c:6222\"]\n  data_dir: /d\n" + tgt, `line 4: cluster.lost_after: must be from 5s to 1h`},
 		{"cluster:\n  node: a\n  listen: \":6222\"\n  advertise: a\n  peers: [\"b:6222\", \"c:6222\"]\n  data_dir: /d\n" + tgt, `line 4: cluster.advertise: "a"`},
 		{"cluster:\n  node: a\n  listen: \":6222\"\n  peers: [\"b:6222\", \"b:6222\"]\n  data_dir: /d\n" + tgt, `cluster.peers[1]: duplicate peer "b:6222"`},
 		{"cluster:\n  node: a\n  listen: \":6222\"\n  peers: [\"b:6222\", \"c:6222\"]\n" + tgt, `line 1: cluster.data_dir: required`},

@@ -26,6 +26,7 @@ const (
 	ComponentCheck = "checks"
 	ComponentNote  = "notify"
 	ComponentClock = "clock"
+	ComponentNodes = "nodes"
 )
 
 // ClockJump is how far the wall clock may move against the monotonic one
@@ -60,6 +61,9 @@ type SelfWatch struct {
 	// GaveUp lists the notification channels that gave up on an event and
 	// have delivered nothing since.
 	GaveUp func() []string
+	// Lost lists the cluster nodes that have gone unheard too long, each
+	// with how long (the writer's view; nil on a single node).
+	Lost func(ctx context.Context) []LostNode
 	// Now is the wall clock SyncMon stamps events with (the clock whose
 	// jumps are watched); time.Now when nil.
 	Now      func() time.Time
@@ -173,6 +177,11 @@ func (w *SelfWatch) Findings(ctx context.Context, mono time.Time) []Finding {
 				Speech{En: "A SyncMon notification channel gave up.", Ko: "SyncMon 알림 채널이 전송을 포기했습니다."}))
 		}
 	}
+	if w.Lost != nil {
+		if lost := w.Lost(ctx); len(lost) > 0 {
+			out = append(out, lostFinding(lost))
+		}
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	now := time.Now
@@ -262,6 +271,25 @@ func checksFinding(h SchedulerHealth, mono time.Time) (f Finding, stalled, ok bo
 			Speech{En: "Every SyncMon target is failing its checks.", Ko: "SyncMon의 모든 대상 점검이 실패하고 있습니다."}), false, false
 	}
 	return Finding{}, false, true
+}
+
+// LostNode is a cluster node the writer has not heard from.
+type LostNode struct {
+	Name  string
+	Since time.Duration // how long unheard
+}
+
+// lostFinding is syncmon/nodes: a warning, said once and shown until the
+// nodes are back. The cluster still writes (the writer has a quorum), but
+// it tolerates one failure less.
+func lostFinding(lost []LostNode) Finding {
+	names := make([]string, len(lost))
+	for i, n := range lost {
+		names[i] = fmt.Sprintf("%s (%s)", n.Name, n.Since.Round(time.Second))
+	}
+	return selfFinding(ComponentNodes, SeverityWarning,
+		"SyncMon cluster node "+strings.Join(names, ", ")+" not heard from: the cluster still writes, but can lose fewer nodes before it stops",
+		Speech{En: "A SyncMon cluster node is not responding.", Ko: "SyncMon 클러스터 노드가 응답하지 않습니다."})
 }
 
 func selfFinding(component, severity, message string, speech Speech) Finding {

@@ -197,3 +197,21 @@ func waitStuckUnhealthy(t *testing.T, w *monitor.SelfWatch, with string) {
 		time.Sleep(5 * time.Millisecond) // a poll interval
 	}
 }
+
+// Lost cluster nodes are one warning naming them, and leave the verdict
+// healthy: the cluster still writes.
+func TestSelfWatchLostNodesWarnAndStayHealthy(t *testing.T) {
+	var lost []monitor.LostNode
+	w := &monitor.SelfWatch{Lost: func(context.Context) []monitor.LostNode { return lost }}
+	if _, ok := groups(w.Findings(context.Background(), time.Now()))[monitor.ComponentNodes]; ok {
+		t.Fatal("a nodes finding with no node lost")
+	}
+	lost = []monitor.LostNode{{Name: "syncmon-3", Since: 31 * time.Second}}
+	f, ok := groups(w.Findings(context.Background(), time.Now()))[monitor.ComponentNodes]
+	if !ok || f.Severity != monitor.SeverityWarning || !strings.Contains(f.Message, "syncmon-3 (31s)") || f.Speech.En == "" || f.Speech.Ko == "" {
+		t.Fatalf("nodes finding = %+v", f)
+	}
+	if ok, why := w.Healthy(); !ok {
+		t.Fatalf("unhealthy with a node lost: %s", why)
+	}
+}
