@@ -24,6 +24,7 @@ import (
 // clusterNode is one syncmon process of a test cluster.
 type clusterNode struct {
 	name, base string
+	route      string // its route listener (cluster.listen)
 	cmd        *exec.Cmd
 	logs       *testutil.Buffer
 	exited     <-chan struct{}
@@ -45,6 +46,8 @@ type clusterOpts struct {
 	routes func(i int, listens []string) (peers []string, advertise string)
 	// cluster is more of the cluster section (indented YAML lines).
 	cluster string
+	// routeTLS: the routes over TLS, every node's certificate from one CA.
+	routeTLS bool
 }
 
 // startClusterNodes builds the binary (once per test run) and starts n nodes, each with its
@@ -64,6 +67,10 @@ func startClusterWith(t *testing.T, n int, o clusterOpts) []*clusterNode {
 	var routes []string
 	for i := range n {
 		routes = append(routes, fmt.Sprintf("127.0.0.1:%d", ports[n+i]))
+	}
+	var ca *testutil.CA
+	if o.routeTLS {
+		ca = testutil.NewCA(t, "syncmon test routes")
 	}
 	var nodes []*clusterNode
 	for i := range n {
@@ -90,8 +97,14 @@ func startClusterWith(t *testing.T, n int, o clusterOpts) []*clusterNode {
 		if advertise != "" {
 			cluster += fmt.Sprintf("  advertise: %q\n", advertise)
 		}
+		if ca != nil {
+			cert, key, caFile := ca.Files(t, nd, name)
+			cluster += fmt.Sprintf("  tls_cert: %q\n  tls_key: %q\n  tls_ca: %q\n", cert, key, caFile)
+		}
 		cluster += o.cluster
-		nodes = append(nodes, startNodeWith(t, bin, dir, name, cluster, ports[i], o))
+		node := startNodeWith(t, bin, dir, name, cluster, ports[i], o)
+		node.route = routes[i]
+		nodes = append(nodes, node)
 	}
 	return nodes
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -16,7 +17,9 @@ import (
 
 // Accounts, sessions, kiosk tokens and silences made through any node of
 // three real processes: each is forwarded to the writer, carried on the
-// log and applied by every node (docs/CLUSTER.md).
+// log and applied by every node (docs/CLUSTER.md). The routes go over TLS
+// (cluster.tls_cert, tls_key, tls_ca), so this is also the test that the
+// log, the lease and forwarded commands work over them.
 func TestClusterStateFromAnyNode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three syncmon processes")
@@ -24,8 +27,22 @@ func TestClusterStateFromAnyNode(t *testing.T) {
 	// Beside the other cluster tests (-parallel: GOMAXPROCS at a time):
 	// each waits mostly on elections and leases.
 	t.Parallel()
-	nodes := startClusterNodes(t, 3)
+	nodes := startClusterWith(t, 3, clusterOpts{routeTLS: true})
 	writer := agreedWriter(t, nodes, 90*time.Second)
+	// TLS from the first byte: a plain TCP peer gets nothing in clear.
+	for _, n := range nodes {
+		c, err := net.DialTimeout("tcp", n.route, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetDeadline(time.Now().Add(15 * time.Second))
+		_, _ = c.Write([]byte("CONNECT {}\r\nPING\r\n"))
+		got, _ := io.ReadAll(c)
+		c.Close()
+		if strings.Contains(string(got), "INFO") || strings.Contains(string(got), "PONG") {
+			t.Fatalf("%s's routes answered a plain TCP peer in clear: %q", n.name, got)
+		}
+	}
 	var others []*clusterNode
 	for _, n := range nodes {
 		if n != writer {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -78,8 +79,15 @@ type appliedNote struct {
 
 // startCluster starts this node's NATS server; run does the rest.
 func startCluster(ctx context.Context, c *config.Cluster, st *store.Store, log *slog.Logger, newSched func() (*monitor.Scheduler, error), targets []monitor.Target) (*clusterRun, error) {
+	var routeTLS *tls.Config
+	if c.TLSCert != "" {
+		var err error
+		if routeTLS, err = cluster.RouteTLS(c.TLSCert, c.TLSKey, c.TLSCA); err != nil {
+			return nil, err
+		}
+	}
 	node, err := cluster.Start(ctx, cluster.Config{Node: c.Node, Listen: c.Listen, Advertise: c.Advertise, Peers: c.Peers, DataDir: c.DataDir,
-		Replicas: c.Replicas, Secret: c.Secret.Reveal(), Logger: log})
+		Replicas: c.Replicas, Secret: c.Secret.Reveal(), TLS: routeTLS, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("start cluster node %s: %w", c.Node, err)
 	}

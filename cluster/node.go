@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -43,6 +44,11 @@ type Config struct {
 	// same one (at least MinSecret characters). Required when Listen is
 	// set. Never logged.
 	Secret string
+	// TLS, when set, encrypts every route and verifies both ends: a node
+	// accepts a route only from a certificate its CA signed, and checks the
+	// peer's certificate against the peer's host name (RouteTLS builds it).
+	// Nil: routes in plain TCP, authenticated by Secret alone.
+	TLS *tls.Config
 	// ClientListen is a host:port for NATS clients (tools, debugging), best
 	// on loopback. Empty: a random loopback port when clustered (nats-server
 	// starts its routes only after its client listener), none otherwise.
@@ -199,6 +205,9 @@ func serverOptions(cfg Config) (*server.Options, error) {
 		}
 		opts.Cluster = server.ClusterOpts{Name: ClusterName, Host: host, Port: port, NoAdvertise: true,
 			Advertise: cfg.Advertise, Username: RouteUser, Password: cfg.Secret}
+		if cfg.TLS != nil {
+			opts.Cluster.TLSConfig, opts.Cluster.TLSTimeout = cfg.TLS, routeTLSTimeout.Seconds()
+		}
 		for _, p := range cfg.Peers {
 			if _, _, err := splitHostPort(p); err != nil {
 				return nil, fmt.Errorf("cluster: peer %q: %w", p, err)

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,9 @@ type Cluster struct {
 	// the same on every node, at least MinClusterSecret characters.
 	Secret    monitor.Secret
 	SecretEnv string
+	// TLSCert, TLSKey and TLSCA (PEM files, all three or none) encrypt the
+	// routes and verify both ends against the CA.
+	TLSCert, TLSKey, TLSCA string
 	// LostAfter is how long the writer goes without hearing from another
 	// node of the log before it raises syncmon/nodes: longer than a
 	// restart in a rolling upgrade.
@@ -57,6 +61,9 @@ type fileCluster struct {
 	Replicas  *int     `yaml:"replicas"`
 	SecretEnv string   `yaml:"secret_env"`
 	LostAfter string   `yaml:"lost_after"`
+	TLSCert   string   `yaml:"tls_cert"`
+	TLSKey    string   `yaml:"tls_key"`
+	TLSCA     string   `yaml:"tls_ca"`
 }
 
 // cluster checks the cluster section, when there is one.
@@ -120,6 +127,7 @@ func (v *validator) cluster(fc *fileCluster, getenv func(string) string, cfg *Co
 	if c.LostAfter < 5*time.Second || c.LostAfter > time.Hour {
 		v.fail("cluster.lost_after", "must be from 5s to 1h (how long a node may go unheard before syncmon/nodes is raised)")
 	}
+	v.clusterTLS(fc, c)
 	c.SecretEnv = fc.SecretEnv
 	if c.SecretEnv == "" {
 		c.SecretEnv = DefaultClusterSecretEnv
@@ -145,4 +153,30 @@ func hostPort(s string) error {
 		return fmt.Errorf("port %q is not in 1..65535", port)
 	}
 	return nil
+}
+
+// clusterTLS checks the routes' certificate, key and CA: all three or
+// none, each a file that exists (serve loads them).
+func (v *validator) clusterTLS(fc *fileCluster, c *Cluster) {
+	files := [][2]string{{"cluster.tls_cert", fc.TLSCert}, {"cluster.tls_key", fc.TLSKey}, {"cluster.tls_ca", fc.TLSCA}}
+	var set []string
+	for _, kv := range files {
+		if kv[1] != "" {
+			set = append(set, kv[0])
+		}
+	}
+	if len(set) == 0 {
+		return
+	}
+	for _, kv := range files {
+		switch {
+		case kv[1] == "":
+			v.fail(kv[0], "required with %s: this node's certificate, its key and the CA that signed every node's go together", strings.Join(set, ", "))
+		default:
+			if _, err := os.Stat(kv[1]); err != nil {
+				v.fail(kv[0], "cannot read %q", kv[1])
+			}
+		}
+	}
+	c.TLSCert, c.TLSKey, c.TLSCA = fc.TLSCert, fc.TLSKey, fc.TLSCA
 }

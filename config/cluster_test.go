@@ -78,6 +78,8 @@ func TestClusterErrorsNameKeyAndLine(t *testing.T) {
 		{"cluster:\n  node: a\n  listen: \"6222\"\n  peers: [\"b:6222\", \"c:6222\"]\n  data_dir: /d\n" + tgt, `line 3: cluster.listen: "6222": want host:port`},
 		{"cluster:\n  node: a\n  listen: \":6222\"\n  peers:\n    - b:6222\n    - c:99999\n  data_dir: /d\n" + tgt, `line 6: cluster.peers[1]: "c:99999"`},
 		{"cluster:\n  node: a\n  listen: \":6222\"\n  advertise: \":6222\"\n  peers: [\"b:6222\", \"c:6222\"]\n  data_dir: /d\n" + tgt, `line 4: cluster.advertise: ":6222": want the host:port other nodes reach`},
+		{"cluster:\n  node: a\n  listen: \":6222\"\n  tls_cert: /etc/hostname\n  peers: [\"b:6222\", \"c:6222\"]\n  data_dir: /d\n" + tgt, `cluster.tls_key: required with cluster.tls_cert`},
+		{"cluster:\n  node: a\n  listen: \":6222\"\n  tls_cert: /etc/hostname\n  tls_key: /etc/hostname\n  tls_ca: /no/such/ca.pem\n  peers: [\"b:6222\", \"c:6222\"]\n  data_dir: /d\n" + tgt, `line 6: cluster.tls_ca: cannot read "/no/such/ca.pem"`},
 		{"cluster:\n  node: a\n  listen: \":6222\"\n  lost_after: 1s\n  peers: [\"b:6222\", \"c:6222\"]\n  data_dir: /d\n" + tgt, `line 4: cluster.lost_after: must be from 5s to 1h`},
 		{"cluster:\n  node: a\n  listen: \":6222\"\n  advertise: a\n  peers: [\"b:6222\", \"c:6222\"]\n  data_dir: /d\n" + tgt, `line 4: cluster.advertise: "a"`},
 		{"cluster:\n  node: a\n  listen: \":6222\"\n  peers: [\"b:6222\", \"b:6222\"]\n  data_dir: /d\n" + tgt, `cluster.peers[1]: duplicate peer "b:6222"`},
