@@ -2,16 +2,9 @@ package main
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"math/big"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -24,6 +17,7 @@ import (
 	"time"
 
 	"github.com/syncmon/syncmon/config"
+	"github.com/syncmon/syncmon/internal/testutil"
 	"github.com/syncmon/syncmon/monitor"
 )
 
@@ -227,12 +221,13 @@ func TestExampleConfigOptionalFileKeys(t *testing.T) {
 		data = data[:i+1]
 	}
 	dir := t.TempDir()
+	ca := testutil.NewCA(t, "ogg-ca") // a CA file must hold a real certificate
 	files := map[string]string{}
 	re := regexp.MustCompile(`(?m)^(\s*)# (tls_cert|tls_key|ca_file): (\S+)$`)
 	enabled := re.ReplaceAllStringFunc(string(data), func(line string) string {
 		m := re.FindStringSubmatch(line)
 		f := filepath.Join(dir, filepath.Base(m[3]))
-		if err := os.WriteFile(f, testPEM(t), 0o600); err != nil {
+		if err := os.WriteFile(f, ca.PEM(), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		files[m[2]] = f
@@ -333,21 +328,4 @@ func yamlKeysOf(t *testing.T, dir string) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// testPEM is a freshly made self-signed certificate, PEM-encoded: a CA file
-// must hold a real certificate.
-func testPEM(t *testing.T) []byte {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "ogg-ca"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }

@@ -3,17 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"io"
-	"math/big"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -208,38 +200,11 @@ func TestFirstStartTakesTheAdminPasswordFromTheEnvironment(t *testing.T) {
 	}
 }
 
-// selfSigned writes a certificate and key for 127.0.0.1 and returns their paths.
-func selfSigned(t *testing.T, dir string) (certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "syncmon test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return certFile, keyFile
-}
-
 func TestServeHTTPSWithTLSCertAndKey(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	cert, key := selfSigned(t, dir)
+	ca := testutil.NewCA(t, "syncmon test https")
+	cert, key, _ := ca.Files(t, dir, "syncmon")
 	cfg := filepath.Join(dir, "tls.yaml")
 	doc := "tls_cert: " + cert + "\ntls_key: " + key + "\ntargets: [{name: demo, kind: simulator}]\n"
 	if err := os.WriteFile(cfg, []byte(doc), 0o600); err != nil {
@@ -250,9 +215,7 @@ func TestServeHTTPSWithTLSCertAndKey(t *testing.T) {
 	if !strings.Contains(logs.String(), "scheme=https") {
 		t.Fatalf("log does not say https:\n%s", logs.String())
 	}
-	pool := x509.NewCertPool()
-	pemBytes, _ := os.ReadFile(cert)
-	pool.AppendCertsFromPEM(pemBytes)
+	pool := ca.Pool()
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	resp, err := client.Get("https://" + strings.TrimPrefix(base, "http://") + "/healthz")
 	if err != nil {

@@ -2,17 +2,11 @@ package notify_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
-	"github.com/syncmon/syncmon/internal/testutil"
 	"io"
 	"log/slog"
-	"math/big"
 	"mime"
 	"mime/quotedprintable"
 	"net"
@@ -24,6 +18,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/syncmon/syncmon/internal/testutil"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -173,28 +169,12 @@ func (s *mailSession) Data(r io.Reader) error {
 func (s *mailSession) Reset()        { s.from, s.to = "", nil }
 func (s *mailSession) Logout() error { return nil }
 
-// testCert is a self-signed certificate for 127.0.0.1 and a pool trusting it.
+// testCert is a certificate for mail.test and 127.0.0.1 and a pool
+// trusting it.
 func testCert(t testing.TB) (tls.Certificate, *x509.CertPool) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "mail.test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
+	ca := testutil.NewCA(t, "mail test CA")
+	return ca.Issue(t, "mail.test"), ca.Pool()
 }
 
 // mailChannel is an email channel to ms in lang, over STARTTLS with AUTH.
