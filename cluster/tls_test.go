@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"context"
+	"crypto/tls"
 	"io"
 	"log/slog"
 	"net"
@@ -16,12 +17,16 @@ import (
 	"github.com/syncmon/syncmon/internal/testutil"
 )
 
-// routeTLS writes name's certificate from ca into a new directory and
-// loads the routes' TLS from the files, as serve does.
-func routeTLS(t *testing.T, ca *testutil.CA, name string) (cfgTLS func() (string, string, string)) {
+// routeTLS issues name's certificate from ca into files and loads the
+// routes' TLS from them, as serve does.
+func routeTLS(t *testing.T, ca *testutil.CA, name string) *tls.Config {
 	t.Helper()
 	cert, key, caFile := ca.Files(t, t.TempDir(), name)
-	return func() (string, string, string) { return cert, key, caFile }
+	tc, err := cluster.RouteTLS(cert, key, caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tc
 }
 
 // With route TLS, three nodes form the log over TLS only: a route
@@ -31,12 +36,7 @@ func TestRoutesOverTLS(t *testing.T) {
 	ca := testutil.NewCA(t, "syncmon routes")
 	cfgs := configs(t, 3)
 	for i := range cfgs {
-		cert, key, caFile := routeTLS(t, ca, cfgs[i].Node)()
-		tc, err := cluster.RouteTLS(cert, key, caFile)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfgs[i].TLS = tc
+		cfgs[i].TLS = routeTLS(t, ca, cfgs[i].Node)
 	}
 	nodes := startCluster(t, cfgs)
 	last := appendN(t, nodes[0], "tls", 0, 5)
@@ -63,12 +63,7 @@ func TestRoutesOverTLS(t *testing.T) {
 	}
 
 	// A node with the secret but another CA's certificate is refused.
-	other := testutil.NewCA(t, "not the cluster's CA")
-	cert, key, caFile := routeTLS(t, other, "intruder")()
-	tc, err := cluster.RouteTLS(cert, key, caFile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tc := routeTLS(t, testutil.NewCA(t, "not the cluster's CA"), "intruder")
 	var logs testutil.Buffer
 	port := testutil.FreePorts(t, 1)[0]
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -88,7 +83,7 @@ func TestRoutesOverTLS(t *testing.T) {
 // RouteTLS says which file is wrong.
 func TestRouteTLSErrorsNameTheFile(t *testing.T) {
 	ca := testutil.NewCA(t, "syncmon routes")
-	cert, key, caFile := routeTLS(t, ca, "n1")()
+	cert, key, caFile := ca.Files(t, t.TempDir(), "n1")
 	missing := filepath.Join(t.TempDir(), "missing.pem")
 	for _, tc := range []struct{ cert, key, ca, want string }{
 		{missing, key, caFile, missing},
