@@ -2,6 +2,7 @@ package testutil
 
 import (
 	"fmt"
+	"net"
 	"os/exec"
 	"regexp"
 	"runtime"
@@ -77,5 +78,25 @@ func TestListeningReturnsTheAddressOfThisRun(t *testing.T) {
 	}
 	if m := regexp.MustCompile(`addr=(\S+)`).FindAllString(logs.String(), -1); len(m) != 2 {
 		t.Fatalf("log %q, want both runs'", logs.String())
+	}
+}
+
+// FreePorts are distinct across calls, bindable, and below the kernel's
+// ephemeral range.
+func TestFreePortsDistinctAndOutsideTheEphemeralRange(t *testing.T) {
+	lo, hi := portPool()
+	seen := map[int]bool{}
+	for range 5 {
+		for _, p := range FreePorts(t, 4) {
+			if seen[p] || p < lo || p > hi {
+				t.Fatalf("port %d: seen before %v, or outside %d-%d", p, seen[p], lo, hi)
+			}
+			seen[p] = true
+			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+			if err != nil {
+				t.Fatalf("port %d is not free: %v", p, err)
+			}
+			l.Close()
+		}
 	}
 }
