@@ -160,9 +160,16 @@ func (c *clusterNode) start(t *testing.T, cmd *exec.Cmd) {
 			t.Errorf("%s logged the cluster secret", name)
 		}
 		if t.Failed() { // what each node was doing, for the failure's reader
-			lines := strings.Split(strings.TrimRight(logs.String(), "\n"), "\n")
+			all := logs.String()
+			lines := strings.Split(strings.TrimRight(all, "\n"), "\n")
 			lines = lines[max(0, len(lines)-60):]
 			t.Logf("%s's log, last %d lines:\n%s", name, len(lines), strings.Join(lines, "\n"))
+			if dir := os.Getenv("SYNCMON_TEST_LOG_DIR"); dir != "" { // the whole log, kept
+				f := filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_")+"-"+name+".log")
+				if err := os.WriteFile(f, []byte(all), 0o644); err == nil {
+					t.Logf("%s's whole log: %s", name, f)
+				}
+			}
 		}
 	})
 }

@@ -151,10 +151,23 @@ func TestThreeNodesOneLog(t *testing.T) {
 	if !errors.Is(err, cluster.ErrFenced) {
 		t.Fatalf("append after %d when the log ends at %d: err %v, want ErrFenced", last-1, last, err)
 	}
-	// A message id already in the log returns its seq and appends nothing.
-	seq, err := nodes[2].Append(ctx, "a-2", []byte("event a-2"), last)
+	// A retry of an entry that landed (its id and payload, after the seq
+	// it expected then) returns its seq and appends nothing.
+	seq, err := nodes[2].Append(ctx, "a-2", []byte("event a-2"), 2)
 	if err != nil || seq != 3 {
 		t.Fatalf("append of the known id a-2: seq %d err %v, want 3", seq, err)
+	}
+	// Another payload under an id already in the log is no retry: a
+	// deposed writer that reuses an id (the same epoch and seq) with its
+	// own entry, expecting the log as it last saw it, is fenced; it must
+	// not be told that the other writer's entry at that seq is its own.
+	if _, err := nodes[2].Append(ctx, "a-2", []byte("a deposed writer's own entry"), 2); !errors.Is(err, cluster.ErrFenced) {
+		t.Fatalf("another payload under the known id a-2, after 2: err %v, want ErrFenced", err)
+	}
+	// The same payload that landed elsewhere than after the expected seq
+	// says the expectation is stale too.
+	if _, err := nodes[2].Append(ctx, "a-2", []byte("event a-2"), 5); !errors.Is(err, cluster.ErrFenced) {
+		t.Fatalf("the known entry a-2 (seq 3) expected after 5: err %v, want ErrFenced", err)
 	}
 	if got, err := nodes[0].LastSeq(ctx); err != nil || got != last {
 		t.Fatalf("last seq %d (%v), want %d", got, err, last)

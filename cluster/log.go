@@ -2,9 +2,12 @@ package cluster
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -20,8 +23,8 @@ var (
 	ErrFenced = errors.New("cluster: fenced: the log's last sequence is not the expected one")
 	// ErrNoQuorum: the log (or the lease) did not answer in time, or has no
 	// leader: this node cannot reach a quorum. An append that ends so may
-	// or may not be in the log; retry it with the same message id, which
-	// returns the original sequence if it was.
+	// or may not be in the log; retry it with the same message id and
+	// payload, which returns its sequence if it was.
 	ErrNoQuorum = errors.New("cluster: no quorum: the cluster did not answer in time")
 )
 
@@ -55,15 +58,26 @@ func epochOf(info *jetstream.StreamInfo) string {
 	return StreamName + "." + strconv.FormatInt(info.Created.UnixNano(), 10)
 }
 
+// idDigestSep separates an entry's message id from its payload's digest
+// in the id JetStream de-duplicates on.
+const idDigestSep = "#"
+
 // appendAttempt bounds one try of an append (Append tries again until its
 // context ends).
 const appendAttempt = 2 * time.Second
 
 // Append appends payload to the log if, and only if, the log's last
 // sequence is expectLastSeq (0 for an empty log), and returns its seq.
-// msgID makes it idempotent: appending an id already in the log (within
-// the de-duplication window) returns the original seq, whatever
-// expectLastSeq says, so a retry after ErrNoQuorum never duplicates.
+// msgID makes it idempotent: appending again the same payload under the
+// same id (within the de-duplication window) returns the seq it landed
+// at, so a retry after ErrNoQuorum never duplicates. Another payload
+// under an id already in the log is not a retry: it is fenced like any
+// append whose expectation is stale.
+//
+// The id JetStream de-duplicates on is msgID and a digest of the payload:
+// JetStream answers a known id before it checks the expected last
+// sequence, so an id alone would let a deposed writer that reuses an id
+// (the same epoch and seq) take the other writer's entry for its own.
 func (n *Node) Append(ctx context.Context, msgID string, payload []byte, expectLastSeq uint64) (uint64, error) {
 	if _, err := n.open(); err != nil {
 		return 0, err
@@ -71,6 +85,8 @@ func (n *Node) Append(ctx context.Context, msgID string, payload []byte, expectL
 	if msgID == "" {
 		return 0, errors.New("cluster: append needs a message id")
 	}
+	sum := sha256.Sum256(payload)
+	dedupID := msgID + idDigestSep + hex.EncodeToString(sum[:8])
 	// While the stream has no leader (an election, or the writer handing
 	// the leadership over) an append finds no one to answer: try again
 	// until ctx ends. The message id makes a retry harmless: one that did
@@ -82,8 +98,13 @@ func (n *Node) Append(ctx context.Context, msgID string, payload []byte, expectL
 	for {
 		actx, cancel := context.WithTimeout(ctx, appendAttempt)
 		ack, err := n.js.Publish(actx, Subject, payload,
-			jetstream.WithMsgID(msgID), jetstream.WithExpectLastSequence(expectLastSeq), jetstream.WithExpectStream(StreamName))
+			jetstream.WithMsgID(dedupID), jetstream.WithExpectLastSequence(expectLastSeq), jetstream.WithExpectStream(StreamName))
 		cancel()
+		if err == nil && ack.Duplicate && ack.Sequence != expectLastSeq+1 {
+			// The same payload already landed, elsewhere than after
+			// expectLastSeq: this writer's view of the log is stale.
+			return 0, fmt.Errorf("append %s after %d: already in the log at %d: %w", msgID, expectLastSeq, ack.Sequence, ErrFenced)
+		}
 		if err == nil {
 			return ack.Sequence, nil
 		}
@@ -205,7 +226,8 @@ func (r *Reader) entry(msg jetstream.Msg) (Entry, error) {
 		return Entry{}, fmt.Errorf("cluster: read the log at %d: %w", r.next, err)
 	}
 	r.next = md.Sequence.Stream + 1
-	return Entry{Seq: md.Sequence.Stream, MsgID: msg.Headers().Get(jetstream.MsgIDHeader), Time: md.Timestamp, Data: msg.Data()}, nil
+	id, _, _ := strings.Cut(msg.Headers().Get(jetstream.MsgIDHeader), idDigestSep)
+	return Entry{Seq: md.Sequence.Stream, MsgID: id, Time: md.Timestamp, Data: msg.Data()}, nil
 }
 
 // Close stops the reader.
