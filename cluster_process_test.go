@@ -672,16 +672,18 @@ func TestClusterNodeCatchesUpAfterMissing1000Events(t *testing.T) {
 			third, away = away, n
 		}
 	}
+	before, err := third.status()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodesLog := &logWatch{n: third, since: int64(before.Stream.LastSeq)}
 	away.kill(t)
 	killed := time.Now()
 	makeTestAlerts(t, writer, 1000, 8)
 	t.Logf("1000 test alerts with a node away: %s", time.Since(killed).Round(time.Millisecond))
-	waitUntil(t, 60*time.Second, third.name+" shows syncmon/nodes naming "+away.name, func() (bool, string) {
-		a, list := nodesAlert(t, third)
-		// A seq of the log's (a positive id): not only this node's own.
-		return a != nil && a.ID > 0 && strings.Contains(a.Message, away.name) && a.Severity == "warning", list
-	})
-	t.Logf("syncmon/nodes raised %s after %s was killed", time.Since(killed).Round(time.Millisecond), away.name)
+	// Through the log (a seq): on the third node, whoever writes by then.
+	nodesLog.waitNodesAlert(t, "alert.opened", away.name, 60*time.Second)
+	t.Logf("syncmon/nodes raised and seen %s after %s was killed", time.Since(killed).Round(time.Millisecond), away.name)
 	st, err := writer.status()
 	if err != nil {
 		t.Fatal(err)
@@ -691,42 +693,50 @@ func TestClusterNodeCatchesUpAfterMissing1000Events(t *testing.T) {
 	restarted := time.Now()
 	waitApplied(t, away, last, 90*time.Second)
 	t.Logf("%s caught up %d seqs %s after its restart", away.name, last, time.Since(restarted).Round(time.Millisecond))
-	waitUntil(t, 60*time.Second, "syncmon/nodes resolved on "+third.name, func() (bool, string) {
-		a, list := nodesAlert(t, third)
-		return a == nil, list
-	})
+	nodesLog.waitNodesAlert(t, "alert.resolved", away.name, 60*time.Second)
 	if last < 1000 {
 		t.Fatalf("the log holds %d events, want 1000 or more", last)
 	}
 	sameLog(t, writer, away, last)
 }
 
-// activeAlert is an alert as GET /api/alerts lists it.
-type activeAlert struct {
-	ID       int64  `json:"id"`
-	Target   string `json:"target"`
-	Rule     string `json:"rule"`
-	Group    string `json:"group"`
-	Severity string `json:"severity"`
-	Message  string `json:"message"`
+// logWatch reads a node's log forward (/poll), from a seq on, for a test
+// that waits on one event among many (GET /api/alerts lists only the
+// newest 200 alerts).
+type logWatch struct {
+	n     *clusterNode
+	since int64
 }
 
-// nodesAlert is the active syncmon/nodes alert n lists, if any, and the list.
-func nodesAlert(t *testing.T, n *clusterNode) (*activeAlert, string) {
+// next reads what the node has applied after w.since, at most one page.
+func (w *logWatch) next(t *testing.T) []wsMsg {
 	t.Helper()
-	list := httpGet(t, n.base+"/api/alerts?state=active")
 	var ans struct {
-		Alerts []activeAlert `json:"alerts"`
+		Head   int64   `json:"head"`
+		Events []wsMsg `json:"events"`
 	}
-	if err := json.Unmarshal([]byte(list), &ans); err != nil {
-		t.Fatalf("%s: %v: %s", n.name, err, list)
+	if err := json.Unmarshal([]byte(httpGet(t, fmt.Sprintf("%s/poll?since=%d&wait=1", w.n.base, w.since))), &ans); err != nil {
+		t.Fatalf("%s poll: %v", w.n.name, err)
 	}
-	for _, a := range ans.Alerts {
-		if a.Target == "syncmon" && a.Rule == "syncmon" && a.Group == "nodes" {
-			return &a, list
+	if ans.Head > w.since {
+		w.since = ans.Head
+	}
+	return ans.Events
+}
+
+// waitNodesAlert waits until w's node applies syncmon/nodes, of type typ
+// (alert.opened, alert.resolved), whose message names node.
+func (w *logWatch) waitNodesAlert(t *testing.T, typ, node string, within time.Duration) {
+	t.Helper()
+	waitUntil(t, within, fmt.Sprintf("%s applies %s of syncmon/nodes naming %s", w.n.name, typ, node), func() (bool, string) {
+		for _, e := range w.next(t) {
+			if a := e.Alert; e.Type == typ && e.Seq > 0 && a != nil && a.Target == "syncmon" && a.Rule == "syncmon" &&
+				a.Group == "nodes" && strings.Contains(a.Message, node) {
+				return true, ""
+			}
 		}
-	}
-	return nil, list
+		return false, fmt.Sprintf("read up to seq %d", w.since)
+	})
 }
 
 // deliveryLatency makes n test alerts on post, one at a time, and times
