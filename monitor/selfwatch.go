@@ -288,7 +288,7 @@ func lostFinding(lost []LostNode) Finding {
 		names[i] = fmt.Sprintf("%s (%s)", n.Name, n.Since.Round(time.Second))
 	}
 	return selfFinding(ComponentNodes, SeverityWarning,
-		"SyncMon cluster node "+strings.Join(names, ", ")+" not heard from: the cluster still writes, but can lose fewer nodes before it stops",
+		"SyncMon cluster node "+strings.Join(names, ", ")+" unreachable or not keeping up with the log: the cluster still writes, but can lose fewer nodes before it stops",
 		Speech{En: "A SyncMon cluster node is not responding.", Ko: "SyncMon 클러스터 노드가 응답하지 않습니다."})
 }
 
