@@ -41,6 +41,12 @@ func newSelfWatch(st *store.Store, sched *monitor.Scheduler, single bool, clock 
 			if err, at := st.WriteFailure(); err != nil && time.Since(at) < storeHold {
 				return err
 			}
+			// A full disk before SQLite fails on it: a ping rewrites a page
+			// it has, so it may pass on a full disk for as long as nothing
+			// else needs a new one.
+			if err := st.CheckSpace(); err != nil {
+				return err
+			}
 			return st.CheckFile()
 		},
 	}

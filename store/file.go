@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"syscall"
 )
 
@@ -38,6 +39,33 @@ func (s *Store) CheckFile() error {
 	}
 	if id != s.file {
 		return fmt.Errorf("database file %s was replaced under the running server: SyncMon still writes the old one", s.path)
+	}
+	return nil
+}
+
+// A filesystem is "nearly full" for the database below the smaller of
+// these: SQLite can still rewrite pages it has (a ping may pass) while
+// anything that needs a new page, or a bigger WAL, fails.
+const (
+	minFreeBytes   = 16 << 20 // 16 MiB
+	minFreePercent = 2
+)
+
+// CheckSpace reports the filesystem holding the database as nearly full:
+// free space for unprivileged writers below 16 MiB, or below 2 % of the
+// filesystem when that is smaller (a small test filesystem).
+func (s *Store) CheckSpace() error {
+	if s.path == "" || s.file == (fileID{}) {
+		return nil
+	}
+	var fs syscall.Statfs_t
+	if err := syscall.Statfs(filepath.Dir(s.path), &fs); err != nil {
+		return fmt.Errorf("free space of %s: %w", filepath.Dir(s.path), err)
+	}
+	bsize := uint64(fs.Bsize)
+	free, total := fs.Bavail*bsize, fs.Blocks*bsize
+	if limit := min(uint64(minFreeBytes), total*minFreePercent/100); free < limit {
+		return fmt.Errorf("the filesystem of %s is nearly full: %d KiB free", filepath.Dir(s.path), free>>10)
 	}
 	return nil
 }
