@@ -58,9 +58,12 @@ func TestDiskFullAbendShownAndSpokenInBrowser(t *testing.T) {
 	a.set(t, "prod-east", rep1Abended()...)
 	abendJS := pageAlertJS(monitor.RuleProcessStatus, "REP1")
 	p.waitFor(t, 5*time.Second, "the ABEND reached the page", abendJS+` !== null`)
+	// Unpersisted (a temporary negative id) when SQLite cannot write it,
+	// recorded when it still has a free page for it: the store alert and
+	// the banner stand either way (the filesystem is nearly full).
 	abend := eval[pageAlert](t, p, abendJS)
-	if abend.ID >= 0 || abend.State != "open" || abend.Speech.En == "" {
-		t.Fatalf("ABEND on the page %+v: want an open unpersisted alert (temporary negative id) with English speech", abend)
+	if abend.State != "open" || abend.Speech.En == "" {
+		t.Fatalf("ABEND on the page %+v: want an open alert with English speech", abend)
 	}
 	p.waitFor(t, time.Until(abendAt.Add(5*time.Second)), "the banner shows the ABEND", shownJS(abend.ID, abend.Speech.En))
 	p.waitSpoken(t, time.Until(abendAt.Add(5*time.Second)), abend.Speech.En, 1)
